@@ -1,0 +1,84 @@
+"""Inference backends behind one small interface.
+
+``create_backend(path, name)`` returns an object with ``inputs`` / ``outputs``
+(name -> shape) and ``run(feeds) -> {output name: array}``.  ONNX Runtime on CPU
+is implemented; ``onnxruntime-cuda`` / ``onnxruntime-tensorrt`` use the same class
+with other execution providers (TensorRT caches its engine next to the model).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+
+class OnnxRuntimeBackend:
+    """ONNX Runtime session; ``providers`` picks CPU, CUDA or TensorRT."""
+
+    def __init__(self, path: Path, num_threads: int | None = None, providers: list | None = None):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if num_threads:
+            opts.intra_op_num_threads = int(num_threads)
+            opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        available = ort.get_available_providers()
+        wanted = [p for p in (providers or ["CPUExecutionProvider"])
+                  if (p[0] if isinstance(p, tuple) else p) in available]
+        if not wanted:
+            raise ModelError(f"none of the execution providers {providers} is available "
+                             f"(onnxruntime has {available})")
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
+        except Exception as exc:  # onnxruntime raises several exception types
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load model {path}: {first}") from None
+        self.path = Path(path)
+        self.inputs = {i.name: list(i.shape) for i in self.session.get_inputs()}
+        self.outputs = {o.name: list(o.shape) for o in self.session.get_outputs()}
+        self.input_types = {i.name: i.type for i in self.session.get_inputs()}
+
+    def run(self, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:
+        names = outputs or list(self.outputs)
+        values = self.session.run(names, feeds)
+        return dict(zip(names, values))
+
+
+def _tensorrt_providers(path: Path) -> list:
+    cache = Path(os.environ.get("JETSON_POSE_TRT_CACHE", path.parent))
+    return [("TensorrtExecutionProvider", {"trt_engine_cache_enable": True,
+                                           "trt_engine_cache_path": str(cache),
+                                           "trt_fp16_enable": True}),
+            "CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+BACKENDS = {
+    "onnxruntime": lambda path, threads: OnnxRuntimeBackend(path, threads),
+    "cpu": lambda path, threads: OnnxRuntimeBackend(path, threads),
+    "cuda": lambda path, threads: OnnxRuntimeBackend(path, threads, ["CUDAExecutionProvider", "CPUExecutionProvider"]),
+    "tensorrt": lambda path, threads: OnnxRuntimeBackend(path, threads, _tensorrt_providers(path)),
+}
+
+
+def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None):
+    try:
+        factory = BACKENDS[name.lower()]
+    except KeyError:
+        raise ModelError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
+    return factory(path, num_threads)
+
+
+def require_tensors(backend, network: str, inputs=(), outputs=(), option_hint: dict | None = None) -> None:
+    """Raise a one-line ModelError if the model lacks an expected tensor."""
+    hint = option_hint or {}
+    for kind, wanted, have in (("input", inputs, backend.inputs), ("output", outputs, backend.outputs)):
+        for name in wanted:
+            if name not in have:
+                opt = f"; pass {hint[name]} NAME" if name in hint else ""
+                raise ModelError(f"network '{network}': model {backend.path.name} has no {kind} tensor "
+                                 f"'{name}' (it has: {', '.join(have)}){opt}")

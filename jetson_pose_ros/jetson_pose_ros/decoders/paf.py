@@ -1,0 +1,241 @@
+"""Bottom-up PAF decoding (the trt_pose / jetson-inference poseNet algorithm).
+
+1. peaks: confidence-map values above ``cmap_threshold`` that are the maximum of
+   their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
+2. sub-pixel refinement: weighted centroid of the map in that window;
+3. link scores: the part-affinity field integrated along each candidate segment
+   (``samples`` points, dot product with the segment's unit vector);
+4. optimal one-to-one assignment per link (Hungarian, scipy) keeping pairs above
+   ``link_threshold``;
+5. objects: connections merged strongest first (union-find that never joins two
+   groups holding the same part), at most ``max_objects``.
+
+The algorithm works on a layout-free view: ``cmap`` [C,H,W] in public keypoint
+order and per-link PAF components.  ``PafLayout`` turns the raw outputs of a
+trt_pose-style model (NCHW ``cmap`` + ``paf``, channel 2k = y, 2k+1 = x) or an
+OpenPose-style model (one NHWC tensor: heatmaps, background, PAF) into that view.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.ndimage import maximum_filter
+from scipy.optimize import linear_sum_assignment
+
+from ..backends import require_tensors
+from ..preprocess import prepare
+from .base import PoseModel
+
+
+@dataclass
+class PafParams:
+    cmap_threshold: float = 0.15
+    link_threshold: float = 0.15
+    window: int = 5
+    max_peaks: int = 100
+    samples: int = 7
+    max_objects: int = 100
+    min_keypoints: int = 2
+
+
+@dataclass
+class Link:
+    a: int          # public keypoint ids
+    b: int
+    paf_x: int      # PAF channel holding the x component
+    paf_y: int
+
+
+# ------------------------------------------------------------------ algorithm
+def find_peaks(cmap: np.ndarray, threshold: float, window: int, max_peaks: int) -> list[np.ndarray]:
+    """Per part, an [N,3] array of refined peaks (x, y, score), strongest first.
+
+    Coordinates are continuous map coordinates: pixel (i, j) spans [j, j+1) x [i, i+1),
+    so an unrefined peak sits at (j + 0.5, i + 0.5)."""
+    num_parts, h, w = cmap.shape
+    local_max = maximum_filter(cmap, size=(1, window, window), mode="constant", cval=-np.inf)
+    c, i, j = np.nonzero((cmap == local_max) & (cmap > threshold))
+    scores = cmap[c, i, j]
+    order = np.lexsort((-scores, c))
+    c, i, j, scores = c[order], i[order], j[order], scores[order]
+    # refine all peaks at once: weighted centroid of the (clipped) window
+    r = window // 2
+    d = np.arange(-r, r + 1)
+    ii = i[:, None, None] + d[None, :, None]
+    jj = j[:, None, None] + d[None, None, :]
+    inside = (ii >= 0) & (ii < h) & (jj >= 0) & (jj < w)
+    wts = np.where(inside, cmap[c[:, None, None], np.clip(ii, 0, h - 1), np.clip(jj, 0, w - 1)], 0.0)
+    wts = np.maximum(wts, 0.0)
+    total = wts.sum(axis=(1, 2))
+    total[total <= 0] = 1.0
+    y = (wts * ii).sum(axis=(1, 2)) / total + 0.5
+    x = (wts * jj).sum(axis=(1, 2)) / total + 0.5
+    peaks = np.stack([x, y, scores], axis=1).astype(np.float32)
+    out: list[np.ndarray] = []
+    bounds = np.searchsorted(c, np.arange(num_parts + 1))
+    for p in range(num_parts):
+        out.append(peaks[bounds[p]:bounds[p + 1]][:max_peaks])
+    return out
+
+
+def link_scores(pa: np.ndarray, pb: np.ndarray, paf_x: np.ndarray, paf_y: np.ndarray,
+                samples: int) -> np.ndarray:
+    """[Na,Nb] mean dot product of the PAF with the unit vector a->b, sampled at
+    ``samples`` points of each candidate segment."""
+    h, w = paf_x.shape
+    d = pb[None, :, :2] - pa[:, None, :2]                              # [Na,Nb,2]
+    norm = np.linalg.norm(d, axis=-1, keepdims=True)
+    u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 1e-6)
+    t = np.linspace(0.0, 1.0, samples, dtype=np.float32)
+    pts = pa[:, None, None, :2] + t[None, None, :, None] * d[:, :, None, :]  # [Na,Nb,K,2]
+    xi = np.clip(pts[..., 0].astype(np.int32), 0, w - 1)
+    yi = np.clip(pts[..., 1].astype(np.int32), 0, h - 1)
+    dot = paf_x[yi, xi] * u[:, :, None, 0] + paf_y[yi, xi] * u[:, :, None, 1]
+    return dot.mean(axis=-1)
+
+
+def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
+    """Optimal one-to-one matching (maximum total score), pairs above ``threshold``."""
+    if scores.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    return [(int(r), int(c), float(scores[r, c])) for r, c in zip(rows, cols) if scores[r, c] > threshold]
+
+
+def connect(peaks: list[np.ndarray], links: list[Link],
+            connections: list[list[tuple[int, int, float]]]) -> list[tuple[dict[int, int], float]]:
+    """Group connected peaks into objects: strongest connections first; two groups
+    are merged only if they share no part.  Returns (part -> peak index, sum of link
+    scores) per object."""
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+    members: dict[tuple[int, int], dict[int, int]] = {}
+    link_sum: dict[tuple[int, int], float] = {}
+
+    def root(n):
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for p, pk in enumerate(peaks):
+        for k in range(len(pk)):
+            parent[(p, k)] = (p, k)
+            members[(p, k)] = {p: k}
+            link_sum[(p, k)] = 0.0
+    edges = [(s, (lk.a, ia), (lk.b, ib)) for lk, conns in zip(links, connections) for ia, ib, s in conns]
+    edges.sort(key=lambda e: -e[0])
+    for s, na, nb in edges:
+        ra, rb = root(na), root(nb)
+        if ra == rb:
+            continue
+        if members[ra].keys() & members[rb].keys():
+            continue
+        parent[rb] = ra
+        members[ra].update(members.pop(rb))
+        link_sum[ra] += link_sum.pop(rb) + s
+    return [(members[r], link_sum[r]) for r in members]
+
+
+def decode(cmap: np.ndarray, pafs: dict[int, tuple[np.ndarray, np.ndarray]], links: list[Link],
+           params: PafParams) -> list[dict]:
+    """Decode one image.  ``pafs[k]`` = (x component, y component) of link k.
+    Returns objects as {"parts": {part: (x, y, score)}, "score": float}, strongest first,
+    in continuous map coordinates."""
+    peaks = find_peaks(cmap, params.cmap_threshold, params.window, params.max_peaks)
+    connections = []
+    for k, lk in enumerate(links):
+        pa, pb = peaks[lk.a], peaks[lk.b]
+        if len(pa) == 0 or len(pb) == 0:
+            connections.append([])
+            continue
+        connections.append(assign(link_scores(pa, pb, *pafs[k], params.samples), params.link_threshold))
+    norm = len(peaks) + len(links)
+    objects = []
+    for parts, lsum in connect(peaks, links, connections):
+        if len(parts) < params.min_keypoints:
+            continue
+        found = {p: tuple(float(v) for v in peaks[p][k]) for p, k in parts.items()}
+        score = (sum(v[2] for v in found.values()) + lsum) / norm
+        objects.append({"parts": found, "score": score})
+    objects.sort(key=lambda o: -o["score"])
+    return objects[:params.max_objects]
+
+
+# ------------------------------------------------------------------ layouts
+class PafLayout:
+    """Maps raw network outputs to (cmap [C,H,W] in public order, per-link PAFs)."""
+
+    def __init__(self, cfg: dict, skeleton: list[tuple[int, int]], num_parts: int):
+        self.layout = cfg.get("layout", "NCHW").upper()
+        self.cmap_name = cfg["cmap"]
+        self.paf_name = cfg["paf"]
+        self.cmap_channels = tuple(cfg.get("cmap_channels", (0, num_parts)))
+        self.paf_channels = tuple(cfg["paf_channels"]) if "paf_channels" in cfg else None
+        order = cfg.get("part_order") or list(range(num_parts))
+        self.part_order = np.asarray(order)
+        public_of_model = {m: i for i, m in enumerate(order)}
+        if cfg.get("links", "topology") == "topology":
+            # trt_pose: link k = skeleton[k], PAF channel 2k = y (row), 2k+1 = x (column)
+            self.links = [Link(a, b, 2 * k + 1, 2 * k) for k, (a, b) in enumerate(skeleton)]
+        else:
+            self.links = [Link(public_of_model[a], public_of_model[b], x, y) for a, b, x, y in cfg["links"]]
+
+    def _chw(self, t: np.ndarray) -> np.ndarray:
+        t = t[0]
+        return t.transpose(2, 0, 1) if self.layout == "NHWC" else t
+
+    def split(self, outputs: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        cm = self._chw(outputs[self.cmap_name])
+        pf = cm if self.paf_name == self.cmap_name else self._chw(outputs[self.paf_name])
+        c0, c1 = self.cmap_channels
+        cmap = cm[c0:c1][self.part_order]
+        if self.paf_channels:
+            pf = pf[self.paf_channels[0]:self.paf_channels[1]]
+        pafs = {k: (pf[lk.paf_x], pf[lk.paf_y]) for k, lk in enumerate(self.links)}
+        return np.ascontiguousarray(cmap, dtype=np.float32), pafs
+
+
+# ------------------------------------------------------------------ network
+class PafModel(PoseModel):
+    """A bottom-up PAF network (trt_pose or OpenPose tensor layout)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        cfg = dict(self.spec.decoder)
+        if self.options.get("output_cmap"):
+            cfg["cmap"] = self.options["output_cmap"]
+        if self.options.get("output_paf"):
+            cfg["paf"] = self.options["output_paf"]
+        self.input = self.input_spec()
+        self.backend = self.load()
+        require_tensors(self.backend, self.spec.name, [self.input.name], [cfg["cmap"], cfg["paf"]],
+                        {self.input.name: "--input-blob", cfg["cmap"]: "--output-cmap", cfg["paf"]: "--output-paf"})
+        self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)
+        self.params = PafParams(**{k: v for k, v in cfg.items() if k in PafParams.__dataclass_fields__})
+        self.params.__dict__.update({k: v for k, v in self.options.items() if k in PafParams.__dataclass_fields__})
+        self.outputs = list(dict.fromkeys([cfg["cmap"], cfg["paf"]]))
+
+    def _infer(self, image_bgr, threshold):
+        with self.stage("preprocess"):
+            tensor, affine = prepare(image_bgr, self.input)
+        with self.stage("inference"):
+            out = self.backend.run({self.input.name: tensor}, self.outputs)
+        with self.stage("decode"):
+            cmap, pafs = self.layout.split(out)
+            self.params.cmap_threshold = threshold
+            objects = decode(cmap, pafs, self.layout.links, self.params)
+            th, tw = tensor.shape[1:3] if self.input.layout == "NHWC" else tensor.shape[2:4]
+            stride = np.array([tw / cmap.shape[2], th / cmap.shape[1]])
+            names = self.topology.keypoints
+            poses = []
+            for n, obj in enumerate(objects):
+                ids = sorted(obj["parts"])
+                xy = affine.to_image(np.array([obj["parts"][p][:2] for p in ids]) * stride)
+                pts = np.full((len(names), 2), np.nan)
+                scores = np.zeros(len(names))
+                pts[ids] = xy
+                scores[ids] = [obj["parts"][p][2] for p in ids]
+                poses.append(self.make_pose(n, pts, scores, -np.inf, score=obj["score"]))
+        return poses

@@ -1,0 +1,171 @@
+"""``PoseNet``: the jetson-inference ``poseNet`` API on ONNX Runtime."""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Sequence
+
+import numpy as np
+
+from . import overlay as _overlay
+from .decoders import model_class
+from .errors import InputError, PoseNetError
+from .pose import ObjectPose
+from .registry import get_network, resolve_files
+
+
+class PoseNet:
+    """Multi-person pose estimation with a registry network.
+
+    >>> net = PoseNet("mobilenet-body", threshold=0.15)
+    >>> poses = net.process(cv2.imread("humans_1.jpg"), overlay="links,keypoints")
+
+    Images are HxWx3 uint8 arrays in BGR order (OpenCV's), or RGB with ``color="rgb"``;
+    grey (HxW) and BGRA images are converted.  Keypoints are returned in input-image pixels.
+    """
+
+    def __init__(self, network: str | None = None, threshold: float = 0.15, *, model: str | None = None,
+                 topology: str | None = None, colors: str | None = None, input_blob: str | None = None,
+                 output_cmap: str | None = None, output_paf: str | None = None,
+                 keypoint_scale: float = 0.0052, link_scale: float = 0.0013, backend: str = "onnxruntime",
+                 num_threads: int | None = None, input_size: Sequence[int] | None = None,
+                 model_files: dict | None = None, **options):
+        self.spec = get_network(network)
+        self.topology = self.spec.topology(topology, colors)
+        files = resolve_files(self.spec, {"model": model, **(model_files or {})})
+        cls = model_class(self.spec.family)
+        self.model = cls(self.spec, self.topology, files, backend=backend, num_threads=num_threads,
+                         input_blob=input_blob, output_cmap=output_cmap, output_paf=output_paf,
+                         input_size=input_size, **options)
+        self.threshold = threshold
+        self.keypoint_scale = keypoint_scale
+        self.link_scale = link_scale
+        self.timings: dict[str, float] = {}
+
+    # --- properties ----------------------------------------------------------
+    @property
+    def network(self) -> str:
+        return self.spec.name
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        value = float(value)
+        if not np.isfinite(value) or value < 0:
+            raise PoseNetError(f"threshold must be a number >= 0, got {value}")
+        self._threshold = value
+
+    # --- processing ------------------------------------------------------------
+    def process(self, image: np.ndarray, overlay: str | None = "links,keypoints",
+                color: str = "bgr") -> list[ObjectPose]:
+        """Estimate poses; ``overlay`` flags are drawn on ``image`` in place."""
+        bgr = as_bgr(image, color)
+        poses = self.model.infer(bgr, self._threshold)
+        self.timings = dict(self.model.timings)
+        flags = _overlay.parse_flags(overlay)
+        if flags:
+            t0 = time.perf_counter()
+            self.overlay(image, poses, flags, color=color)
+            self.timings["overlay"] = (time.perf_counter() - t0) * 1e3
+        return poses
+
+    def overlay(self, image: np.ndarray, poses: Sequence[ObjectPose], flags="links,keypoints",
+                color: str = "bgr") -> np.ndarray:
+        """Draw ``poses`` on ``image`` in place (BGR, or RGB with ``color="rgb"``)."""
+        topo = self.topology
+        if color.lower() == "rgb":
+            topo = type(topo)(topo.name, topo.keypoints, topo.skeleton,
+                              [(b, g, r, a) for r, g, b, a in topo.colors])
+        return _overlay.draw(image, poses, topo, flags, self.keypoint_scale, self.link_scale)
+
+    # --- jetson-inference-style queries -----------------------------------------
+    def get_num_keypoints(self) -> int:
+        return self.topology.num_keypoints
+
+    def get_keypoint_name(self, index: int) -> str:
+        return self.topology.keypoints[index]
+
+    def get_keypoint_color(self, index: int) -> tuple[int, int, int, int]:
+        return self.topology.colors[index]
+
+    def set_keypoint_color(self, index: int, color: Sequence[int]) -> None:
+        c = tuple(int(v) for v in color)
+        self.topology.colors[index] = c if len(c) == 4 else (*c[:3], 255)
+
+    def get_threshold(self) -> float:
+        return self.threshold
+
+    def set_threshold(self, value: float) -> None:
+        self.threshold = value
+
+    def get_keypoint_scale(self) -> float:
+        return self.keypoint_scale
+
+    def set_keypoint_scale(self, value: float) -> None:
+        self.keypoint_scale = float(value)
+
+    def get_link_scale(self) -> float:
+        return self.link_scale
+
+    def set_link_scale(self, value: float) -> None:
+        self.link_scale = float(value)
+
+    # jetson-inference spellings
+    Process = process
+    Overlay = overlay
+    GetNumKeypoints = get_num_keypoints
+    GetKeypointName = get_keypoint_name
+    GetKeypointColor = get_keypoint_color
+    SetKeypointColor = set_keypoint_color
+    GetThreshold = get_threshold
+    SetThreshold = set_threshold
+    GetKeypointScale = get_keypoint_scale
+    SetKeypointScale = set_keypoint_scale
+    GetLinkScale = get_link_scale
+    SetLinkScale = set_link_scale
+
+
+class poseNet(PoseNet):  # noqa: N801 - jetson-inference's class name
+    """``poseNet(network, argv, threshold)`` as in jetson-inference; ``argv`` may carry
+    ``--model``, ``--topology``, ``--colors``, ``--input-blob``, ``--output-cmap``,
+    ``--output-paf``, ``--threshold`` (hyphens or underscores)."""
+
+    def __init__(self, network: str = "resnet18-body", argv: Sequence[str] | None = None,
+                 threshold: float = 0.15, **kw):
+        p = argparse.ArgumentParser(add_help=False)
+        for opt in ("network", "model", "topology", "colors", "input_blob", "output_cmap", "output_paf"):
+            p.add_argument(f"--{opt.replace('_', '-')}", f"--{opt}", dest=opt)
+        p.add_argument("--threshold", type=float)
+        known, _ = p.parse_known_args(list(argv or [])[1:] if argv else [])
+        extra = {k: v for k, v in vars(known).items() if v is not None and k not in ("network", "threshold")}
+        super().__init__(known.network or network,
+                         known.threshold if known.threshold is not None else threshold, **{**extra, **kw})
+
+
+def as_bgr(image: np.ndarray, color: str = "bgr") -> np.ndarray:
+    """Validate an image and return a contiguous HxWx3 uint8 BGR view/copy."""
+    import cv2
+
+    if not isinstance(image, np.ndarray):
+        raise InputError(f"expected a numpy image, got {type(image).__name__}")
+    if image.size == 0 or image.ndim not in (2, 3) or min(image.shape[:2]) < 1:
+        raise InputError(f"empty or malformed image of shape {image.shape}")
+    if image.dtype != np.uint8:
+        if image.dtype == np.uint16:
+            image = (image >> 8).astype(np.uint8)
+        elif np.issubdtype(image.dtype, np.floating):
+            image = np.clip(image * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+        else:
+            raise InputError(f"unsupported image dtype {image.dtype}")
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    channels = image.shape[2]
+    rgb = color.lower() == "rgb"
+    if channels == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2BGR if rgb else cv2.COLOR_BGRA2BGR)
+    if channels != 3:
+        raise InputError(f"unsupported number of channels: {channels}")
+    return cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if rgb else image

@@ -1,0 +1,119 @@
+"""Image -> input tensor, per the network's input spec, with the affine transform
+that maps tensor pixels back to image pixels."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class InputSpec:
+    name: str
+    size: tuple[int, int]          # (width, height) of the tensor (or the bound, for "fit")
+    resize: str = "stretch"         # stretch | letterbox | fit (keep aspect, dynamic size)
+    multiple: int = 1               # "fit": round both sides to this multiple
+    layout: str = "NCHW"
+    color: str = "RGB"
+    dtype: str = "float32"
+    scale: float = 1.0              # applied before mean/std
+    mean: tuple[float, ...] = (0.0, 0.0, 0.0)
+    std: tuple[float, ...] = (1.0, 1.0, 1.0)
+    pad_value: float = 0.0
+
+    @classmethod
+    def from_dict(cls, d: dict, size: tuple[int, int] | None = None) -> "InputSpec":
+        kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        kw["size"] = tuple(size or d["size"])
+        for k in ("mean", "std"):
+            if k in kw:
+                kw[k] = tuple(kw[k])
+        return cls(**kw)
+
+
+class Affine:
+    """2x3 affine map from image pixels to tensor pixels (corner-origin coordinates)."""
+
+    def __init__(self, matrix: np.ndarray):
+        self.matrix = np.asarray(matrix, dtype=np.float64).reshape(2, 3)
+        self.inverse = cv2.invertAffineTransform(self.matrix)
+
+    @classmethod
+    def scale_offset(cls, sx: float, sy: float, ox: float = 0.0, oy: float = 0.0) -> "Affine":
+        return cls(np.array([[sx, 0.0, ox], [0.0, sy, oy]]))
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """Tensor-pixel points [..., 2] (x, y) -> image pixels."""
+        pts = np.asarray(points, dtype=np.float64)
+        return pts @ self.inverse[:, :2].T + self.inverse[:, 2]
+
+    def to_tensor(self, points: np.ndarray) -> np.ndarray:
+        pts = np.asarray(points, dtype=np.float64)
+        return pts @ self.matrix[:, :2].T + self.matrix[:, 2]
+
+
+def target_size(spec: InputSpec, width: int, height: int) -> tuple[int, int]:
+    if spec.resize != "fit":
+        return spec.size
+    bw, bh = spec.size
+    s = min(bw / width, bh / height)
+    m = max(1, spec.multiple)
+    return (max(m, int(round(width * s / m)) * m), max(m, int(round(height * s / m)) * m))
+
+
+def resize_transform(spec: InputSpec, width: int, height: int) -> tuple[Affine, tuple[int, int]]:
+    tw, th = target_size(spec, width, height)
+    if spec.resize == "letterbox":
+        s = min(tw / width, th / height)
+        ox, oy = (tw - width * s) / 2.0, (th - height * s) / 2.0
+        return Affine.scale_offset(s, s, ox, oy), (tw, th)
+    return Affine.scale_offset(tw / width, th / height), (tw, th)
+
+
+def to_tensor(pixels: np.ndarray, spec: InputSpec) -> np.ndarray:
+    """HxWx3 image already in the spec's colour order -> batched tensor."""
+    if spec.dtype == "uint8":
+        arr = pixels.astype(np.uint8, copy=False)
+    else:
+        arr = pixels.astype(np.float32)
+        if spec.scale != 1.0:
+            arr *= np.float32(spec.scale)
+        if any(spec.mean) or any(s != 1.0 for s in spec.std):
+            arr -= np.asarray(spec.mean, np.float32)
+            arr /= np.asarray(spec.std, np.float32)
+    if spec.layout == "NCHW":
+        arr = arr.transpose(2, 0, 1)
+    return np.ascontiguousarray(arr[None])
+
+
+def convert_color(image_bgr: np.ndarray, color: str) -> np.ndarray:
+    return image_bgr if color.upper() == "BGR" else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+
+
+def prepare(image_bgr: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, Affine]:
+    """Resize/letterbox, colour-convert, normalise and lay out one BGR image."""
+    h, w = image_bgr.shape[:2]
+    affine, (tw, th) = resize_transform(spec, w, h)
+    interp = cv2.INTER_AREA if tw < w else cv2.INTER_LINEAR
+    pad = (spec.pad_value,) * 3
+    resized = cv2.warpAffine(image_bgr, affine.matrix, (tw, th), flags=interp,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=pad) \
+        if spec.resize == "letterbox" else cv2.resize(image_bgr, (tw, th), interpolation=interp)
+    return to_tensor(convert_color(resized, spec.color), spec), affine
+
+
+def crop_rotated(image_bgr: np.ndarray, center: tuple[float, float], size: float, angle_rad: float,
+                 out_size: tuple[int, int], spec: InputSpec) -> tuple[np.ndarray, Affine]:
+    """Square region of side ``size`` centred at ``center``, rotated by ``angle_rad``
+    (counter-clockwise in image coords), warped to ``out_size`` (for landmark models)."""
+    ow, oh = out_size
+    cos, sin = np.cos(angle_rad), np.sin(angle_rad)
+    s = ow / size
+    # tensor = s * R(-angle) * (img - center) + (ow/2, oh/2)
+    m = np.array([[s * cos, s * sin, 0.0], [-s * sin, s * cos, 0.0]])
+    m[:, 2] = np.array([ow / 2.0, oh / 2.0]) - m[:, :2] @ np.asarray(center, np.float64)
+    affine = Affine(m)
+    warped = cv2.warpAffine(image_bgr, affine.matrix, (ow, oh), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=(spec.pad_value,) * 3)
+    return to_tensor(convert_color(warped, spec.color), spec), affine

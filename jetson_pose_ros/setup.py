@@ -1,0 +1,53 @@
+"""jetson_pose_ros: an ament_python ROS 2 package that is also a plain pip-installable Python package.
+
+ROS 2:      colcon build --base-paths jetson_pose_msgs jetson_pose_ros   (see scripts/setup_ros.sh)
+without ROS: pip install -e jetson_pose_ros    (rclpy is only imported by jetson_pose_ros.ros)
+"""
+from glob import glob
+import os
+
+from setuptools import find_packages, setup
+
+package_name = "jetson_pose_ros"
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def _files(pattern):
+    # relative to setup.py, whatever the current directory is (colcon and pip both chdir here)
+    return sorted(os.path.relpath(p, here) for p in glob(os.path.join(here, pattern)) if os.path.isfile(p))
+
+
+setup(
+    name=package_name,
+    version="0.1.0",
+    description="Multi-person pose estimation (jetson-inference poseNet on ONNX Runtime): library, CLI and ROS 2 node",
+    long_description=__doc__,
+    license="MIT",
+    maintainer="jetson_pose_ros maintainers",
+    maintainer_email="maintainer@example.com",
+    python_requires=">=3.9",
+    packages=find_packages(exclude=["test", "test.*"]),
+    package_data={package_name: ["models/*.json", "models/*.txt"]},
+    include_package_data=False,
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + package_name]),
+        ("share/" + package_name, ["package.xml"]),
+        ("share/" + package_name + "/launch", _files("launch/*.py")),
+        ("share/" + package_name + "/config", _files("config/*.yaml")),
+        ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
+    ],
+    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],
+    extras_require={"test": ["pytest"]},
+    zip_safe=False,
+    tests_require=["pytest"],
+    entry_points={
+        "console_scripts": [
+            "posenet = jetson_pose_ros.cli.posenet:main",
+            "posenet-eval = jetson_pose_ros.cli.eval:main",
+            "posenet-bench = jetson_pose_ros.cli.bench:main",
+            "posenet_node = jetson_pose_ros.ros.node:main",
+            "image_publisher = jetson_pose_ros.ros.image_publisher:main",
+            "pose_echo = jetson_pose_ros.ros.pose_echo:main",
+        ],
+    },
+)
