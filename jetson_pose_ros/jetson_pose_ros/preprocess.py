@@ -21,6 +21,7 @@ class InputSpec:
     mean: tuple[float, ...] = (0.0, 0.0, 0.0)
     std: tuple[float, ...] = (1.0, 1.0, 1.0)
     pad_value: float = 0.0
+    interpolation: str = "linear"   # linear (fast) | area (anti-aliased, ~10x slower)
 
     @classmethod
     def from_dict(cls, d: dict, size: tuple[int, int] | None = None) -> "InputSpec":
@@ -95,7 +96,7 @@ def prepare(image_bgr: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, Affine]
     """Resize/letterbox, colour-convert, normalise and lay out one BGR image."""
     h, w = image_bgr.shape[:2]
     affine, (tw, th) = resize_transform(spec, w, h)
-    interp = cv2.INTER_AREA if tw < w else cv2.INTER_LINEAR
+    interp = cv2.INTER_AREA if spec.interpolation == "area" and tw < w else cv2.INTER_LINEAR
     pad = (spec.pad_value,) * 3
     resized = cv2.warpAffine(image_bgr, affine.matrix, (tw, th), flags=interp,
                              borderMode=cv2.BORDER_CONSTANT, borderValue=pad) \

@@ -1,0 +1,51 @@
+"""``posenet-models``: list the registry's networks and install/verify their files.
+
+    posenet-models list
+    posenet-models install --all        # every network whose files are reachable
+    posenet-models install mobilenet-body mediapipe-hand
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import registry
+from ..errors import PoseNetError
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="posenet-models", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="networks, licenses and where their files are")
+    inst = sub.add_parser("install", help="install (sha256-verified) model files into the model directory")
+    inst.add_argument("networks", nargs="*")
+    inst.add_argument("--all", action="store_true", help="every network; unreachable ones are reported, not fatal")
+    args = p.parse_args(argv)
+
+    if args.cmd == "list":
+        for name in registry.network_names():
+            spec = registry.get_network(name)
+            try:
+                where = ", ".join(str(v) for v in registry.resolve_files(spec).values())
+            except PoseNetError:
+                where = "not installed (needs MODEL_MIRROR or its URL)"
+            print(f"{name:<20} {spec.license:<36} {where}")
+        return 0
+
+    names = registry.network_names() if args.all else args.networks
+    if not names:
+        p.error("name networks to install, or --all")
+    failed = 0
+    for name in names:
+        try:
+            files = registry.resolve_files(registry.get_network(name))
+            print(f"{name}: ok ({', '.join(str(v) for v in files.values())})")
+        except PoseNetError as exc:
+            print(f"{name}: {'skipped' if args.all else 'error'}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed and not args.all else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

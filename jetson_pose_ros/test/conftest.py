@@ -1,0 +1,29 @@
+"""Test configuration: real data from ../shared beside the repository, models
+installed (sha256-verified) from the mirror into a repo-local cache."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("JETSON_POSE_SHARED", REPO.parent / "shared"))
+DATA = SHARED / "data"
+IMAGES = DATA / "jetson_inference" / "images"
+
+os.environ.setdefault("MODEL_MIRROR", str(SHARED / "models"))
+os.environ.setdefault("JETSON_POSE_MODELS", str(REPO / ".models"))
+sys.path.insert(0, str(REPO / "jetson_pose_ros"))
+
+if not DATA.is_dir():
+    pytest.exit(f"shared test data not found at {DATA} (clone the repo next to shared/)", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def images() -> Path:
+    return IMAGES

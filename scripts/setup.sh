@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One-command setup: virtual environment, core package, ROS 2 Kilted (PyPI wheels) + colcon
+# workspace, system tools for video tests, model files (sha256-verified from MODEL_MIRROR),
+# then the demo on real sample media (skip it with --no-demo).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+DEMO=1
+for a in "$@"; do [ "$a" = "--no-demo" ] && DEMO=0; done
+export VENV=${VENV:-$REPO/.venv}
+export MODEL_MIRROR=${MODEL_MIRROR:-$(cd "$REPO/.." && pwd)/shared/models}
+export JETSON_POSE_MODELS=${JETSON_POSE_MODELS:-$REPO/.models}
+t0=$SECONDS
+
+echo "== [1/5] Python environment ($VENV)"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -r "$REPO/requirements.txt"
+"$VENV/bin/python" -m pip install -q --no-deps -e "$REPO/jetson_pose_ros"
+
+echo "== [2/5] system tools (ffmpeg, chromium) for video I/O"
+if [ -f "$REPO/scripts/install_system_deps.sh" ]; then bash "$REPO/scripts/install_system_deps.sh"; fi
+
+echo "== [3/5] ROS 2 Kilted wheels + colcon workspace"
+if [ -f "$REPO/scripts/setup_ros.sh" ]; then bash "$REPO/scripts/setup_ros.sh"; fi
+
+echo "== [4/5] model files (from ${MODEL_MIRROR}, verified by sha256, into $JETSON_POSE_MODELS)"
+"$VENV/bin/python" -m jetson_pose_ros.cli.models install --all
+
+echo "== setup done in $((SECONDS - t0)) s"
+if [ "$DEMO" = 1 ]; then
+  echo "== [5/5] demo on real sample media"
+  bash "$REPO/scripts/demo.sh"
+fi
