@@ -192,6 +192,14 @@ def resolve_files(spec: NetworkSpec, overrides: dict[str, str | os.PathLike] | N
     (``model``, ``detector``, ``landmark``...) to an explicit path (not sha-checked,
     so custom-trained weights work)."""
     overrides = {k: v for k, v in (overrides or {}).items() if v}
+    if "model" in overrides and "model" not in spec.files:
+        # --model of a multi-file network replaces its main file (the landmark model of a
+        # detector + landmark pair), unless the entry names another ``model_role``
+        overrides[spec.entry.get("model_role", list(spec.files)[-1])] = overrides.pop("model")
+    unknown = set(overrides) - set(spec.files)
+    if unknown:
+        raise ModelError(f"network '{spec.name}' has no model file role {', '.join(sorted(unknown))} "
+                         f"(roles: {', '.join(spec.files)})")
     out: dict[str, Path] = {}
     for role, info in spec.files.items():
         if role in overrides:

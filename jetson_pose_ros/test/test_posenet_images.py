@@ -173,3 +173,13 @@ def test_mirror_install_verifies_sha(tmp_path, monkeypatch, shared):
     with pytest.raises(ModelError, match="corrupt"):
         PoseNet("mobilenet-body")
     assert not (tmp_path / "cache2" / "tfpose-mobilenet-thin" / "tfpose_mobilenet_thin.onnx").exists()
+
+
+def test_model_override_of_two_file_network(shared, images):
+    """--model of a detector + landmark network replaces the landmark model; unknown roles fail."""
+    lite = shared / "models" / "mediapipe-hand" / "hand_landmark_lite.onnx"
+    net = PoseNet("mediapipe-hand", model=str(lite))
+    assert net.model.files["landmark"] == lite
+    assert net.model.files["detector"].name == "palm_detection_full.onnx"
+    with pytest.raises(ModelError, match="no model file role bogus"):
+        PoseNet("mediapipe-hand", model_files={"bogus": str(lite)})

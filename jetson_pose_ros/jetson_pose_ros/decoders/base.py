@@ -8,10 +8,62 @@ from pathlib import Path
 import numpy as np
 
 from ..backends import create_backend
+from ..errors import ModelError
 from ..pose import Keypoint, ObjectPose
 from ..preprocess import InputSpec
 from ..registry import NetworkSpec
 from ..topology import Topology
+
+
+class KeypointMap:
+    """Network keypoints -> published (topology) keypoints.
+
+    Each topology keypoint is one network keypoint, the midpoint of several (a
+    *derived* keypoint, e.g. ``neck`` = shoulder midpoint, whose score is the minimum
+    of theirs), or missing.  Registry ``decoder`` keys: ``keypoint_map`` (per topology
+    keypoint: a network index, a list of indices, or null), or ``keypoints`` (the
+    network's keypoint names, matched by name) with ``derived`` ({name: [names]}).
+    Without either the network's order is the topology's.
+    """
+
+    def __init__(self, sources: list, names: list[str]):
+        self.sources = sources
+        self.derived = [names[i] for i, s in enumerate(sources) if isinstance(s, list)]
+
+    @classmethod
+    def from_config(cls, cfg: dict, topology: Topology, network: str, derive: bool = True) -> "KeypointMap":
+        names = topology.keypoints
+        if "keypoint_map" in cfg:
+            sources = list(cfg["keypoint_map"])
+        elif "keypoints" in cfg:
+            own = list(cfg["keypoints"])
+            derived = cfg.get("derived", {})
+            try:
+                sources = [own.index(n) if n in own else
+                           [own.index(m) for m in derived[n]] if n in derived else None for n in names]
+            except ValueError as exc:
+                raise ModelError(f"network '{network}': bad derived keypoint: {exc}") from None
+        else:
+            sources = list(range(len(names)))
+        if len(sources) != len(names):
+            raise ModelError(f"network '{network}': keypoint map has {len(sources)} entries for a topology "
+                             f"of {len(names)} keypoints")
+        if not derive:
+            sources = [None if isinstance(s, list) else s for s in sources]
+        return cls(sources, names)
+
+    def apply(self, points: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Network-order points [N,2] / scores [N] -> topology order (missing: NaN / 0)."""
+        k = len(self.sources)
+        pts, scs = np.full((k, 2), np.nan), np.zeros(k)
+        for i, src in enumerate(self.sources):
+            if src is None:
+                continue
+            if isinstance(src, list):
+                pts[i], scs[i] = points[src, :2].mean(axis=0), scores[src].min()
+            else:
+                pts[i], scs[i] = points[src, :2], scores[src]
+        return pts, scs
 
 
 class PoseModel:
@@ -52,12 +104,16 @@ class PoseModel:
             self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - t0) * 1e3
 
     def make_pose(self, pose_id: int, points: np.ndarray, scores: np.ndarray, threshold: float,
-                  score: float | None = None, box=None, **attributes) -> ObjectPose:
+                  score: float | None = None, box=None, derived=(), **attributes) -> ObjectPose:
         """Pose from per-keypoint image coordinates [K,2] and scores [K] in topology
-        order; keypoints below ``threshold`` (or NaN) are left out."""
+        order; keypoints below ``threshold`` (or NaN) are left out.  Found keypoints
+        named in ``derived`` are listed in ``attributes["derived_keypoints"]``."""
         names = self.topology.keypoints
         kps = [Keypoint(i, float(points[i, 0]), float(points[i, 1]), float(scores[i]), names[i])
                for i in range(len(names)) if scores[i] >= threshold and np.isfinite(points[i]).all()]
+        found = [k.name for k in kps if k.name in derived]
+        if found:
+            attributes["derived_keypoints"] = found
         return ObjectPose.from_keypoints(pose_id, kps, self.topology.skeleton, score, box, **attributes)
 
     # --- public ------------------------------------------------------------

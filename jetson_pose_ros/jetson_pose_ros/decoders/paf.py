@@ -37,6 +37,7 @@ class PafParams:
     samples: int = 7
     max_objects: int = 100
     min_keypoints: int = 2
+    upsample: int = 1       # resize maps by this factor before decoding (finer peaks, slower)
 
 
 @dataclass
@@ -184,6 +185,17 @@ def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafPara
     return objects[:params.max_objects]
 
 
+def upsample(cmap: np.ndarray, paf: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bicubic resize of the maps (continuous coordinates scale by ``factor``)."""
+    c, h, w = cmap.shape
+    stack = np.concatenate([cmap, paf.reshape(-1, h, w)]).transpose(1, 2, 0)
+    big = np.stack([cv2.resize(np.ascontiguousarray(stack[:, :, i:i + 500]), (w * factor, h * factor),
+                               interpolation=cv2.INTER_CUBIC).reshape(h * factor, w * factor, -1)
+                    for i in range(0, stack.shape[2], 500)], axis=0)
+    big = np.concatenate(list(big), axis=2).transpose(2, 0, 1)
+    return np.ascontiguousarray(big[:c]), np.ascontiguousarray(big[c:].reshape(paf.shape[0], 2, h * factor, w * factor))
+
+
 # ------------------------------------------------------------------ layouts
 class PafLayout:
     """Maps raw network outputs to (cmap [C,H,W] in public order, per-link PAFs)."""
@@ -246,6 +258,8 @@ class PafModel(PoseModel):
             out = self.backend.run({self.input.name: tensor}, self.outputs)
         with self.stage("decode"):
             cmap, paf = self.layout.split(out)
+            if self.params.upsample > 1:
+                cmap, paf = upsample(cmap, paf, self.params.upsample)
             self.params.cmap_threshold = threshold
             objects = decode(cmap, paf, self.layout.links, self.params)
             th, tw = tensor.shape[1:3] if self.input.layout == "NHWC" else tensor.shape[2:4]
