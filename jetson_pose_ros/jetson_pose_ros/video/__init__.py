@@ -1,5 +1,6 @@
-"""Video and image I/O (sources and outputs), in the spirit of jetson-utils."""
+"""Video and image I/O (sources and outputs), in the spirit of jetson-utils'
+videoSource / videoOutput.  See ``sources``, ``streams``, ``outputs``, ``http``."""
 from .outputs import open_output
-from .sources import Frame, open_source, read_image
+from .sources import FLIP_METHODS, Frame, Source, flip_image, open_source, read_image
 
-__all__ = ["Frame", "open_source", "open_output", "read_image"]
+__all__ = ["FLIP_METHODS", "Frame", "Source", "flip_image", "open_source", "open_output", "read_image"]
