@@ -174,3 +174,19 @@ def test_max_objects_and_max_peaks():
     assert len(decode_layout("trt_pose", cmap, paf, max_objects=3)) == 3
     peaks = find_peaks(cmap, 0.15, 5, 2)
     assert all(len(p) <= 2 for p in peaks)
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_end_on_limb_less_than_a_pixel_long(kind):
+    """A shoulder right over the neck (person turned sideways): the segment's direction
+    is noise, so the link is scored by the field's strength and the arm stays attached."""
+    kps = person(40, 30)
+    neck, rsh = TOPO.index("neck"), TOPO.index("right_shoulder")
+    kps[rsh] = (kps[neck][0] + 0.4, kps[neck][1])
+    del kps[TOPO.index("right_ear")]                   # the neck link is the arm's only way in
+    cmap, paf = render([kps])
+    k = TOPO.skeleton.index((neck, rsh))
+    yy, xx = np.mgrid[0:H, 0:W] + 0.5
+    near = np.hypot(xx - kps[neck][0], yy - kps[neck][1]) < 2.5
+    paf[k, 0][near], paf[k, 1][near] = 0.0, 1.0       # field points down: across the 0.4 px segment
+    match(decode_layout(kind, cmap, paf), [kps], tol=0.5)

@@ -4,7 +4,8 @@
    their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
 2. sub-pixel refinement: weighted centroid of the map in that window;
 3. link scores: the part-affinity field integrated along each candidate segment
-   (``samples`` points, dot product with the segment's unit vector);
+   (``samples`` points, dot product with the segment's unit vector; for parts less
+   than a map pixel apart, whose direction is undefined, the field's magnitude);
 4. optimal one-to-one assignment per link (Hungarian, scipy) keeping pairs above
    ``link_threshold``;
 5. objects: connections merged strongest first (union-find that never joins two
@@ -114,8 +115,13 @@ def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
     xi = np.clip(pts[..., 0].astype(np.int32), 0, w - 1)
     yi = np.clip(pts[..., 1].astype(np.int32), 0, h - 1)
     k2 = kk[:, None]
-    dot = paf[k2, 0, yi, xi] * u[:, None, 0] + paf[k2, 1, yi, xi] * u[:, None, 1]
-    flat = dot.mean(axis=1)
+    vx, vy = paf[k2, 0, yi, xi], paf[k2, 1, yi, xi]
+    flat = (vx * u[:, None, 0] + vy * u[:, None, 1]).mean(axis=1)
+    # parts less than a map pixel apart (a limb seen end-on, e.g. the shoulder of a person
+    # turned sideways over the neck): the direction is noise, so score the field's strength
+    short = norm[:, 0] < 1.0
+    if short.any():
+        flat[short] = np.hypot(vx[short].mean(axis=1), vy[short].mean(axis=1))
     out, start = [], 0
     for na, nb in shapes:
         n = na * nb if na and nb else 0
