@@ -33,7 +33,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + package_name]),
         ("share/" + package_name, ["package.xml"]),
         ("share/" + package_name + "/launch", _files("launch/*.py")),
-        ("share/" + package_name + "/config", _files("config/*.yaml")),
+        ("share/" + package_name + "/config", _files("config/*.yaml") + _files("config/*.xml")),
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],

@@ -1,0 +1,163 @@
+"""``image_publisher``: publish a video file, an image directory, a glob or single images as
+sensor_msgs/Image (or CompressedImage) at a fixed rate, stamped with the node clock.
+
+    image_publisher ../shared/data/jetson_inference/images --rate 2 --loop
+    image_publisher 'photos/*.jpg' video.mp4 --frame-id camera --encoding rgb8 --topic /camera/image_raw
+    image_publisher clip.mp4 --compressed jpeg     # publishes <topic>/compressed
+
+Remapping and other ROS arguments go after ``--ros-args`` as usual.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import time
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+def _expand(paths: list[str]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            out.extend(sorted(os.path.join(path, f) for f in os.listdir(path)
+                              if f.lower().endswith(IMAGE_EXTENSIONS)))
+        elif any(ch in path for ch in "*?["):
+            out.extend(sorted(glob.glob(path)))
+        else:
+            out.append(path)
+    return out
+
+
+def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | None = None
+                ) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield ``(source, bgr)`` for every image / video frame of ``paths`` (again and again with ``loop``)."""
+    files = _expand(paths)
+    if not files:
+        raise SystemExit(f"image_publisher: no images or videos found in {' '.join(paths)}")
+    while True:
+        produced = 0
+        for path in files:
+            if not os.path.isfile(path):
+                raise SystemExit(f"image_publisher: {path}: no such file")
+            if path.lower().endswith(IMAGE_EXTENSIONS):
+                image = cv2.imread(path, cv2.IMREAD_COLOR)
+                if image is None:
+                    print(f"image_publisher: skipping {path}: not a readable image", file=sys.stderr)
+                    continue
+                produced += 1
+                yield path, image if resize is None else cv2.resize(image, resize)
+            else:
+                cap = cv2.VideoCapture(path)
+                if not cap.isOpened():
+                    print(f"image_publisher: skipping {path}: cannot open video", file=sys.stderr)
+                    continue
+                index = 0
+                while True:
+                    ok, frame = cap.read()
+                    if not ok:
+                        break
+                    produced += 1
+                    yield f"{path}#{index}", frame if resize is None else cv2.resize(frame, resize)
+                    index += 1
+                cap.release()
+        if not loop or produced == 0:
+            return
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="image_publisher", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", nargs="+", help="image files, directories, globs or video files")
+    p.add_argument("--rate", type=float, default=10.0, help="frames per second (default 10; 0 = as fast as possible)")
+    p.add_argument("--topic", default="image", help="output topic (default: image)")
+    p.add_argument("--frame-id", default="camera", help="header.frame_id (default: camera)")
+    p.add_argument("--encoding", default="bgr8", choices=sorted({"bgr8", "rgb8", "bgra8", "rgba8", "mono8", "mono16",
+                                                                 "yuv422", "uyvy", "yuv422_yuy2", "yuyv"}),
+                   help="sensor_msgs/Image encoding (default bgr8)")
+    p.add_argument("--compressed", choices=("jpeg", "png"), help="publish CompressedImage on <topic>/compressed")
+    p.add_argument("--loop", action="store_true", help="start again at the end")
+    p.add_argument("--count", type=int, default=0, help="stop after this many frames (0 = all)")
+    p.add_argument("--resize", metavar="WxH", help="resize every frame, e.g. 640x480")
+    p.add_argument("--qos", choices=("reliable", "best_effort"), default="reliable",
+                   help="publisher reliability (default reliable; matches best-effort subscribers too)")
+    p.add_argument("--wait", type=float, default=5.0,
+                   help="seconds to wait for a subscriber before the first frame (default 5)")
+    p.add_argument("--quiet", action="store_true", help="do not print a line per frame")
+    args = p.parse_args(argv)
+    if args.resize:
+        try:
+            w, h = (int(v) for v in args.resize.lower().split("x"))
+            args.resize = (w, h)
+        except ValueError:
+            p.error(f"--resize: expected WxH, got {args.resize!r}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import require_ros
+
+    require_ros()
+    import rclpy
+    from rclpy.executors import ExternalShutdownException
+    from rclpy.node import Node
+    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+    from rclpy.utilities import remove_ros_args
+    from sensor_msgs.msg import CompressedImage, Image
+    from std_msgs.msg import Header
+
+    from . import image_conversion as conv
+
+    argv = sys.argv if argv is None else argv
+    args = parse_args(remove_ros_args(argv)[1:])
+    rclpy.init(args=argv)
+    node = Node("image_publisher")
+    qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
+                     reliability=ReliabilityPolicy.RELIABLE if args.qos == "reliable" else ReliabilityPolicy.BEST_EFFORT)
+    topic = args.topic.rstrip("/") + "/compressed" if args.compressed else args.topic
+    pub = node.create_publisher(CompressedImage if args.compressed else Image, topic, qos)
+    log = node.get_logger()
+    sent = 0
+    try:
+        deadline = time.monotonic() + max(0.0, args.wait)
+        while pub.get_subscription_count() == 0 and time.monotonic() < deadline:
+            rclpy.spin_once(node, timeout_sec=0.05)
+        period = 1.0 / args.rate if args.rate > 0 else 0.0
+        next_t = time.monotonic()
+        for source, bgr in iter_frames(args.path, args.loop, args.resize):
+            if not rclpy.ok():
+                break
+            now = time.monotonic()
+            if period and now < next_t:
+                time.sleep(next_t - now)
+            next_t = max(next_t + period, time.monotonic() - period) if period else 0.0
+            header = Header(stamp=node.get_clock().now().to_msg(), frame_id=args.frame_id)
+            if args.compressed:
+                msg = conv.bgr_to_compressed(bgr, args.compressed, header=header)
+            else:
+                msg = conv.bgr_to_image(bgr, args.encoding, header=header)
+            pub.publish(msg)
+            sent += 1
+            if not args.quiet:
+                log.info(f"{topic} #{sent} {bgr.shape[1]}x{bgr.shape[0]} stamp "
+                         f"{header.stamp.sec}.{header.stamp.nanosec:09d} <- {source}")
+            rclpy.spin_once(node, timeout_sec=0.0)
+            if args.count and sent >= args.count:
+                break
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    print(f"image_publisher: published {sent} frame(s) on {topic}", file=sys.stderr)
+    return 0 if sent else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

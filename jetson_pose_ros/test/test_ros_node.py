@@ -1,0 +1,416 @@
+"""posenet_node integration tests: the real node in a subprocess, real rclpy/DDS, real photos."""
+from __future__ import annotations
+
+import array
+import ast
+import json
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import ros_helpers
+from ros_helpers import Client, NodeProcess
+
+ros_helpers.require_ros()
+ros_helpers.setup_environment()
+
+import rclpy  # noqa: E402
+import yaml  # noqa: E402  (installed with the ROS wheels: catkin_pkg / launch dependency)
+from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
+
+EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
+                       "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
+                       "publish_overlay"}
+
+
+@pytest.fixture(scope="module")
+def ros():
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+@pytest.fixture(scope="module")
+def node(ros, tmp_path_factory):
+    proc = NodeProcess(tmp_path_factory.mktemp("node") / "posenet_node.log", namespace="/main")
+    try:
+        proc.wait_ready()
+    except BaseException:
+        proc.stop()
+        raise
+    yield proc
+    rc = proc.stop()
+    assert rc == 0, f"node exit code {rc}:\n{proc.log()[-2000:]}"
+
+
+@pytest.fixture(scope="module")
+def client(node):
+    c = Client(node)
+    c.wait_connected()
+    yield c
+    c.destroy()
+
+
+@pytest.fixture(scope="module")
+def humans():
+    return {name: ros_helpers.load_bgr(name) for name in ("humans_1.jpg", "humans_4.jpg")}
+
+
+def people(msg, min_keypoints: int = 8) -> int:
+    """Poses that are whole people (the PAF decoder may also report stray 2-3 keypoint fragments)."""
+    return sum(len(p.keypoints) >= min_keypoints for p in msg.poses)
+
+
+@pytest.fixture(scope="module")
+def library():
+    """The same network in this process: the node's results must equal the library's."""
+    from jetson_pose_ros import PoseNet
+
+    return PoseNet("mobilenet-body", threshold=0.15, num_threads=1)
+
+
+def same_as_library(msg, library, bgr):
+    poses = library.process(bgr.copy(), overlay="none")
+    assert len(msg.poses) == len(poses)
+    for got, want in zip(msg.poses, poses):
+        assert [k.id for k in got.keypoints] == [k.id for k in want.keypoints]
+        np.testing.assert_allclose([(k.x, k.y, k.score) for k in got.keypoints],
+                                   [(k.x, k.y, k.score) for k in want.keypoints], rtol=1e-4, atol=1e-3)
+        assert list(got.links) == [i for link in want.links for i in link]
+        assert got.score == pytest.approx(want.score, rel=1e-4, abs=1e-5)
+
+
+def check_pose_msg(msg, sent, width, height):
+    assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (sent.header.stamp.sec, sent.header.stamp.nanosec)
+    assert msg.header.frame_id == sent.header.frame_id
+    assert (msg.image_width, msg.image_height) == (width, height)
+    assert msg.network == "mobilenet-body"
+    assert len(msg.keypoint_names) == 18 and "nose" in msg.keypoint_names
+    for i, pose in enumerate(msg.poses):
+        assert pose.id == i
+        assert len(pose.keypoints) >= 2 and len(pose.links) % 2 == 0
+        assert 0 <= pose.left <= pose.right <= width and 0 <= pose.top <= pose.bottom <= height
+        for kp in pose.keypoints:
+            assert 0 <= kp.x < width and 0 <= kp.y < height
+            assert kp.name == msg.keypoint_names[kp.id]
+            assert pose.left - 1e-3 <= kp.x <= pose.right + 1e-3 and pose.top - 1e-3 <= kp.y <= pose.bottom + 1e-3
+            assert 0 < kp.score
+        assert all(0 <= i < len(pose.keypoints) for i in pose.links)
+
+
+# ----------------------------------------------------------------------------- main results
+@pytest.mark.parametrize("name,encoding", [("humans_1.jpg", "bgr8"), ("humans_4.jpg", "rgb8"),
+                                           ("humans_1.jpg", "yuv422"), ("humans_4.jpg", "bgra8")])
+def test_people_counted_with_input_header(client, library, humans, name, encoding):
+    bgr = humans[name]
+    if encoding == "yuv422":
+        bgr = np.ascontiguousarray(bgr[:, : bgr.shape[1] // 2 * 2])
+    sent = client.image_msg(bgr, encoding, frame_id=f"cam_{encoding}")
+    msg = client.send(sent)
+    check_pose_msg(msg, sent, bgr.shape[1], bgr.shape[0])
+    assert people(msg) == 5, f"{name} ({encoding}): {people(msg)} people in {len(msg.poses)} poses"
+    if encoding != "yuv422":  # lossless transport: exactly the library's result
+        same_as_library(msg, library, bgr)
+
+
+def test_step_padding_and_mono(client, humans):
+    bgr = humans["humans_1.jpg"]
+    sent = client.image_msg(bgr, "bgr8", step=bgr.shape[1] * 3 + 64)
+    assert people(client.send(sent)) == 5
+    sent = client.image_msg(bgr, "mono16", is_bigendian=True)
+    msg = client.send(sent)
+    check_pose_msg(msg, sent, bgr.shape[1], bgr.shape[0])
+    assert people(msg) >= 3  # grey input, fewer cues
+
+
+def test_empty_scene_publishes_empty_array(client):
+    grey = np.full((480, 640, 3), 128, np.uint8)
+    sent = client.image_msg(grey, "bgr8", frame_id="empty_room")
+    msg = client.send(sent)
+    check_pose_msg(msg, sent, 640, 480)
+    assert list(msg.poses) == []
+
+
+def test_overlay_and_markers_have_the_input_header(client, humans):
+    client.subscribe_overlay()
+    client.subscribe_markers()
+    assert client.spin_until(lambda: client.overlay_sub.get_publisher_count() > 0
+                             and client.markers_sub.get_publisher_count() > 0, 10)
+    bgr = humans["humans_1.jpg"]
+    sent = client.image_msg(bgr, "rgb8", frame_id="overlay_cam")
+    msg = client.send(sent, want_overlay=True, want_markers=True)
+    key = client.key(sent.header)
+    overlay = client.overlays[key]
+    assert overlay.header.frame_id == "overlay_cam" and client.key(overlay.header) == key
+    assert (overlay.width, overlay.height, overlay.encoding) == (bgr.shape[1], bgr.shape[0], "bgr8")
+    from jetson_pose_ros.ros.image_conversion import image_to_bgr
+
+    drawn = image_to_bgr(overlay)
+    changed = np.any(drawn != bgr, axis=2)
+    assert 0.002 < changed.mean() < 0.5  # skeletons drawn, the photo itself intact
+    # the drawing is at the keypoints
+    kp = msg.poses[0].keypoints[0]
+    y, x = int(round(kp.y)), int(round(kp.x))
+    assert changed[max(0, y - 2): y + 3, max(0, x - 2): x + 3].any()
+
+    markers = client.markers[key].markers
+    from visualization_msgs.msg import Marker
+
+    assert markers[0].action == Marker.DELETEALL
+    spheres = [m for m in markers if m.type == Marker.SPHERE_LIST]
+    lines = [m for m in markers if m.type == Marker.LINE_LIST]
+    assert people(msg) == 5
+    assert len(spheres) == len(msg.poses) and len(lines) == len([p for p in msg.poses if p.links])
+    assert all(m.header.frame_id == "overlay_cam" for m in markers)
+    assert sum(len(m.points) for m in spheres) == sum(len(p.keypoints) for p in msg.poses)
+    assert sum(len(m.points) for m in lines) == sum(len(p.links) for p in msg.poses)
+    assert spheres[0].points[0].x == pytest.approx(msg.poses[0].keypoints[0].x * 0.001, rel=1e-5)
+
+
+def test_runtime_threshold_change(client, humans):
+    bgr = humans["humans_4.jpg"]
+    results = client.set_parameters(threshold=0.99)
+    assert results[0].successful, results[0].reason
+    try:
+        assert client.get_parameters(["threshold"])["threshold"] == 0.99
+        msg = client.send(client.image_msg(bgr))
+        assert len(msg.poses) == 0
+        # an int is accepted for a float parameter; invalid values are refused
+        assert client.set_parameters(threshold=0)[0].successful
+        bad = client.set_parameters(threshold=-1.0)[0]
+        assert not bad.successful and "threshold" in bad.reason
+        assert not client.set_parameters(overlay="skeleton")[0].successful
+        assert not client.set_parameters(network="resnet18-hand")[0].successful  # read-only
+        assert client.set_parameters(overlay="box,links", keypoint_scale=0.01, link_scale=0.002)[0].successful
+        assert client.get_parameters(["overlay"])["overlay"] == "box,links"
+    finally:
+        assert client.set_parameters(threshold=0.15, overlay="links,keypoints", keypoint_scale=0.0052,
+                                     link_scale=0.0013)[0].successful
+    msg = client.send(client.image_msg(bgr))
+    assert people(msg) == 5
+
+
+def _bad_image(kind: str, header) -> Image:
+    msg = Image(header=header, height=48, width=64, encoding="bgr8", step=64 * 3)
+    msg.data = array.array("B", bytes(48 * 64 * 3))
+    if kind == "unknown encoding":
+        msg.encoding = "bayer_weird42"
+    elif kind == "short data":
+        msg.data = array.array("B", bytes(48 * 64 * 3 - 100))
+    elif kind == "zero width":
+        msg.width, msg.step = 0, 0
+    elif kind == "step too small":
+        msg.step = 64 * 3 - 1
+    return msg
+
+
+@pytest.mark.parametrize("kind,expected", [
+    ("unknown encoding", "unsupported image encoding 'bayer_weird42'"),
+    ("short data", "expected height*step"),
+    ("zero width", "width and height must be > 0"),
+    ("step too small", "is smaller than width*bytes_per_pixel"),
+])
+def test_bad_message_warns_and_node_goes_on(node, client, humans, kind, expected):
+    bad = _bad_image(kind, client.next_header("bad"))
+    before = node.log().count(expected)
+    deadline = time.monotonic() + 15
+    while node.log().count(expected) == before and time.monotonic() < deadline:
+        client.publish(bad)
+        client.spin(0.5)
+    assert node.log().count(expected) > before, f"no warning for {kind}:\n{node.log()[-2000:]}"
+    assert node.alive()
+    line = [ln for ln in node.log().splitlines() if expected in ln][-1]
+    assert "[WARN]" in line and "frame dropped" in line
+    # nothing was published for the bad frame, and the next good frame is processed
+    msg = client.send(client.image_msg(humans["humans_1.jpg"]))
+    assert people(msg) == 5
+    assert client.key(bad.header) not in client.poses
+    assert "Traceback" not in node.log()
+
+
+def test_only_the_newest_frame_is_processed(client, humans):
+    bgr = humans["humans_4.jpg"]
+    burst = [client.image_msg(bgr, frame_id="burst") for _ in range(12)]
+    t0 = time.monotonic()
+    for m in burst:  # much faster than the node can process them
+        client.publish(m)
+    last = client.key(burst[-1].header)
+    # the last frame gets processed soon, without working through a backlog first
+    msg = client.send(burst[-1], timeout=20)
+    elapsed = time.monotonic() - t0
+    got = [k for k in (client.key(m.header) for m in burst) if k in client.poses]
+    assert last in got and people(msg) == 5
+    assert len(got) < len(burst), f"all {len(burst)} frames were processed: there is a backlog"
+    assert elapsed < 10
+
+
+def test_declared_parameters_and_config_defaults(client):
+    names = set(client.list_parameters())
+    config = yaml.safe_load(ros_helpers.CONFIG_YAML.read_text())
+    (key, body), = config.items()
+    assert key.endswith("posenet")
+    yaml_params = body["ros__parameters"]
+    declared = names - {"use_sim_time", "start_type_description_service"}
+    assert EXPECTED_PARAMETERS <= declared
+    assert set(yaml_params) == declared, "config/posenet.yaml must list every parameter"
+    actual = client.get_parameters(sorted(declared))
+    assert actual == yaml_params, "config/posenet.yaml must hold the defaults"
+
+
+def test_demo_publisher_node_echo(node, client, tmp_path):
+    """image_publisher -> posenet_node -> pose_echo, all three as the console entry points."""
+    def exe(name):
+        import shutil
+        import sys
+
+        path = shutil.which(name)
+        return [path] if path else [sys.executable, "-m", f"jetson_pose_ros.ros.{name}"]
+
+    out = tmp_path / "poses.jsonl"
+    ns = ["--ros-args", "-r", "__ns:=/main"]
+    echo = subprocess.Popen(exe("pose_echo") + ["--json", str(out), "--count", "3", "--timeout", "60"] + ns,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(1.0)
+        pub = subprocess.run(exe("image_publisher") + [str(ros_helpers.image_path("humans_1.jpg")), "--loop",
+                                                       "--count", "12", "--rate", "3", "--frame-id", "demo_cam",
+                                                       "--quiet"] + ns,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        assert pub.returncode == 0, pub.stdout
+        assert "published 12 frame(s)" in pub.stdout
+        text, _ = echo.communicate(timeout=60)
+    finally:
+        if echo.poll() is None:
+            echo.kill()
+    assert echo.returncode == 0, text
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    demo = [r for r in rows if r["frame_id"] == "demo_cam"]
+    assert len(demo) >= 2, rows
+    assert all(sum(len(p["keypoints"]) >= 8 for p in r["poses"]) == 5 and r["image_width"] == 585 for r in demo)
+    assert "frame demo_cam" in text and "network mobilenet-body 585x388 people" in text
+
+
+# ----------------------------------------------------------------------------- other node setups
+def test_compressed_input(ros, tmp_path, humans):
+    proc = NodeProcess(tmp_path / "compressed.log", namespace="/comp", params={"input_compressed": True})
+    try:
+        proc.wait_ready()
+        c = Client(proc, name="compressed_client", compressed=True)
+        c.wait_connected()
+        for fmt, name in (("jpeg", "humans_4.jpg"), ("png", "humans_1.jpg")):
+            bgr = humans[name]
+            sent = c.compressed_msg(bgr, fmt, frame_id=f"cam_{fmt}")
+            msg = c.send(sent)
+            check_pose_msg(msg, sent, bgr.shape[1], bgr.shape[0])
+            assert people(msg) == 5, (fmt, len(msg.poses))
+        # corrupt bytes: warning, nothing published, next frame fine
+        bad = CompressedImage(header=c.next_header("bad"), format="jpeg")
+        bad.data = array.array("B", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+        deadline = time.monotonic() + 15
+        while "could not be decoded" not in proc.log() and time.monotonic() < deadline:
+            c.publish(bad)
+            c.spin(0.5)
+        assert "could not be decoded" in proc.log()
+        assert proc.alive()
+        msg = c.send(c.compressed_msg(humans["humans_1.jpg"]))
+        assert people(msg) == 5
+        assert c.key(bad.header) not in c.poses
+        c.destroy()
+    finally:
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def test_params_file(ros, tmp_path, humans):
+    config = yaml.safe_load(ros_helpers.CONFIG_YAML.read_text())
+    (key, body), = config.items()
+    body["ros__parameters"].update({"threshold": 0.6, "overlay": "box", "num_threads": 1,
+                                    "qos_reliability": "reliable"})
+    changed = tmp_path / "posenet_changed.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    # the shipped file itself, then a modified copy whose values must show up in the node
+    for path, expected in ((ros_helpers.CONFIG_YAML, {"threshold": 0.15, "overlay": "links,keypoints"}),
+                           (changed, {"threshold": 0.6, "overlay": "box", "qos_reliability": "reliable"})):
+        proc = NodeProcess(tmp_path / f"{path.stem}.log", namespace="/pf", num_threads=1,
+                           extra_args=["--params-file", str(path)])
+        try:
+            proc.wait_ready()
+            c = Client(proc, name="params_client")
+            c.wait_connected()
+            assert c.get_parameters(list(expected)) == expected
+            msg = c.send(c.image_msg(humans["humans_1.jpg"]))
+            assert msg.network == "mobilenet-body"
+            c.destroy()
+        finally:
+            assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def _one_error_line(result: subprocess.CompletedProcess, *needles: str) -> str:
+    assert result.returncode != 0, result.stdout
+    lines = [ln for ln in result.stdout.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "[ERROR]" in ln]
+    assert len(errors) == 1, result.stdout
+    assert "Traceback" not in result.stdout
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]
+
+
+def test_missing_model_exits_nonzero_with_one_clear_line(ros, tmp_path):
+    missing = tmp_path / "no_such_model.onnx"
+    result = ros_helpers.run_node_to_exit(["--ros-args", "-r", "__ns:=/bad", "-p", f"model:={missing}"])
+    _one_error_line(result, str(missing), "not found")
+
+
+def test_model_absent_from_registry_dirs_exits_nonzero(ros, tmp_path):
+    import os
+
+    env = dict(os.environ, JETSON_POSE_MODELS=str(tmp_path / "empty"), MODEL_MIRROR=str(tmp_path / "nothing"))
+    result = subprocess.run(ros_helpers.node_command() + ["--ros-args", "-r", "__ns:=/bad"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    _one_error_line(result, "not found")
+
+
+def test_invalid_parameter_exits_nonzero(ros):
+    result = ros_helpers.run_node_to_exit(["--ros-args", "-r", "__ns:=/bad", "-p", "qos_reliability:=sometimes"])
+    _one_error_line(result, "qos_reliability")
+    result = ros_helpers.run_node_to_exit(["--ros-args", "-r", "__ns:=/bad", "-p", "network:=no-such-net"])
+    _one_error_line(result, "no-such-net")
+
+
+# ----------------------------------------------------------------------------- launch file
+def _launch_tree():
+    return ast.parse(ros_helpers.LAUNCH_FILE.read_text())
+
+
+def test_launch_arguments_map_to_node_parameters(client):
+    tree = _launch_tree()
+    declared = {}
+    used = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "DeclareLaunchArgument":
+            declared[n.args[0].value] = {kw.arg: kw.value for kw in n.keywords}
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "LaunchConfiguration":
+            if isinstance(n.args[0], ast.Constant):
+                used.add(n.args[0].value)
+    assert set(declared) == {"network", "threshold", "overlay", "input_topic", "config", "namespace"}
+    mapping = None
+    for n in tree.body:
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PARAMETER_ARGUMENTS":
+            mapping = ast.literal_eval(n.value)
+    assert mapping is not None
+    node_params = set(client.list_parameters())
+    for argument, (parameter, kind) in mapping.items():
+        assert argument in declared
+        assert parameter in node_params, f"launch argument {argument} -> unknown node parameter {parameter}"
+        value = client.get_parameters([parameter])[parameter]
+        assert type(value).__name__ == kind, (parameter, value, kind)
+    # config file, input remapping and namespace are used by the node action
+    assert {"config", "namespace", "input_topic"} <= used
+    source = ros_helpers.LAUNCH_FILE.read_text()
+    assert '("image", input_topic)' in source and "namespace=namespace" in source
+    assert "for argument, (parameter, kind) in PARAMETER_ARGUMENTS.items()" in source
+    assert "LaunchConfiguration(argument)" in source
+    assert '"config", "posenet.yaml"' in source and 'executable="posenet_node"' in source
+    assert 'name="posenet"' in source and 'package=PACKAGE' in source

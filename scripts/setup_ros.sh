@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Install ROS 2 Kilted from PyPI wheels into a virtual environment and build the colcon workspace
+# (jetson_pose_msgs + jetson_pose_ros) into $REPO/build and $REPO/install.
+#
+#   bash scripts/setup_ros.sh            # idempotent, non-interactive; re-run after changing messages
+#   source scripts/ros_env.sh            # then: posenet_node, image_publisher, pose_echo, pytest ...
+#
+# Environment:
+#   VENV=/path/to/venv     virtual environment to use/create (default: $REPO/.venv)
+#   PYTHON=python3.11      interpreter used to create it (the ROS wheels are built for CPython 3.11)
+#   ROS_SETUP_SKIP_PIP=1   only rebuild the workspace
+#   COLCON_EXTRA_ARGS=...  extra arguments for `colcon build`
+#
+# On a full ROS 2 installation none of this is needed: `colcon build` + `source install/setup.bash`.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${VENV:-$REPO/.venv}
+PYTHON=${PYTHON:-}
+start=$(date +%s.%N)
+log() { printf '[setup_ros] %s\n' "$*"; }
+die() { printf '[setup_ros] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ----------------------------------------------------------------------------- interpreter + venv
+if [[ ! -x "$VENV/bin/python" ]]; then
+    if [[ -z "$PYTHON" ]]; then
+        for cand in python3.11 python3; do
+            if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+                PYTHON=$cand; break
+            fi
+        done
+    fi
+    [[ -n "$PYTHON" ]] || die "Python 3.11 not found (the ros-kilted-* wheels are cp311); set PYTHON=/path/to/python3.11"
+    log "creating virtual environment $VENV with $PYTHON"
+    "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+"$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+    || die "$VENV uses Python $("$PY" -c 'import sys; print(sys.version.split()[0])'); the ros-kilted-* wheels need 3.11"
+
+# ----------------------------------------------------------------------------- pip packages
+ROS_RUNTIME=(
+    ros-kilted-rclpy ros-kilted-std-msgs ros-kilted-sensor-msgs ros-kilted-visualization-msgs
+    ros-kilted-geometry-msgs ros-kilted-builtin-interfaces ros-kilted-rcl-interfaces
+    ros-kilted-rmw-fastrtps-cpp
+)
+# building custom messages (see ../shared/notes/ros2-from-pypi.md)
+ROS_BUILD=(
+    ros-kilted-ament-cmake ros-kilted-ament-package ros-kilted-ament-cmake-include-directories
+    ros-kilted-ament-cmake-ros ros-kilted-ament-cmake-ros-core ros-kilted-rosidl-default-generators
+    ros-kilted-rosidl-core-generators ros-kilted-rosidl-typesupport-fastrtps-c
+    ros-kilted-rosidl-typesupport-fastrtps-cpp ros-fastrtps-cmake-module ros-python-cmake-module
+    colcon-common-extensions
+)
+# jetson_pose_ros' own requirements (setup.py install_requires) + the test runner
+PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm pytest)
+
+if [[ "${ROS_SETUP_SKIP_PIP:-0}" != 1 ]]; then
+    log "pip install: ROS 2 Kilted wheels, colcon, python dependencies -> $VENV"
+    # `setup.py develop` (colcon --symlink-install of ament_python packages) needs setuptools < 80
+    "$PY" -m pip install --disable-pip-version-check -q "${ROS_RUNTIME[@]}" "${ROS_BUILD[@]}" "${PY_DEPS[@]}" \
+        "setuptools<80"
+fi
+
+# ----------------------------------------------------------------------------- build tools
+export PATH="$VENV/bin:$PATH"
+if ! command -v cmake >/dev/null; then
+    log "cmake not found: pip install cmake"
+    "$PY" -m pip install --disable-pip-version-check -q cmake
+fi
+if ! command -v c++ >/dev/null && ! command -v g++ >/dev/null; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        log "C++ compiler not found: apt-get install g++ make"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ make >/dev/null
+    else
+        die "a C++ compiler (g++) is needed to build jetson_pose_msgs"
+    fi
+fi
+
+# ----------------------------------------------------------------------------- wheel include-path fix
+# The wheels' exported CMake targets (e.g. std_msgs::std_msgs__rosidl_generator_py) carry the include
+# directories of the machine they were built on: /opt/python/cp311-cp311/include/python3.11 and
+# .../site-packages/numpy/_core/include.  Instead of creating those paths, a CMake snippet passed as
+# CMAKE_PROJECT_INCLUDE rewrites them to this interpreter's at the end of the configure step
+# (cmake_language(DEFER)), so the packages' own CMakeLists.txt stay standard.
+FIX_DIR="$REPO/build/.ros_wheel_fix"
+FIX="$FIX_DIR/wheel_include_fix.cmake"
+mkdir -p "$FIX_DIR"
+"$PY" - "$FIX" <<'EOF'
+import os, sys, sysconfig
+import numpy
+out = sys.argv[1]
+tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+ver = f"{sys.version_info[0]}.{sys.version_info[1]}"
+py_inc = sysconfig.get_paths()["include"]
+if not os.path.isfile(os.path.join(py_inc, "Python.h")):
+    sys.exit(f"[setup_ros] ERROR: {py_inc}/Python.h is missing: install the Python {ver} development headers")
+bad = f"/opt/python/{tag}-{tag}"
+pairs = [
+    (f"{bad}/lib/python{ver}/site-packages/numpy/_core/include", numpy.get_include()),
+    (f"{bad}/lib/python{ver}/site-packages/numpy/core/include", numpy.get_include()),
+    (f"{bad}/include/python{ver}", py_inc),
+]
+replace = "\n".join(f'      string(REPLACE "{a}" "{b}" _inc "${{_inc}}")' for a, b in pairs)
+text = f"""# generated by scripts/setup_ros.sh: rewrite the build-machine include paths of the ROS 2 PyPI wheels
+if(NOT COMMAND _jetson_pose_fix_wheel_includes)
+  function(_jetson_pose_fix_wheel_includes)
+    get_property(_targets DIRECTORY "${{CMAKE_SOURCE_DIR}}" PROPERTY IMPORTED_TARGETS)
+    foreach(_t IN LISTS _targets)
+      get_target_property(_inc "${{_t}}" INTERFACE_INCLUDE_DIRECTORIES)
+      if(_inc AND _inc MATCHES "{bad}")
+{replace}
+        set_target_properties("${{_t}}" PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${{_inc}}")
+      endif()
+    endforeach()
+  endfunction()
+endif()
+get_property(_deferred DIRECTORY "${{CMAKE_SOURCE_DIR}}" PROPERTY _JETSON_POSE_FIX_DEFERRED)
+if(NOT _deferred)
+  set_property(DIRECTORY "${{CMAKE_SOURCE_DIR}}" PROPERTY _JETSON_POSE_FIX_DEFERRED TRUE)
+  cmake_language(DEFER DIRECTORY "${{CMAKE_SOURCE_DIR}}" CALL _jetson_pose_fix_wheel_includes)
+endif()
+"""
+with open(out, "w") as f:
+    f.write(text)
+EOF
+
+# ----------------------------------------------------------------------------- colcon build
+log "colcon build (jetson_pose_msgs, jetson_pose_ros) -> $REPO/install"
+cd "$REPO"
+# the venv is the ROS prefix of the wheels ($VENV/share/<pkg>, $VENV/lib)
+export AMENT_PREFIX_PATH="$VENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"
+export CMAKE_PREFIX_PATH="$VENV${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+export COLCON_HOME="$REPO/build/.colcon_home"   # no user-level colcon defaults
+mkdir -p "$COLCON_HOME"
+# shellcheck disable=SC2086
+if ! "$VENV/bin/colcon" build --base-paths jetson_pose_msgs jetson_pose_ros \
+        --build-base build --install-base install --symlink-install \
+        --event-handlers console_cohesion- console_direct- console_start_end+ status- \
+        --cmake-args -DPython3_EXECUTABLE="$PY" -DBUILD_TESTING=OFF -DCMAKE_PROJECT_INCLUDE="$FIX" \
+        ${COLCON_EXTRA_ARGS:-} > "$REPO/build/colcon_build.log" 2>&1; then
+    tail -n 60 "$REPO/build/colcon_build.log" >&2
+    die "colcon build failed (full log: build/colcon_build.log, log/latest_build)"
+fi
+
+# ----------------------------------------------------------------------------- check
+# shellcheck disable=SC1091
+source "$REPO/scripts/ros_env.sh"
+python -c 'import rclpy, sensor_msgs.msg, visualization_msgs.msg, jetson_pose_msgs.msg, jetson_pose_ros.ros.image_conversion' \
+    || die "the built workspace does not import"
+command -v posenet_node >/dev/null || die "posenet_node is not on PATH after sourcing scripts/ros_env.sh"
+end=$(date +%s.%N)
+log "done in $("$PY" -c "print(f'{$end - $start:.1f}')") s; use it with: source scripts/ros_env.sh"
