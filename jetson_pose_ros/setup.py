@@ -45,6 +45,7 @@ setup(
             "posenet = jetson_pose_ros.cli.posenet:main",
             "posenet-eval = jetson_pose_ros.cli.eval:main",
             "posenet-bench = jetson_pose_ros.cli.bench:main",
+            "posenet-models = jetson_pose_ros.cli.models:main",
             "posenet_node = jetson_pose_ros.ros.node:main",
             "image_publisher = jetson_pose_ros.ros.image_publisher:main",
             "pose_echo = jetson_pose_ros.ros.pose_echo:main",

@@ -55,11 +55,13 @@ class Affine:
 
 
 def target_size(spec: InputSpec, width: int, height: int) -> tuple[int, int]:
-    if spec.resize != "fit":
-        return spec.size
-    bw, bh = spec.size
-    s = min(bw / width, bh / height)
+    """Tensor (width, height): the spec's size rounded up to its ``multiple`` (a network with
+    a stride needs it), or for ``fit`` the image scaled into that size, rounded."""
     m = max(1, spec.multiple)
+    bw, bh = spec.size
+    if spec.resize != "fit":
+        return -(-bw // m) * m, -(-bh // m) * m
+    s = min(bw / width, bh / height)
     return (max(m, int(round(width * s / m)) * m), max(m, int(round(height * s / m)) * m))
 
 
@@ -67,8 +69,9 @@ def resize_transform(spec: InputSpec, width: int, height: int) -> tuple[Affine, 
     tw, th = target_size(spec, width, height)
     if spec.resize == "letterbox":
         s = min(tw / width, th / height)
-        ox, oy = (tw - width * s) / 2.0, (th - height * s) / 2.0
-        return Affine.scale_offset(s, s, ox, oy), (tw, th)
+        rw, rh = max(1, round(width * s)), max(1, round(height * s))
+        ox, oy = (tw - rw) // 2, (th - rh) // 2
+        return Affine.scale_offset(rw / width, rh / height, ox, oy), (tw, th)
     return Affine.scale_offset(tw / width, th / height), (tw, th)
 
 
@@ -97,10 +100,14 @@ def prepare(image_bgr: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, Affine]
     h, w = image_bgr.shape[:2]
     affine, (tw, th) = resize_transform(spec, w, h)
     interp = cv2.INTER_AREA if spec.interpolation == "area" and tw < w else cv2.INTER_LINEAR
-    pad = (spec.pad_value,) * 3
-    resized = cv2.warpAffine(image_bgr, affine.matrix, (tw, th), flags=interp,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=pad) \
-        if spec.resize == "letterbox" else cv2.resize(image_bgr, (tw, th), interpolation=interp)
+    sx, _, ox = affine.matrix[0]
+    sy, oy = affine.matrix[1, 1:]
+    rw, rh = round(w * sx), round(h * sy)
+    resized = cv2.resize(image_bgr, (rw, rh), interpolation=interp)
+    if (rw, rh) != (tw, th):        # letterbox: pad to the tensor size (cheaper than warpAffine)
+        ox, oy = int(ox), int(oy)
+        resized = cv2.copyMakeBorder(resized, oy, th - rh - oy, ox, tw - rw - ox, cv2.BORDER_CONSTANT,
+                                     value=(spec.pad_value,) * 3)
     return to_tensor(convert_color(resized, spec.color), spec), affine
 
 

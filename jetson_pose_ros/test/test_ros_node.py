@@ -22,7 +22,8 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
                        "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
-                       "publish_overlay"}
+                       "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
+                       "smooth_beta"}
 
 
 @pytest.fixture(scope="module")
@@ -317,6 +318,28 @@ def test_compressed_input(ros, tmp_path, humans):
         msg = c.send(c.compressed_msg(humans["humans_1.jpg"]))
         assert people(msg) == 5
         assert c.key(bad.header) not in c.poses
+        c.destroy()
+    finally:
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
+    """track:=true: pose ids are track IDs (from 1, never reused), stable over frames of one scene."""
+    proc = NodeProcess(tmp_path / "track.log", namespace="/trk", params={"track": True, "smooth": True})
+    try:
+        proc.wait_ready()
+        c = Client(proc, name="track_client")
+        c.wait_connected()
+        ids = []
+        for _ in range(3):
+            msg = c.send(c.image_msg(humans["humans_1.jpg"]))
+            ids.append(sorted(p.id for p in msg.poses if len(p.keypoints) >= 8))
+        assert len(ids[0]) == 5 and min(ids[0]) >= 1
+        assert ids[0] == ids[1] == ids[2], ids
+        # another scene: its people get new IDs, none of the earlier ones is reused for them
+        msg = c.send(c.image_msg(humans["humans_4.jpg"]))
+        new = [p.id for p in msg.poses if len(p.keypoints) >= 8]
+        assert len(new) == 5 and not set(new) & set(ids[0]), (new, ids[0])
         c.destroy()
     finally:
         assert proc.stop() == 0, proc.log()[-2000:]

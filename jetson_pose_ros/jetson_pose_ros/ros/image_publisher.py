@@ -10,71 +10,42 @@ Remapping and other ROS arguments go after ``--ros-args`` as usual.
 from __future__ import annotations
 
 import argparse
-import glob
-import os
 import sys
 import time
 from typing import Iterator
 
-import cv2
 import numpy as np
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+from ..errors import PoseNetError
+from ..video import open_source
 
 
-def _expand(paths: list[str]) -> list[str]:
-    out: list[str] = []
+def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | None = None,
+                flip: str | None = None) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield ``(source, bgr)`` for every frame of ``paths`` (image files, directories, globs,
+    video files, cameras, RTSP/RTP streams: anything ``posenet`` reads), again and again with
+    ``loop``.  Unreadable frames are reported and skipped."""
+    width, height = resize or (None, None)
     for path in paths:
-        if os.path.isdir(path):
-            out.extend(sorted(os.path.join(path, f) for f in os.listdir(path)
-                              if f.lower().endswith(IMAGE_EXTENSIONS)))
-        elif any(ch in path for ch in "*?["):
-            out.extend(sorted(glob.glob(path)))
-        else:
-            out.append(path)
-    return out
-
-
-def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | None = None
-                ) -> Iterator[tuple[str, np.ndarray]]:
-    """Yield ``(source, bgr)`` for every image / video frame of ``paths`` (again and again with ``loop``)."""
-    files = _expand(paths)
-    if not files:
-        raise SystemExit(f"image_publisher: no images or videos found in {' '.join(paths)}")
-    while True:
-        produced = 0
-        for path in files:
-            if not os.path.isfile(path):
-                raise SystemExit(f"image_publisher: {path}: no such file")
-            if path.lower().endswith(IMAGE_EXTENSIONS):
-                image = cv2.imread(path, cv2.IMREAD_COLOR)
-                if image is None:
-                    print(f"image_publisher: skipping {path}: not a readable image", file=sys.stderr)
+        try:
+            source = open_source(path, loop=-1 if loop else 0, width=width, height=height, flip=flip)
+        except PoseNetError as exc:
+            raise SystemExit(f"image_publisher: error: {exc}") from None
+        try:
+            for frame in source:
+                if frame.image is None:
+                    print(f"image_publisher: skipping: {frame.error}", file=sys.stderr)
                     continue
-                produced += 1
-                yield path, image if resize is None else cv2.resize(image, resize)
-            else:
-                cap = cv2.VideoCapture(path)
-                if not cap.isOpened():
-                    print(f"image_publisher: skipping {path}: cannot open video", file=sys.stderr)
-                    continue
-                index = 0
-                while True:
-                    ok, frame = cap.read()
-                    if not ok:
-                        break
-                    produced += 1
-                    yield f"{path}#{index}", frame if resize is None else cv2.resize(frame, resize)
-                    index += 1
-                cap.release()
-        if not loop or produced == 0:
-            return
+                yield f"{frame.source}#{frame.index}", frame.image
+        finally:
+            source.close()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="image_publisher", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("path", nargs="+", help="image files, directories, globs or video files")
+    p.add_argument("path", nargs="+", help="image files, directories, globs, video files, cameras "
+                   "(/dev/videoN), rtsp:// or rtp:// streams")
     p.add_argument("--rate", type=float, default=10.0, help="frames per second (default 10; 0 = as fast as possible)")
     p.add_argument("--topic", default="image", help="output topic (default: image)")
     p.add_argument("--frame-id", default="camera", help="header.frame_id (default: camera)")
@@ -85,6 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--loop", action="store_true", help="start again at the end")
     p.add_argument("--count", type=int, default=0, help="stop after this many frames (0 = all)")
     p.add_argument("--resize", metavar="WxH", help="resize every frame, e.g. 640x480")
+    p.add_argument("--flip", help="flip/rotate frames: counterclockwise, rotate-180, clockwise, horizontal, ...")
     p.add_argument("--qos", choices=("reliable", "best_effort"), default="reliable",
                    help="publisher reliability (default reliable; matches best-effort subscribers too)")
     p.add_argument("--wait", type=float, default=5.0,
@@ -130,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             rclpy.spin_once(node, timeout_sec=0.05)
         period = 1.0 / args.rate if args.rate > 0 else 0.0
         next_t = time.monotonic()
-        for source, bgr in iter_frames(args.path, args.loop, args.resize):
+        for source, bgr in iter_frames(args.path, args.loop, args.resize, args.flip):
             if not rclpy.ok():
                 break
             now = time.monotonic()

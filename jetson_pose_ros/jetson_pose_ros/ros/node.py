@@ -40,6 +40,8 @@ from jetson_pose_msgs.msg import Pose2DArray
 
 from ..errors import PoseNetError
 from ..overlay import parse_flags
+from ..smoothing import PoseSmoother
+from ..tracking import PoseTracker
 from . import image_conversion as conv
 from .messages import poses_to_markers, poses_to_msg
 
@@ -62,6 +64,11 @@ PARAMETERS: dict[str, tuple[object, str, bool]] = {
     "publish_overlay": (False, "render and publish the overlay even when nobody subscribes (runtime-changeable)", False),
     "publish_markers": (False, "publish the MarkerArray even when nobody subscribes (runtime-changeable)", False),
     "marker_scale": (0.001, "metres per image pixel of the rviz markers (runtime-changeable)", False),
+    "track": (False, "persistent pose IDs across frames: pose id = track ID (OKS matching)", True),
+    "track_max_lost": (30, "frames a track is kept without a matching pose", True),
+    "smooth": (False, "One-Euro keypoint smoothing over the header stamps (implies track)", True),
+    "smooth_min_cutoff": (1.0, "One-Euro minimum cutoff frequency (Hz): lower = smoother at rest", True),
+    "smooth_beta": (0.01, "One-Euro speed coefficient: higher = less lag when moving", True),
 }
 WARN_PERIOD_S = 5.0
 RUNTIME = [name for name, (_d, _t, ro) in PARAMETERS.items() if not ro]
@@ -91,6 +98,8 @@ class PoseNetNode(Node):
         self.publish_markers = bool(p["publish_markers"])
         self.marker_scale = float(p["marker_scale"])
         self.keypoint_names = list(self.net.topology.keypoints)
+        self.tracker = PoseTracker(max_lost=int(p["track_max_lost"])) if p["track"] or p["smooth"] else None
+        self.smoother = PoseSmoother(float(p["smooth_min_cutoff"]), float(p["smooth_beta"])) if p["smooth"] else None
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         reliability = str(p["qos_reliability"]).lower().replace("-", "_")
@@ -147,6 +156,13 @@ class PoseNetNode(Node):
             q = str(values["qos_reliability"]).lower().replace("-", "_")
             if q not in ("best_effort", "reliable"):
                 raise PoseNetError(f"parameter qos_reliability must be best_effort or reliable, got {q!r}")
+        if "track_max_lost" in values and int(values["track_max_lost"]) < 0:
+            raise PoseNetError(f"parameter track_max_lost must be >= 0, got {values['track_max_lost']}")
+        for key in ("smooth_min_cutoff", "smooth_beta"):
+            if key in values and (isinstance(values[key], bool) or not isinstance(values[key], (int, float))
+                                  or values[key] < 0 or (key == "smooth_min_cutoff" and values[key] == 0)):
+                raise PoseNetError(f"parameter {key} must be a number {'> 0' if 'cutoff' in key else '>= 0'}, "
+                                   f"got {values[key]!r}")
         if "num_threads" in values and int(values["num_threads"]) < 0:
             raise PoseNetError(f"parameter num_threads must be >= 0, got {values['num_threads']}")
 
@@ -236,6 +252,11 @@ class PoseNetNode(Node):
         height, width = bgr.shape[:2]
         t0 = time.perf_counter()
         poses = self.net.process(bgr, overlay="none")
+        if self.tracker is not None:
+            poses = self.tracker.update(poses)
+            if self.smoother is not None:
+                stamp = msg.header.stamp
+                poses = self.smoother.update(poses, stamp.sec + stamp.nanosec * 1e-9)
         t1 = time.perf_counter()
         timings = dict(self.net.timings)
         self.poses_pub.publish(poses_to_msg(poses, msg.header, self.net.network, width, height, self.keypoint_names))

@@ -22,7 +22,7 @@ def summary(msg) -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="pose_echo", description=__doc__.split("\n\n")[0])
     p.add_argument("--topic", default="poses", help="Pose2DArray topic (default: poses)")
-    p.add_argument("--json", metavar="FILE", help="write one JSON object per message to FILE ('-' = stdout)")
+    p.add_argument("--json", metavar="FILE", help="write one JSON object per message to FILE (overwritten; - = stdout)")
     p.add_argument("--count", type=int, default=0, help="exit after this many messages (0 = run until Ctrl-C)")
     p.add_argument("--timeout", type=float, default=0.0, help="exit after this many seconds (0 = no limit)")
     p.add_argument("--qos", choices=("reliable", "best_effort"), default="reliable",
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     node = Node("pose_echo")
     out = None
     if args.json:
-        out = sys.stdout if args.json == "-" else open(args.json, "a", encoding="utf-8")
+        out = sys.stdout if args.json == "-" else open(args.json, "w", encoding="utf-8")
     received = 0
 
     def on_poses(msg) -> None:
