@@ -16,7 +16,13 @@ FRAMES=${FRAMES:-6}
 echo "== ROS 2: image_publisher -> posenet_node -> pose_echo ($FRAMES frames of $SHARED/data/jetson_inference/images)"
 posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true &
 NODE=$!
-trap 'kill -TERM $NODE 2>/dev/null || true; wait $NODE 2>/dev/null || true' EXIT
+stop_node() {
+  kill -TERM "$NODE" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$NODE" 2>/dev/null || { wait "$NODE" 2>/dev/null || true; return 0; }; sleep 0.1; done
+  echo "posenet_node did not stop within 10 s of SIGTERM; killing it" >&2
+  kill -KILL "$NODE" 2>/dev/null || true
+}
+trap stop_node EXIT
 # best-effort (sensor-data QoS) input: a frame sent while discovery completes may be lost, so the
 # echo waits for all but one of them
 pose_echo --count "$((FRAMES - 1))" --timeout 60 --json out/ros_poses.jsonl &

@@ -91,7 +91,7 @@ class NodeProcess:
     """``posenet_node`` in a subprocess; its output goes to ``log_path``."""
 
     def __init__(self, log_path: Path, namespace: str = "", params: dict | None = None,
-                 extra_args: list[str] | None = None, num_threads: int | None = None):
+                 extra_args: list[str] | None = None, num_threads: int | None = None, preexec_fn=None):
         self.namespace = namespace
         self.log_path = Path(log_path)
         args = node_command() + ["--ros-args"]
@@ -106,7 +106,8 @@ class NodeProcess:
         args += list(extra_args or [])
         self.args = args
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO))
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO),
+                                     preexec_fn=preexec_fn)
 
     @property
     def fqn(self) -> str:
@@ -136,9 +137,9 @@ class NodeProcess:
     def wait_ready(self, timeout: float = 60.0) -> None:
         self.wait_log(r"\[(?:[\w.]+\.)?posenet\]: network '.*' .*ready", timeout)
 
-    def stop(self, timeout: float = 10.0) -> int:
+    def stop(self, timeout: float = 10.0, sig: int = signal.SIGINT) -> int:
         if self.alive():
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:

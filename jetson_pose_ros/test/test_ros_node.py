@@ -345,6 +345,28 @@ def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
         assert proc.stop() == 0, proc.log()[-2000:]
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_node_stops_promptly_on_signal_while_busy(ros, tmp_path, humans, sig):
+    """SIGTERM (service managers, scripts) and SIGINT (Ctrl-C; ignored by default in a
+    script's background job) end the node within 2 s, also while frames are being processed."""
+    import signal as _signal
+
+    ignore_int = (lambda: _signal.signal(_signal.SIGINT, _signal.SIG_IGN)) if sig == "SIGINT" else None
+    for attempt in range(3):
+        proc = NodeProcess(tmp_path / f"{sig}{attempt}.log", namespace=f"/sig{attempt}", preexec_fn=ignore_int)
+        proc.wait_ready()
+        c = Client(proc, name=f"sig_client{attempt}")
+        c.wait_connected()
+        for _ in range(3):          # keep the worker busy while the signal arrives
+            c.publish(c.image_msg(humans["humans_4.jpg"]))
+        c.spin(0.05 * attempt)
+        t0 = time.monotonic()
+        rc = proc.stop(timeout=10.0, sig=getattr(_signal, sig))
+        elapsed = time.monotonic() - t0
+        c.destroy()
+        assert rc == 0 and elapsed < 2.0, (rc, elapsed, proc.log()[-1500:])
+
+
 def test_params_file(ros, tmp_path, humans):
     config = yaml.safe_load(ros_helpers.CONFIG_YAML.read_text())
     (key, body), = config.items()

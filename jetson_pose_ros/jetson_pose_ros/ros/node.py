@@ -17,6 +17,7 @@ thread processes it, so a slow network never builds a backlog of stale frames.
 """
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
@@ -304,18 +305,31 @@ class PoseNetNode(Node):
 
 
 def main(args=None) -> int:
-    rclpy.init(args=sys.argv if args is None else args)
+    # Our own SIGINT/SIGTERM handling: rclpy's handler sometimes left the executor waiting after
+    # SIGTERM (about 1 run in 4 with the worker thread busy), and a node started in the
+    # background of a script has SIGINT ignored.  The handlers set a flag that the spin loop
+    # checks every 0.1 s.
+    from rclpy.signals import SignalHandlerOptions
+
+    rclpy.init(args=sys.argv if args is None else args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         node = PoseNetNode()
     except (PoseNetError, ParameterException) as err:
         rclpy.logging.get_logger(NODE_NAME).error(str(err).replace("\n", " "))
         rclpy.try_shutdown()
         return 1
+    executor = rclpy.executors.SingleThreadedExecutor()
+    executor.add_node(node)
     try:
-        rclpy.spin(node)
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
     finally:
+        executor.remove_node(node)
         node.destroy_node()
         rclpy.try_shutdown()
     return 0
