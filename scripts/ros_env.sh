@@ -24,6 +24,11 @@ else
     esac
     # shellcheck disable=SC1091
     . "$_jpr_repo/install/setup.bash"
+    # the model directory filled by scripts/setup.sh, and the shared mirror beside the repository
+    export JETSON_POSE_MODELS="${JETSON_POSE_MODELS:-$_jpr_repo/.models}"
+    if [ -z "${MODEL_MIRROR:-}" ] && [ -d "$_jpr_repo/../shared/models" ]; then
+        MODEL_MIRROR=$(cd "$_jpr_repo/../shared/models" && pwd); export MODEL_MIRROR
+    fi
     # colcon puts ament_python executables in lib/<package> (for `ros2 run`); put them on PATH too
     case ":$PATH:" in
         *":$_jpr_repo/install/jetson_pose_ros/lib/jetson_pose_ros:"*) ;;
