@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import benchmark, registry
 from ..errors import InputError, PoseNetError
-from .posenet import normalize_argv, size_arg
+from . import run_main, size_arg
 
 log = logging.getLogger("posenet-bench")
 
@@ -115,19 +115,7 @@ def _host() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
-    except SystemExit as exc:        # --help (0) or a usage error (2): argparse has printed it
-        return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
-        return run(args)
-    except PoseNetError as exc:
-        log.error("posenet-bench: error: %s", exc)
-        return 2
-    except KeyboardInterrupt:
-        log.error("posenet-bench: interrupted")
-        return 130
+    return run_main("posenet-bench", build_parser(), run, argv)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from .. import registry
 from ..errors import PoseNetError
+from . import run_main, size_arg
 from ..overlay import parse_flags
 from ..posenet import PoseNet
 from ..sinks import CsvSink, JsonLinesSink, frame_record
@@ -34,27 +35,6 @@ def network_table() -> str:
         rows.append(f"  {name:<20} {spec.license}{default}")
     alias = ", ".join(f"{a} -> {t}" for a, t in registry.aliases().items())
     return "networks (license of the weights):\n" + "\n".join(rows) + (f"\naliases: {alias}" if alias else "")
-
-
-def normalize_argv(argv: list[str]) -> list[str]:
-    """``--input_blob=x`` == ``--input-blob=x``, as in jetson-inference."""
-    out = []
-    for a in argv:
-        if a.startswith("--"):
-            name, eq, value = a.partition("=")
-            a = name.replace("_", "-") + eq + value
-        out.append(a)
-    return out
-
-
-def size_arg(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-        if w <= 0 or h <= 0:
-            raise ValueError
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got '{text}'") from None
-    return w, h
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,14 +191,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
-    logging.basicConfig(level=LOG_LEVELS[args.log_level], format="%(message)s", stream=sys.stderr)
-    try:
-        return run(args)
-    except PoseNetError as exc:
-        log.error("posenet: error: %s", exc)
-        return 2
+    return run_main("posenet", build_parser(), run, argv, level=lambda a: LOG_LEVELS[a.log_level])
 
 
 if __name__ == "__main__":
