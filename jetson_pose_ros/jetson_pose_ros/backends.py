@@ -7,6 +7,7 @@ with other execution providers (TensorRT caches its engine next to the model).
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -33,6 +34,12 @@ class OnnxRuntimeBackend:
         if not wanted:
             raise ModelError(f"none of the execution providers {providers} is available "
                              f"(onnxruntime has {available})")
+        first = providers[0][0] if providers and isinstance(providers[0], tuple) else (providers or [None])[0]
+        if first and first not in available:
+            logging.getLogger("jetson_pose_ros").warning(
+                "%s is not available in this onnxruntime build (it has %s); running %s on %s",
+                first, ", ".join(available), Path(path).name, wanted[0] if isinstance(wanted[0], str) else wanted[0][0])
+        self.providers = wanted
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
         except Exception as exc:  # onnxruntime raises several exception types

@@ -183,3 +183,29 @@ def test_model_override_of_two_file_network(shared, images):
     assert net.model.files["detector"].name == "palm_detection_full.onnx"
     with pytest.raises(ModelError, match="no model file role bogus"):
         PoseNet("mediapipe-hand", model_files={"bogus": str(lite)})
+
+
+def test_gpu_backends_fall_back_to_cpu_with_a_warning(caplog):
+    """On a CPU-only onnxruntime, backend='tensorrt'/'cuda' runs on the CPU and says so."""
+    import onnxruntime
+
+    if "TensorrtExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this onnxruntime has TensorRT: the fallback path is not taken")
+    with caplog.at_level("WARNING", logger="jetson_pose_ros"):
+        net = PoseNet("mobilenet-body", backend="tensorrt")
+    assert "TensorrtExecutionProvider is not available" in caplog.text
+    assert net.model.backend.providers[-1] == "CPUExecutionProvider"
+    with pytest.raises(ModelError, match="unknown backend 'opencl'"):
+        PoseNet("mobilenet-body", backend="opencl")
+
+
+def test_tensorrt_engine_cache(tmp_path, images, monkeypatch):
+    """TensorRT builds its engine once and caches it next to the model (needs an NVIDIA GPU)."""
+    import onnxruntime
+
+    if "TensorrtExecutionProvider" not in onnxruntime.get_available_providers():
+        pytest.skip("no TensorRT execution provider on this machine (CPU-only onnxruntime, no NVIDIA GPU)")
+    monkeypatch.setenv("JETSON_POSE_TRT_CACHE", str(tmp_path))
+    net = PoseNet("mobilenet-body", backend="tensorrt", input_size=(432, 368))
+    net.process(cv2.imread(str(images / "humans_1.jpg")), overlay="none")
+    assert any(p.suffix == ".engine" for p in tmp_path.iterdir())
