@@ -78,7 +78,9 @@ class PoseTracker:
     them for frame-to-frame motion and detector noise; ``velocity_smoothing``: weight of the newest displacement
     in the velocity estimate (0 disables prediction); ``max_extrapolate``: frames a
     lost track keeps moving along its velocity; ``min_hits``: matches after which a
-    track is confirmed (confirmed tracks are matched first).
+    track is confirmed (confirmed tracks are matched first); ``min_keypoints``: a pose with
+    fewer keypoints (a fragment) never continues a confirmed track, so that stray fragments
+    cannot drag a person's track away while the person is detected poorly.
     """
 
     max_lost: int = 30
@@ -88,6 +90,7 @@ class PoseTracker:
     velocity_smoothing: float = 0.5
     max_extrapolate: int = 5
     min_hits: int = 3
+    min_keypoints: int = 4
     min_area: float = 32.0 ** 2
     tracks: list[Track] = field(default_factory=list, init=False)
     next_id: int = field(default=1, init=False)
@@ -172,8 +175,9 @@ class PoseTracker:
             # cannot take that person's pose from its established track
             confirmed = [i for i, t in enumerate(self.tracks) if t.hits >= self.min_hits]
             tentative = [i for i, t in enumerate(self.tracks) if t.hits < self.min_hits]
+            whole = [len(p.keypoints) >= self.min_keypoints for p in poses]
             for group in (confirmed, tentative):
-                free = [j for j in range(len(poses)) if ids[j] == 0]
+                free = [j for j in range(len(poses)) if ids[j] == 0 and (whole[j] or group is tentative)]
                 if not group or not free:
                     continue
                 sub = sim[np.ix_(group, free)]

@@ -2,6 +2,7 @@
 (mobilenet-body on ../shared/data/video/sports2d_demo.mp4: an acrobat on top of a
 wall and a person walking on the ground below it)."""
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -199,3 +200,20 @@ def test_cli_track_smooth_csv(tmp_path):
     ids = [[p["id"] for p in r["poses"]] for r in records]
     assert all(len(set(i)) == len(i) and min(i) >= 1 for i in ids)
     assert set(ids[0]) & set(ids[1])                          # tracks continue across frames
+
+
+def test_fragments_never_continue_a_confirmed_track(detections):
+    """A 2-3 keypoint fragment near a person (what the PAF decoder reports in glare) gets an
+    ID of its own; the person's track is still there for the person's next whole pose."""
+    frames, height = detections
+    person = max(frames[0][2], key=lambda p: len(p.keypoints))
+    tracker = PoseTracker(min_keypoints=4)
+    first = [tracker.update([person])[0].id for _ in range(4)]      # confirmed (min_hits 3)
+    fragment = dataclasses.replace(person, keypoints=person.keypoints[:2], links=[])
+    frag_id = tracker.update([fragment])[0].id
+    again = tracker.update([person])[0].id
+    assert len(set(first)) == 1 and frag_id != first[0] and again == first[0]
+    # without the rule the fragment takes over the person's track
+    loose = PoseTracker(min_keypoints=0)
+    ids = [loose.update([person])[0].id for _ in range(4)]
+    assert loose.update([fragment])[0].id == ids[0]
