@@ -22,6 +22,8 @@ class InputSpec:
     std: tuple[float, ...] = (1.0, 1.0, 1.0)
     pad_value: float = 0.0
     interpolation: str = "linear"   # linear (fast) | area (anti-aliased, ~10x slower)
+    subpixel: bool = False          # letterbox at exact (fractional) offsets, as MediaPipe does,
+                                    # instead of whole-pixel padding (as Ultralytics does; faster)
 
     @classmethod
     def from_dict(cls, d: dict, size: tuple[int, int] | None = None) -> "InputSpec":
@@ -69,6 +71,8 @@ def resize_transform(spec: InputSpec, width: int, height: int) -> tuple[Affine, 
     tw, th = target_size(spec, width, height)
     if spec.resize == "letterbox":
         s = min(tw / width, th / height)
+        if spec.subpixel:
+            return Affine.scale_offset(s, s, (tw - width * s) / 2.0, (th - height * s) / 2.0), (tw, th)
         rw, rh = max(1, round(width * s)), max(1, round(height * s))
         ox, oy = (tw - rw) // 2, (th - rh) // 2
         return Affine.scale_offset(rw / width, rh / height, ox, oy), (tw, th)
@@ -100,6 +104,10 @@ def prepare(image_bgr: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, Affine]
     h, w = image_bgr.shape[:2]
     affine, (tw, th) = resize_transform(spec, w, h)
     interp = cv2.INTER_AREA if spec.interpolation == "area" and tw < w else cv2.INTER_LINEAR
+    if spec.resize == "letterbox" and spec.subpixel:
+        padded = cv2.warpAffine(image_bgr, affine.matrix, (tw, th), flags=interp,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=(spec.pad_value,) * 3)
+        return to_tensor(convert_color(padded, spec.color), spec), affine
     sx, _, ox = affine.matrix[0]
     sy, oy = affine.matrix[1, 1:]
     rw, rh = round(w * sx), round(h * sy)
