@@ -96,30 +96,22 @@ def poses_to_markers(poses: Sequence[ObjectPose], header, colors: Sequence[Seque
     clear.header = header
     clear.action = Marker.DELETEALL
     markers = [clear]
+    def new_marker(ns: str, marker_id: int, kind: int):
+        m = Marker()
+        m.header, m.ns, m.id, m.type, m.action, m.lifetime = header, ns, marker_id, kind, Marker.ADD, life
+        m.pose.orientation.w = 1.0
+        return m
+
     for i, pose in enumerate(poses):
-        links = Marker()
-        links.header = header
-        links.ns = "links"
-        links.id = i
-        links.type = Marker.LINE_LIST
-        links.action = Marker.ADD
-        links.pose.orientation.w = 1.0
+        links = new_marker("links", i, Marker.LINE_LIST)
         links.scale.x = line_width_px * scale
-        links.lifetime = life
         for a, b in pose.links:
             ka, kb = pose.keypoints[a], pose.keypoints[b]
             links.points.extend([point(ka), point(kb)])
             links.colors.extend([rgba(kb.id), rgba(kb.id)])
         links.color = ColorRGBA(r=1.0, g=1.0, b=1.0, a=1.0)
-        kps = Marker()
-        kps.header = header
-        kps.ns = "keypoints"
-        kps.id = i
-        kps.type = Marker.SPHERE_LIST
-        kps.action = Marker.ADD
-        kps.pose.orientation.w = 1.0
+        kps = new_marker("keypoints", i, Marker.SPHERE_LIST)
         kps.scale.x = kps.scale.y = kps.scale.z = point_size_px * scale
-        kps.lifetime = life
         kps.points = [point(k) for k in pose.keypoints]
         kps.colors = [rgba(k.id) for k in pose.keypoints]
         kps.color = ColorRGBA(r=1.0, g=1.0, b=1.0, a=1.0)
