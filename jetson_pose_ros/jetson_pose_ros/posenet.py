@@ -5,6 +5,7 @@ import argparse
 import time
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from . import overlay as _overlay
@@ -147,8 +148,6 @@ class poseNet(PoseNet):  # noqa: N801 - jetson-inference's class name
 
 def as_bgr(image: np.ndarray, color: str = "bgr") -> np.ndarray:
     """Validate an image and return a contiguous HxWx3 uint8 BGR view/copy."""
-    import cv2
-
     if not isinstance(image, np.ndarray):
         raise InputError(f"expected a numpy image, got {type(image).__name__}")
     if image.size == 0 or image.ndim not in (2, 3) or min(image.shape[:2]) < 1:

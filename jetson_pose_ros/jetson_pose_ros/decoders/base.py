@@ -95,6 +95,21 @@ class PoseModel:
         size = self.options.get("input_size") if key is None else None
         return InputSpec.from_dict(d, size=tuple(size) if size else None)
 
+    def make_params(self, cls, cfg: dict, defaults: dict | None = None):
+        """A family's parameter dataclass: its defaults < ``defaults`` < the registry's
+        ``decoder`` entry < the user's options (cast to the field's type)."""
+        fields = cls.__dataclass_fields__
+        values = {**(defaults or {}), **{k: v for k, v in cfg.items() if k in fields}}
+        for k, v in self.options.items():
+            if k in fields:
+                kind = type(values.get(k, fields[k].default))
+                values[k] = kind(v) if kind in (int, float) else v
+        return cls(**values)
+
+    def make_keypoint_map(self, cfg: dict) -> KeypointMap:
+        return KeypointMap.from_config(cfg, self.topology, self.spec.name,
+                                       bool(self.options.get("derive_keypoints", True)))
+
     @contextmanager
     def stage(self, name: str):
         t0 = time.perf_counter()

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..backends import require_tensors
 from ..preprocess import crop_rotated, prepare
-from .base import KeypointMap, PoseModel
+from .base import PoseModel
 from .ssd_anchors import AnchorOptions, decode_boxes, generate_anchors, iou, sigmoid_scores, weighted_nms
 
 
@@ -154,12 +154,8 @@ class MediaPipeModel(PoseModel):
         self.has_visibility = self.values_per_landmark >= 4
         self.handedness_labels = lm.get("handedness_labels", ["left", "right"])
         self.roi_rule = dict(cfg["roi"])
-        self.params = MediaPipeParams(**{k: v for k, v in cfg.items() if k in MediaPipeParams.__dataclass_fields__})
-        for k in MediaPipeParams.__dataclass_fields__:
-            if k in self.options:
-                setattr(self.params, k, type(getattr(self.params, k))(self.options[k]))
-        self.keypoint_map = KeypointMap.from_config(cfg, self.topology, self.spec.name,
-                                                    bool(self.options.get("derive_keypoints", True)))
+        self.params = self.make_params(MediaPipeParams, cfg)
+        self.keypoint_map = self.make_keypoint_map(cfg)
 
     # ------------------------------------------------------------ stage 1
     def detect(self, image_bgr: np.ndarray) -> list[Roi]:

@@ -253,8 +253,7 @@ class PafModel(PoseModel):
         require_tensors(self.backend, self.spec.name, [self.input.name], [cfg["cmap"], cfg["paf"]],
                         {self.input.name: "--input-blob", cfg["cmap"]: "--output-cmap", cfg["paf"]: "--output-paf"})
         self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)
-        self.params = PafParams(**{k: v for k, v in cfg.items() if k in PafParams.__dataclass_fields__})
-        self.params.__dict__.update({k: v for k, v in self.options.items() if k in PafParams.__dataclass_fields__})
+        self.params = self.make_params(PafParams, cfg)
         self.outputs = list(dict.fromkeys([cfg["cmap"], cfg["paf"]]))
 
     def _infer(self, image_bgr, threshold):

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..backends import require_tensors
 from ..preprocess import prepare
-from .base import KeypointMap, PoseModel
+from .base import PoseModel
 
 COCO17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
@@ -71,13 +71,9 @@ class SingleStageModel(PoseModel):
         self.output = cfg.get("output") or next(iter(self.backend.outputs))
         require_tensors(self.backend, self.spec.name, [self.input.name], [self.output],
                         {self.input.name: "--input-blob", self.output: "--output-cmap"})
-        fields = SingleStageParams.__dataclass_fields__
-        self.params = SingleStageParams(**{**self.params_defaults,
-                                           **{k: v for k, v in cfg.items() if k in fields},
-                                           **{k: v for k, v in self.options.items() if k in fields}})
+        self.params = self.make_params(SingleStageParams, cfg, self.params_defaults)
         cfg.setdefault("keypoints", list(COCO17))
-        self.keypoint_map = KeypointMap.from_config(cfg, self.topology, self.spec.name,
-                                                    bool(self.options.get("derive_keypoints", True)))
+        self.keypoint_map = self.make_keypoint_map(cfg)
 
     def tensor_size(self, tensor: np.ndarray) -> tuple[int, int]:
         """(width, height) of a batched tensor in the spec's layout."""

@@ -81,11 +81,7 @@ def image_to_numpy(msg) -> np.ndarray:
         raise InputError(f"image {_describe(msg)}: step {step} is smaller than width*bytes_per_pixel = {row_bytes}")
     if step % dtype.itemsize:
         raise InputError(f"image {_describe(msg)}: step {step} is not a multiple of {dtype.itemsize}")
-    data = msg.data
-    try:
-        buf = np.frombuffer(data, dtype=np.uint8)
-    except (TypeError, ValueError):
-        buf = np.frombuffer(bytes(data), dtype=np.uint8)
+    buf = _bytes_of(msg)
     if buf.size < height * step:
         raise InputError(f"image {_describe(msg)}: data has {buf.size} bytes, "
                          f"expected height*step = {height}*{step} = {height * step}")
@@ -102,6 +98,14 @@ def image_to_numpy(msg) -> np.ndarray:
     if channels == 1:
         return pixels.reshape(height, width)
     return pixels.reshape(height, width, channels)
+
+
+def _bytes_of(msg) -> np.ndarray:
+    """The message's ``data`` as a uint8 array, without a copy where rclpy allows it."""
+    try:
+        return np.frombuffer(msg.data, dtype=np.uint8)
+    except (TypeError, ValueError):
+        return np.frombuffer(bytes(msg.data), dtype=np.uint8)
 
 
 def image_to_bgr(msg) -> np.ndarray:
@@ -123,11 +127,7 @@ def compressed_to_bgr(msg) -> np.ndarray:
     low = fmt.lower()
     if "compresseddepth" in low:
         raise InputError(f"compressed image format '{fmt}' (compressedDepth) is not supported")
-    data = msg.data
-    try:
-        buf = np.frombuffer(data, dtype=np.uint8)
-    except (TypeError, ValueError):
-        buf = np.frombuffer(bytes(data), dtype=np.uint8)
+    buf = _bytes_of(msg)
     if buf.size == 0:
         raise InputError(f"compressed image ('{fmt}') has no data")
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
