@@ -61,7 +61,8 @@ def list_images(folder: str | Path) -> list[Path]:
 def runnable_networks() -> tuple[list[str], dict[str, str]]:
     """Registry networks whose model files resolve (installed, mirrored or downloadable),
     and {name: reason} for the others."""
-    from .registry import get_network, network_names, resolve_files
+    from .model_files import resolve_files
+    from .registry import get_network, network_names
 
     ok, skipped = [], {}
     for name in network_names():

@@ -12,7 +12,8 @@ from . import overlay as _overlay
 from .decoders import model_class
 from .errors import InputError, PoseNetError
 from .pose import ObjectPose
-from .registry import get_network, resolve_files
+from .model_files import resolve_files
+from .registry import get_network
 
 
 class PoseNet:

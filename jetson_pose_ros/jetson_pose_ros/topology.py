@@ -7,7 +7,6 @@ from pathlib import Path
 
 from .errors import PoseNetError
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_COLOR = (0, 255, 0, 255)  # RGBA, jetson-inference's default keypoint colour
 
 
@@ -45,21 +44,25 @@ class Topology:
         return Topology(self.name, self.keypoints, self.skeleton, load_colors(path, len(self.keypoints)))
 
 
-def resolve_data_file(path: str | Path) -> Path:
-    """A path as given, or relative to the packaged ``models/`` directory."""
+def resolve_data_file(path: str | Path, data_dir: str | Path | None = None) -> Path:
+    """A path as given, or relative to ``data_dir`` (default: the registry's packaged ``MODELS_DIR``)."""
     p = Path(path)
     if p.is_file():
         return p
-    packaged = MODELS_DIR / p
+    if data_dir is None:
+        from .registry import MODELS_DIR as data_dir
+    packaged = Path(data_dir) / p
     if packaged.is_file():
         return packaged
     raise PoseNetError(f"file not found: {path}")
 
 
-def load_topology(path: str | Path, colors: str | Path | None = None) -> Topology:
+def load_topology(path: str | Path, colors: str | Path | None = None,
+                  data_dir: str | Path | None = None) -> Topology:
     """Load a trt_pose topology JSON (``keypoints`` + 1-based ``skeleton``) or a file with
-    ``skeleton_0based``; ``colors`` is an optional jetson-inference colors.txt."""
-    p = resolve_data_file(path)
+    ``skeleton_0based``; ``colors`` is an optional jetson-inference colors.txt.  Relative names
+    not found as given are looked up in ``data_dir``."""
+    p = resolve_data_file(path, data_dir)
     try:
         data = json.loads(p.read_text())
         names = [str(k) for k in data["keypoints"]]
@@ -71,7 +74,7 @@ def load_topology(path: str | Path, colors: str | Path | None = None) -> Topolog
         raise PoseNetError(f"invalid topology file {p}: {exc}") from None
     name = str(data.get("supercategory") or data.get("name") or p.stem)
     topo = Topology(name, names, skeleton)
-    return topo.with_colors(colors)
+    return topo.with_colors(resolve_data_file(colors, data_dir) if colors else None)
 
 
 def load_colors(path: str | Path, num_keypoints: int) -> list[tuple[int, int, int, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import registry
+from .. import model_files, registry
 from ..errors import PoseNetError
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in registry.network_names():
             spec = registry.get_network(name)
             try:
-                where = ", ".join(str(v) for v in registry.resolve_files(spec).values())
+                where = ", ".join(str(v) for v in model_files.resolve_files(spec).values())
             except PoseNetError:
                 where = "not installed (needs MODEL_MIRROR or its URL)"
             print(f"{name:<20} {spec.license:<36} {where}")
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for name in names:
         try:
-            files = registry.resolve_files(registry.get_network(name))
+            files = model_files.resolve_files(registry.get_network(name))
             print(f"{name}: ok ({', '.join(str(v) for v in files.values())})")
         except PoseNetError as exc:
             print(f"{name}: {'skipped' if args.all else 'error'}: {exc}", file=sys.stderr)

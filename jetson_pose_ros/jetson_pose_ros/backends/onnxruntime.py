@@ -1,10 +1,5 @@
-"""Inference backends behind one small interface.
-
-``create_backend(path, name)`` returns an object with ``inputs`` / ``outputs``
-(name -> shape) and ``run(feeds) -> {output name: array}``.  ONNX Runtime on CPU
-is implemented; ``onnxruntime-cuda`` / ``onnxruntime-tensorrt`` use the same class
-with other execution providers (TensorRT caches its engine next to the model).
-"""
+"""ONNX Runtime backend: CPU, CUDA or TensorRT execution providers (TensorRT caches its engine
+next to the model, or in ``$JETSON_POSE_TRT_CACHE``)."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 
 class OnnxRuntimeBackend:
@@ -56,36 +51,9 @@ class OnnxRuntimeBackend:
         return dict(zip(names, values))
 
 
-def _tensorrt_providers(path: Path) -> list:
+def tensorrt_providers(path: Path) -> list:
     cache = Path(os.environ.get("JETSON_POSE_TRT_CACHE", path.parent))
     return [("TensorrtExecutionProvider", {"trt_engine_cache_enable": True,
                                            "trt_engine_cache_path": str(cache),
                                            "trt_fp16_enable": True}),
             "CUDAExecutionProvider", "CPUExecutionProvider"]
-
-
-BACKENDS = {
-    "onnxruntime": lambda path, threads: OnnxRuntimeBackend(path, threads),
-    "cpu": lambda path, threads: OnnxRuntimeBackend(path, threads),
-    "cuda": lambda path, threads: OnnxRuntimeBackend(path, threads, ["CUDAExecutionProvider", "CPUExecutionProvider"]),
-    "tensorrt": lambda path, threads: OnnxRuntimeBackend(path, threads, _tensorrt_providers(path)),
-}
-
-
-def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None):
-    try:
-        factory = BACKENDS[name.lower()]
-    except KeyError:
-        raise ModelError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
-    return factory(path, num_threads)
-
-
-def require_tensors(backend, network: str, inputs=(), outputs=(), option_hint: dict | None = None) -> None:
-    """Raise a one-line ModelError if the model lacks an expected tensor."""
-    hint = option_hint or {}
-    for kind, wanted, have in (("input", inputs, backend.inputs), ("output", outputs, backend.outputs)):
-        for name in wanted:
-            if name not in have:
-                opt = f"; pass {hint[name]} NAME" if name in hint else ""
-                raise ModelError(f"network '{network}': model {backend.path.name} has no {kind} tensor "
-                                 f"'{name}' (it has: {', '.join(have)}){opt}")
