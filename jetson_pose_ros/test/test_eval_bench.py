@@ -10,6 +10,8 @@ import pytest
 
 from jetson_pose_ros import evaluation as ev
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 PKG = Path(__file__).resolve().parents[1]
 
 

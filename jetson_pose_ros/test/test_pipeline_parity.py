@@ -11,6 +11,8 @@ import pytest
 import ros_helpers
 from ros_helpers import Client, NodeProcess
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
 

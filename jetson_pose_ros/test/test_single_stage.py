@@ -15,6 +15,8 @@ import pytest
 from jetson_pose_ros.posenet import PoseNet
 from jetson_pose_ros.registry import aliases, default_network, get_network
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 IMAGES = SHARED / "data" / "jetson_inference" / "images"

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from jetson_pose_ros.pose import PoseFrame
 from jetson_pose_ros.posenet import PoseNet
 from jetson_pose_ros.smoothing import OneEuroFilter, PoseSmoother
 from jetson_pose_ros.tracking import PoseTracker
@@ -24,7 +25,7 @@ FIRST, LAST = 38, 98        # both people are in view (the walker enters at fram
 
 
 @pytest.fixture(scope="module")
-def detections():
+def detections(shared):
     """(frame index, timestamp, PoseFrame) for frames FIRST..LAST-1, height of the frames."""
     net = PoseNet("mobilenet-body", 0.15)
     out, height = [], 0
@@ -91,6 +92,46 @@ def test_only_confirmed_tracks_get_ids_and_fragments_none(detections):
     # the clip has 2 people: every ID handed out belongs to one of them
     handed = {int(i) for f in out for i in f.track_ids if i >= 0}
     assert handed == {1, 2}, handed
+
+
+def synthetic_frame(t: int, with_fragment: bool) -> PoseFrame:
+    """Two 18-keypoint people walking towards each other (and crossing at t ~ 10) plus,
+    optionally, a 2-keypoint fragment that pops up at a random place."""
+    from jetson_pose_ros.topology import load_topology
+
+    names = load_topology("human_pose.json").keypoints
+    rng = np.random.default_rng(t)
+    body = np.stack([np.linspace(-20, 20, 18), np.linspace(-80, 80, 18)], axis=1)
+    people = [body + (100 + 20 * t, 300), body + (500 - 20 * t, 310)]
+    xy = [p + rng.normal(0, 1.5, p.shape) for p in people]
+    if with_fragment:
+        frag = np.full((18, 2), np.nan)
+        frag[:2] = rng.uniform(0, 600, 2) + np.array([[0, 0], [5, 30]])
+        xy.append(frag)
+    xy = np.stack(xy)
+    found = ~np.isnan(xy[..., 0])
+    boxes = np.stack([np.nanmin(xy[..., 0], 1), np.nanmin(xy[..., 1], 1),
+                      np.nanmax(xy[..., 0], 1), np.nanmax(xy[..., 1], 1)], axis=1)
+    return PoseFrame(xy, found * 0.8, boxes, np.full(len(xy), 0.7), np.full(len(xy), -1),
+                     [{} for _ in xy], keypoint_names=names)
+
+
+def test_synthetic_crossing_people_confirmed_ids_only():
+    """No shared data needed: two people cross, fragments come and go; exactly two IDs are
+    handed out, from the 3rd frame on, each person keeps its ID through the crossing, and no
+    fragment ever gets an ID."""
+    tracker = PoseTracker(min_hits=3)
+    seen = {0: [], 1: []}
+    for t in range(25):
+        out = tracker.update(synthetic_frame(t, with_fragment=t % 3 == 0))
+        for person in (0, 1):
+            seen[person].append(int(out.track_ids[person]))
+        if len(out) == 3:
+            assert out.track_ids[2] == -1                   # the fragment
+    assert seen[0][:2] == [-1, -1] and seen[1][:2] == [-1, -1]
+    assert set(seen[0][2:]) == {1} or set(seen[0][2:]) == {2}
+    assert set(seen[1][2:]) == {1, 2} - set(seen[0][2:])
+    assert tracker.next_id == 3                               # two IDs consumed, no more
 
 
 def test_assignment_follows_the_poses_not_their_order(detections):
@@ -216,7 +257,7 @@ def test_bad_parameters():
         PoseTracker(min_similarity=1.5)
 
 
-def test_cli_track_smooth_csv(tmp_path):
+def test_cli_track_smooth_csv(tmp_path, shared):
     env = {**os.environ, "PYTHONPATH": str(PKG) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     res = subprocess.run([sys.executable, "-m", "jetson_pose_ros.cli.posenet", "--no-progress", "--log-level=error",
                           str(VIDEO / "mmpose_demo.mp4"), str(tmp_path / "out.avi"), "--track", "--smooth",
