@@ -259,3 +259,25 @@ def given(args: argparse.Namespace, groups: Iterable[str]) -> dict:
     groups = tuple(groups)
     return {n: getattr(args, n) for n, o in OPTIONS.items()
             if o.group in groups and o.cli is not None and getattr(args, n, None) is not None}
+
+
+# ------------------------------------------------------------------ documentation
+def markdown_table(groups: Iterable[str] | None = None) -> str:
+    """The options as a Markdown table (README): name, CLI flag, ROS parameter, default, range, runtime."""
+    rows = ["| option | CLI flag | ROS parameter | default | range / values | runtime | meaning |",
+            "|---|---|---|---|---|---|---|"]
+    for o in OPTIONS.values():
+        if groups is not None and o.group not in groups:
+            continue
+        default = "network's" if o.default is None else f"`{o.default}`" if o.default != "" else '`""`'
+        values = " \\| ".join(o.choices) if o.choices else o.range_text() if o.type in (int, float) else \
+            ("true/false" if o.type is bool else "")
+        fam = f" ({', '.join(o.families)} only)" if o.families else ""
+        flag = f"`{o.flag}`" if o.cli is not None else "`--network`" if o.name == "network" else ""
+        rows.append(f"| `{o.name}` | {flag} | "
+                    f"{'yes' if o.ros else ''} | {default} | {values} | {'yes' if o.runtime else ''} | {o.help}{fam} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
