@@ -37,14 +37,6 @@ def is_bag_output(uri: str | None) -> bool:
     return bool(uri) and (uri.startswith(rosbag.SCHEME) or Path(uri).suffix.lower() == ".mcap")
 
 
-def topic_namespace(topic: str | None) -> str:
-    """``/camera/image_raw`` and ``/camera/image_raw/compressed`` -> ``/camera``; ``/image`` -> ``""``."""
-    parts = [p for p in (topic or "").split("/") if p]
-    if parts and parts[-1] == "compressed":
-        parts.pop()
-    return "/" + "/".join(parts[:-1]) if len(parts) > 1 else ""
-
-
 class BagOutput:
     """``render(image, frame, poses)`` writes one frame's messages; ``close()`` finishes the file."""
 
@@ -78,7 +70,7 @@ class BagOutput:
         self.writer = Writer(bag_dir, version=9, storage_plugin=StoragePlugin.MCAP if storage == "mcap"
                              else StoragePlugin.SQLITE3)
         self.writer.open()
-        ns = topic_namespace(topic) if namespace is None else "/" + namespace.strip("/") if namespace.strip("/") \
+        ns = rosbag.topic_namespace(topic) if namespace is None else "/" + namespace.strip("/") if namespace.strip("/") \
             else ""
         self.topics = {"poses": f"{ns}/poses"}
         if overlay:

@@ -48,6 +48,14 @@ def is_bag(uri: str) -> bool:
     return (path.suffix.lower() in BAG_EXTS and path.is_file()) or (path.is_dir() and (path / "metadata.yaml").is_file())
 
 
+def topic_namespace(topic: str | None) -> str:
+    """``/camera/image_raw`` and ``/camera/image_raw/compressed`` -> ``/camera``; ``/image`` -> ``""``."""
+    parts = [p for p in (topic or "").split("/") if p]
+    if parts and parts[-1] == "compressed":
+        parts.pop()
+    return "/" + "/".join(parts[:-1]) if len(parts) > 1 else ""
+
+
 def msg_dir(package: str) -> Path | None:
     """``share/PACKAGE/msg`` of the first prefix that has it (see the module doc), or None."""
     roots = [p for p in os.environ.get("JETSON_POSE_MSG_PATH", "").split(os.pathsep) if p]
