@@ -157,8 +157,8 @@ def test_mcap_file_input_and_video_to_mcap(tmp_path, frames, shared):
 
 
 @pytest.mark.parametrize("case", ["no_topic", "unknown_topic", "two_image_topics", "wrong_type", "garbage",
-                                  "empty", "truncated_mcap", "truncated_sqlite", "output_exists"])
-def test_bad_recordings(tmp_path, frames, case):
+                                  "empty", "truncated_mcap", "truncated_sqlite", "output_exists", "topic_on_video"])
+def test_bad_recordings(tmp_path, frames, shared, case):
     bag = tmp_path / "bag"
     write_bag(bag, frames, "sqlite3" if case == "truncated_sqlite" else "mcap",
               extra_image_topic=case == "two_image_topics")
@@ -202,6 +202,9 @@ def test_bad_recordings(tmp_path, frames, case):
             assert "stopped after" in res.stderr
         else:
             assert len(kept) < 5
+    elif case == "topic_on_video":
+        res = posenet(str(shared / "data" / "video" / "mmpose_demo.mp4"), "--topic", "/cam/image_raw")
+        assert_one_line_error(res, "--topic applies to rosbag2/MCAP recordings only")
     elif case == "output_exists":
         (tmp_path / "out").mkdir()
         res = posenet(str(bag), f"rosbag2://{tmp_path / 'out'}")
