@@ -54,10 +54,11 @@ def test_two_cameras_one_node_fair_and_equal_to_library():
     library = Pipeline()
     want_a, want_b = library.process(img_a.copy()), library.process(cv2.imdecode(jpeg_b, cv2.IMREAD_COLOR))
 
-    rclpy.init()
+    ctx = rclpy.Context()                   # own context: other ROS test modules may hold the default one
+    rclpy.init(context=ctx)
     qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-    node = rclpy.create_node("posenet")
-    feeder = rclpy.create_node("feeder")
+    node = rclpy.create_node("posenet", context=ctx)
+    feeder = rclpy.create_node("feeder", context=ctx)
     cams = CameraSet(node, parse_input_topics(["/cam_a/image_raw", "/cam_b/image_raw/compressed"]), library.net,
                      {}, QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE), qos,
                      settings=lambda: {}, on_error=lambda e: errors.append(e))
@@ -66,7 +67,7 @@ def test_two_cameras_one_node_fair_and_equal_to_library():
     pub_b = feeder.create_publisher(CompressedImage, "/cam_b/image_raw/compressed", qos)
     feeder.create_subscription(Pose2DArray, "/cam_a/poses", got["a"].append, qos)
     feeder.create_subscription(Pose2DArray, "/cam_b/poses", got["b"].append, qos)
-    executor = MultiThreadedExecutor()
+    executor = MultiThreadedExecutor(context=ctx)
     executor.add_node(node)
     executor.add_node(feeder)
     spinner = threading.Thread(target=executor.spin, daemon=True)
@@ -100,7 +101,7 @@ def test_two_cameras_one_node_fair_and_equal_to_library():
         executor.shutdown()
         node.destroy_node()
         feeder.destroy_node()
-        rclpy.try_shutdown()
+        ctx.try_shutdown()
     print("per camera:", {"a": len(got["a"]), "b": len(got["b"])}, "sent", {k: len(v) for k, v in sent.items()},
           "worker", stats)
     assert not errors
