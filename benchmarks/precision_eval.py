@@ -65,8 +65,9 @@ def main(argv=None) -> int:
             row = {"network": network, "backend": backend, "precision": precision}
             try:
                 row.update(score(network, backend, precision, args.threads))
-            except PoseNetError as exc:
-                row["error"] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a runtime failure of one variant is a result too
+                row["error"] = str(exc).strip().splitlines()[0] if isinstance(exc, PoseNetError) else \
+                    f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"
                 print(f"{network:20s} {backend:12s} {precision:5s} error: {exc}", flush=True)
                 results.append(row)
                 continue

@@ -98,7 +98,7 @@ def test_openvino_same_poses_as_onnxruntime(reference, network, precision):
 
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
-@pytest.mark.parametrize("network", ["movenet-body", "yolo11n-body", "mediapipe-hand"])
+@pytest.mark.parametrize("network", ["yolo11n-body", "blazepose-body", "mediapipe-hand-lite"])
 def test_int8_same_poses_as_onnxruntime(reference, network, backend):
     from jetson_pose_ros import variants
 

@@ -168,11 +168,17 @@ def main(argv=None) -> int:
     p.add_argument("--install", action="store_true", help="install into the model directory")
     p.add_argument("--out", help="write the int8 files to this folder instead")
     p.add_argument("--all-layers", action="store_true", help="quantize the output heads too")
+    p.add_argument("--quiet", action="store_true", help="NNCF's progress and notes off")
     p.add_argument("--max-feeds", type=int, default=300, help="calibration inputs per model file (default 300)")
     args = p.parse_args(argv)
     if not (args.install or args.out):
         p.error("give --install or --out DIR")
     backends = [b for b in args.backend.split(",") if b]
+    if args.quiet:
+        import logging
+
+        import nncf
+        nncf.set_log_level(logging.ERROR)
     entries = variants._variants()["int8"]
     networks = args.network or list(dict.fromkeys(
         e["network"] for e in entries.values() if any(e.get(b, {}).get("shipped") for b in backends)))
