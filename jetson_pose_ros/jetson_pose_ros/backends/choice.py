@@ -1,5 +1,7 @@
 """Backend and precision for ``auto``: the fastest pair verified for the network on this
-CPU (``variants.json``: measured speed order, accuracy held) that can run here."""
+CPU (``variants.json``: measured speed order, accuracy held) that can run here.  Decided per
+model file; the verified orders hold no int8 pair (int8 was not faster than bf16 here), so
+both files of a detector + landmark network always get the same pair."""
 from __future__ import annotations
 
 import logging
@@ -64,7 +66,8 @@ def resolve(backend: str, precision: str, network: str | None, path: Path) -> tu
         if _runnable(b, p, path):
             _log_choice(network, path.name, b, p)
             return b, p
-    fallback = ("openvino", precision) if precision in ("bf16",) else ("onnxruntime", "f32" if precision == "auto" else precision)
+    # nothing verified runs here: the plain choice, whose own errors then say why
+    fallback = {"auto": ("onnxruntime", "f32"), "bf16": ("openvino", "bf16")}.get(precision, ("onnxruntime", precision))
     _log_choice(network, path.name, *fallback)
     return fallback
 
