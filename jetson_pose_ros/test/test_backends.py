@@ -229,3 +229,19 @@ def test_auto_without_openvino_is_onnxruntime():
         "print(PoseNet('movenet-body', backend='auto').model.backend_used)")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "onnxruntime f32"
+
+
+@needs_ov
+def test_openvino_dynamic_input_size(images):
+    """A network with dynamic input dimensions runs at a size other than its default, and a
+    new image aspect (mobilenet-body's ``fit`` input) is a new shape for the same compiled model."""
+    img = cv2.imread(str(images / "humans_1.jpg"))
+    for network, size in (("movenet-body", (320, 320)), ("mobilenet-body", (320, 240))):
+        ref = PoseNet(network, backend="onnxruntime", input_size=size).process(img.copy(), overlay=None)
+        ov_net = PoseNet(network, backend="openvino", precision="f32", input_size=size)
+        got = ov_net.process(img.copy(), overlay=None)
+        c = compare(ref, got, ov_net.get_num_keypoints())
+        assert ref and c["matched"] == len(ref) == len(got) and max(c["relative_distances"]) < 1e-3
+    tall = np.ascontiguousarray(img[:, : img.shape[1] // 3])
+    assert len(ov_net.process(tall, overlay=None)) == len(
+        PoseNet("mobilenet-body", backend="onnxruntime", input_size=(320, 240)).process(tall, overlay=None))
