@@ -32,7 +32,7 @@ class BenchConfig:
     input_size: tuple[int, int] | None = None
     threads: int | None = None
     batch: int = 1
-    backend: str = "onnxruntime"
+    backend: str = "auto"
     threshold: float = 0.15
     overlay: str = "links,keypoints"
     options: dict = field(default_factory=dict)

@@ -137,7 +137,7 @@ def test_compiled_model_cache(tmp_path, monkeypatch, shared):
 
     monkeypatch.setenv("JETSON_POSE_OV_CACHE", str(tmp_path))
     path = resolve_files(get_network("movenet-body"))["model"]
-    net = PoseNet("movenet-body")   # for a real pre-processed input
+    net = PoseNet("movenet-body", backend="onnxruntime")   # for a real pre-processed input
     from jetson_pose_ros.preprocess import prepare
     img = cv2.imread(str(shared / "data" / "jetson_inference" / "images" / "humans_1.jpg"))
     tensor, _ = prepare(img, net.model.input)

@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
     p.add_argument("--max-images", type=_positive, help="use the first N images only")
     p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--backend", type=_list(str), default=["onnxruntime"],
+    p.add_argument("--backend", type=_list(str), default=["auto"],
                    help="backend(s), comma-separated: auto, onnxruntime (CPU), openvino (CPU), cuda, tensorrt")
     p.add_argument("--precision", type=_list(str), default=["auto"],
                    help="precision(s), comma-separated: auto, f32, bf16, int8 (each backend x precision is one "
