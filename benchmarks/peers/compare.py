@@ -193,7 +193,7 @@ def accuracy_mediapipe(kind: str, threshold: float) -> dict:
 
     out = {}
     sets = [COCO_DEV] if kind == "body" else HAND_SETS
-    net = PoseNet("blazepose-body" if kind == "body" else "mediapipe-hand", threshold)
+    net = PoseNet("blazepose-body" if kind == "body" else "mediapipe-hand", threshold, backend="onnxruntime")
     names = net.topology.keypoints
     for ann, folder in sets:
         ds = ev.load_keypoint_set(ann, folder)
@@ -299,7 +299,7 @@ def tfpose_to_poses(humans, net, tensor_wh, image_shape) -> list[ObjectPose]:
 
 
 def run_paf(images: list[Path], repeat: int, pafprocess_dir: Path, threshold: float) -> dict:
-    net = PoseNet("mobilenet-body", threshold)
+    net = PoseNet("mobilenet-body", threshold, backend="onnxruntime")
     rec = Recorder(net.model.backend)
     net.model.backend = rec
     post = TfPosePost(pafprocess_dir)
@@ -330,7 +330,7 @@ def run_paf(images: list[Path], repeat: int, pafprocess_dir: Path, threshold: fl
 
 def accuracy_paf(pafprocess_dir: Path, threshold: float) -> dict:
     ds = ev.load_keypoint_set(*COCO_DEV)
-    net = PoseNet("mobilenet-body", threshold)
+    net = PoseNet("mobilenet-body", threshold, backend="onnxruntime")
     rec = Recorder(net.model.backend)
     net.model.backend = rec
     post = TfPosePost(pafprocess_dir)
@@ -353,7 +353,7 @@ def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
 
     pb = SHARED / "models" / "tfpose-mobilenet-thin" / "graph_opt.pb"
     cvnet = cv2.dnn.readNetFromTensorflow(str(pb))
-    net = PoseNet("mobilenet-body")
+    net = PoseNet("mobilenet-body", backend="onnxruntime")
     backend = net.model.backend
     t_cv = t_ort = 0.0
     diffs = []
