@@ -123,7 +123,7 @@ class OpenVinoBackend:
             log.warning("cannot write openvino cache %s: %s", self.cache_file, exc.strerror or exc)
 
     def run(self, feeds: dict[str, np.ndarray], outputs: list[str] | None = None) -> dict[str, np.ndarray]:
-        self.request.infer(feeds)
+        self.request.infer(feeds, share_inputs=True)   # synchronous: no copy of the input needed
         names = outputs or list(self.outputs)
         # copies: the request's buffers are reused by the next call
         return {n: np.array(self.request.get_output_tensor(self._out_index[n]).data) for n in names}
