@@ -34,7 +34,7 @@ class PoseNet:
                  model_files: dict | None = None, **options):
         self.spec = get_network(network)
         self.topology = self.spec.topology(topology, colors)
-        files = resolve_files(self.spec, {"model": model, **(model_files or {})})
+        files = resolve_files(self.spec, {"model": model, **(model_files or {})}, backend=backend)
         cls = model_class(self.spec.family)
         self.model = cls(self.spec, self.topology, files, backend=backend, num_threads=num_threads,
                          input_blob=input_blob, output_cmap=output_cmap, output_paf=output_paf,

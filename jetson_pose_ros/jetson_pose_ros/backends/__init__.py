@@ -7,6 +7,7 @@ module, imported only when chosen (so an optional runtime that is not installed 
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..errors import ModelError
@@ -20,20 +21,42 @@ def _onnxruntime(providers=None):
     return factory
 
 
+def _opencv(path, threads):
+    from .opencv_dnn import OpenCvDnnBackend
+    return OpenCvDnnBackend(path, threads)
+
+
+def _litert(path, threads):
+    from .litert import LiteRtBackend
+    return LiteRtBackend(path, threads)
+
+
 BACKENDS = {
     "onnxruntime": _onnxruntime(),
     "cpu": _onnxruntime(),
     "cuda": _onnxruntime(["CUDAExecutionProvider", "CPUExecutionProvider"]),
     "tensorrt": _onnxruntime("tensorrt"),
+    "opencv": _opencv,
+    "litert": _litert,
 }
+# backends that run an original (non-ONNX) model format as is: name -> file suffix
+NATIVE_FORMATS = {"opencv": ".pb", "litert": ".tflite"}
 
 
 def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None):
-    try:
-        factory = BACKENDS[name.lower()]
-    except KeyError:
-        raise ModelError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
-    return factory(path, num_threads)
+    name = name.lower()
+    if name not in BACKENDS:
+        raise ModelError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
+    suffix = Path(path).suffix.lower()
+    native = next((b for b, s in NATIVE_FORMATS.items() if s == suffix), None)
+    if native and name not in NATIVE_FORMATS:
+        if name not in ("onnxruntime", "cpu"):
+            logging.getLogger("jetson_pose_ros").warning(
+                "%s is a %s file, which backend '%s' cannot run; running it in '%s'", Path(path).name, suffix, name, native)
+        name = native          # only the original file is installed: run it in the backend made for it
+    elif name in NATIVE_FORMATS and suffix != NATIVE_FORMATS[name]:
+        raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")
+    return BACKENDS[name](path, num_threads)
 
 
 def require_tensors(backend, network: str, inputs=(), outputs=(), option_hint: dict | None = None) -> None:
