@@ -222,7 +222,9 @@ def format_table(results: Sequence[dict]) -> str:
             "total [p10-p90]", "FPS", "pre+post/inf", "dec+pre+post/inf", "peak RSS"]
     rows = []
     for r in results:
-        c = r["config"]
+        c = dict(r["config"])
+        if c.get("backend", "onnxruntime") != "onnxruntime":       # e.g. "mobilenet-body [opencv]"
+            c["network"] = f"{c['network']} [{c['backend']}]"
         if "error" in r:
             rows.append([c["network"], fmt_size(c.get("input_size")), str(c.get("threads") or "-"),
                          "error: " + (r["error"] if len(r["error"]) <= 160 else r["error"][:157] + "...")])

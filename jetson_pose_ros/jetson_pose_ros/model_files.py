@@ -218,3 +218,10 @@ def install_from_source(spec: NetworkSpec) -> dict[str, Path]:
         else:
             out[role] = source_install.install(spec.name, key, target)
     return out
+
+
+def native_backend(spec: NetworkSpec) -> str | None:
+    """The backend that runs all of a network's original files as is (``opencv``, ``litert``), if any."""
+    runners = {source_install.original(i["original"]).get("backend") if i.get("original") else None
+               for i in spec.files.values()}
+    return runners.pop() if len(runners) == 1 else None

@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keypoint-scale", type=float, default=0.0052, help="keypoint radius / larger image side")
     p.add_argument("--link-scale", type=float, default=0.0013, help="link width / larger image side")
     p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT (where the network allows)")
-    p.add_argument("--backend", default="onnxruntime", help="onnxruntime (CPU), cuda or tensorrt")
+    p.add_argument("--backend", default="onnxruntime",
+                   help="onnxruntime (CPU), cuda, tensorrt (ONNX files); opencv (TensorFlow .pb), litert (.tflite): "
+                        "the original files, installed from their public packages when missing")
     p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
     p.add_argument("--input-loop", type=int, default=0, help="repeat the input N more times (-1: forever)")
