@@ -13,7 +13,7 @@ PY="${PYTHON:-python3.11}"
 TFPOSE_SHA256=21fcb7996b95b86f361de19fac41e1f6ffff48ce96702bc12a3803324a05bcb9
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime scipy tqdm pycocotools swig wheel setuptools
+"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime ai-edge-litert scipy tqdm pycocotools swig wheel setuptools
 
 build="$VENV/pafprocess"
 if [ ! -f "$build/pafprocess.py" ]; then

