@@ -72,8 +72,11 @@ def resolve_file(network: str, info: dict, backend: str | None = None, from_sour
         if found is not None:
             return found
     hint = "set MODEL_MIRROR to a directory holding it, or pass --model PATH"
-    if info.get("original"):
+    if info.get("original") and source_install.original(info["original"]).get("backend"):
         hint += f", or run: posenet-models install --from-source {network}"
+    elif info.get("original"):
+        hint += (f"; its original file needs a conversion: tools/provenance/rebuild_models.py "
+                 f"--only {info['original']} rebuilds it")
     raise ModelError(f"network '{network}': model file {info['filename']} not found "
                      f"(looked in: {', '.join(looked)}); {hint}")
 

@@ -16,10 +16,12 @@ os.environ.setdefault("JETSON_POSE_MODELS", str(REPO / ".models"))
 os.environ.setdefault("JETSON_POSE_FROM_SOURCE", "0")   # tests that install from PyPI/npm turn it on
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
-if not DATA.is_dir():
-    pytest.exit(f"shared test data not found at {DATA}: the tests run on the project's real photos, videos and "
-                f"annotations (clone the repo next to shared/, or set JETSON_POSE_SHARED=DIR); setup and demo "
-                f"work without it", returncode=2)
+
+def pytest_sessionstart(session):
+    if not DATA.is_dir():
+        pytest.exit(f"shared test data not found at {DATA}: the tests run on the project's real photos, videos "
+                    f"and annotations (clone the repo next to shared/, or set JETSON_POSE_SHARED=DIR); setup "
+                    f"and demo work without it", returncode=2)
 
 
 @pytest.fixture(scope="session")
