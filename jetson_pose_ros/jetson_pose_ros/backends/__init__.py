@@ -52,7 +52,8 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     if native and name not in NATIVE_FORMATS:
         if name not in ("onnxruntime", "cpu"):
             logging.getLogger("jetson_pose_ros").warning(
-                "%s is a %s file, which backend '%s' cannot run; running it in '%s'", Path(path).name, suffix, name, native)
+                "%s is a %s file, which backend '%s' cannot run; running it in '%s'",
+                Path(path).name, suffix, name, native)
         name = native          # only the original file is installed: run it in the backend made for it
     elif name in NATIVE_FORMATS and suffix != NATIVE_FORMATS[name]:
         raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")

@@ -21,7 +21,8 @@ class LiteRtBackend:
             raise ModelError("backend 'litert' needs the ai-edge-litert package: pip install ai-edge-litert") from None
         self.path = Path(path)
         try:
-            self.interpreter = Interpreter(model_path=str(self.path), num_threads=int(num_threads) if num_threads else None)
+            self.interpreter = Interpreter(model_path=str(self.path),
+                                           num_threads=int(num_threads) if num_threads else None)
             self.interpreter.allocate_tensors()
         except Exception as exc:  # ValueError / RuntimeError from the interpreter
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
