@@ -162,21 +162,26 @@ def test_opencv_backend_matches_onnx(images, shared, tmp_path, monkeypatch):
 
 
 @needs_registries
-@pytest.mark.parametrize("network,photos", [("movenet-body", PHOTOS), ("mediapipe-hand", (
+@pytest.mark.parametrize("network,photos", [("movenet-body", PHOTOS), ("blazepose-body", PHOTOS), ("mediapipe-hand", (
     "mmpose_tests_data/onehand10k/784.jpg", "mmpose_tests_data/freihand/00000355.jpg",
     "mmpose_tests_data/panoptic/005880453_01_l.jpg"))])
 def test_litert_backend_matches_onnx(network, photos, fresh, shared, tmp_path, monkeypatch):
     """The original .tflite (installed from source) in LiteRT vs the ONNX file from the mirror.
 
-    The converted files agree with the originals to <= 1.4e-4 on these models' raw outputs
-    (SOURCES.md); on 3 photos the keypoints agree to 6e-3 px (mediapipe-hand) and 2e-4 px
-    (movenet-body): 0.1 px is far below a pixel and far above that noise."""
+    The converted files agree with the originals to <= 1.3e-3 on these models' raw outputs
+    (SOURCES.md); on 3 photos the keypoints agree to 6e-3 px (mediapipe-hand), 2e-4 px
+    (movenet-body) and 0.14 px (blazepose-body): 0.5 px is below a pixel and above that noise.
+    BlazePose's refinement from the heatmap is turned off on both sides for the comparison: it is
+    gated at a heatmap confidence of 0.5, and that tiny noise flips the gate for about 1 keypoint
+    in 1000 (moving it by up to 30 px on humans_4.jpg)."""
     if not (shared / "models").is_dir():
         pytest.skip("the ONNX files to compare with come from the mirror, which is not beside the repository")
     monkeypatch.setenv("JETSON_POSE_MODELS", str(tmp_path / "models"))
     monkeypatch.setenv("JETSON_POSE_CACHE", fresh["JETSON_POSE_CACHE"])
     monkeypatch.setenv("JETSON_POSE_FROM_SOURCE", "1")
     ref, nat = PoseNet(network), PoseNet(network, backend="litert")
+    if network == "blazepose-body":
+        ref.model.refine_min_confidence = nat.model.refine_min_confidence = 2.0   # never refine
     assert {p.suffix for p in nat.model.files.values()} == {".tflite"}
     assert {p.suffix for p in ref.model.files.values()} == {".onnx"}
     folder = shared / "data" if network == "mediapipe-hand" else shared / "data" / "jetson_inference" / "images"
@@ -185,5 +190,5 @@ def test_litert_backend_matches_onnx(network, photos, fresh, shared, tmp_path, m
         img = cv2.imread(str(folder / name))
         a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)
         found += len(a)
-        assert keypoint_distance(a, b) < 0.1
+        assert keypoint_distance(a, b) < 0.5
     assert found >= 3
