@@ -37,7 +37,8 @@ setup(
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],
-    extras_require={"test": ["pytest"], "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
+    extras_require={"test": ["pytest"], "litert": ["ai-edge-litert"],
+                    "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
     zip_safe=False,
     tests_require=["pytest"],
     entry_points={

@@ -58,7 +58,7 @@ def runnable_networks() -> tuple[list[str], dict[str, str]]:
     ok, skipped = [], {}
     for name in network_names():
         try:
-            resolve_files(get_network(name))
+            resolve_files(get_network(name), from_source=False)
             ok.append(name)
         except PoseNetError as exc:
             skipped[name] = str(exc)
@@ -219,7 +219,9 @@ def format_table(results: Sequence[dict]) -> str:
             "total [p10-p90]", "FPS", "pre+post/inf", "dec+pre+post/inf", "peak RSS"]
     rows = []
     for r in results:
-        c = r["config"]
+        c = dict(r["config"])
+        if c.get("backend", "onnxruntime") != "onnxruntime":       # e.g. "mobilenet-body [opencv]"
+            c["network"] = f"{c['network']} [{c['backend']}]"
         if "error" in r:
             rows.append([c["network"], fmt_size(c.get("input_size")), str(c.get("threads") or "-"),
                          _backend(c), "error: " + (r["error"] if len(r["error"]) <= 160 else r["error"][:157] + "...")])

@@ -40,7 +40,8 @@ class PoseNet:
         self.spec = get_network(network or None)
         opts = check_options(opts, MODEL_GROUPS + ("overlay",), family=self.spec.family)
         self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
-        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})})
+        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})},
+                              backend=opts.get("backend", OPTIONS["backend"].default))
         model_opts = {k: v for k, v in opts.items()
                       if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale",
                                                    "link_scale", "backend", "num_threads") and v not in (None, "")}
