@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT")
     p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
     p.add_argument("--flip", action="store_true", help="flip test (only for networks that support it)")
+    p.add_argument("--scales", help="test scales, e.g. 0.5,1.0,1.5 (input size times each; default 1.0)")
     p.add_argument("--kind", choices=("body", "hand"), help="data set kind (default: from the keypoint count)")
     p.add_argument("--score", choices=evaluation.SCORE_MODES, default="pose",
                    help="detection score for the AP ranking: pose (the network's), mean (mean keypoint score), "
@@ -55,6 +56,8 @@ def make_network(args, kind: str):
             raise PoseNetError(f"--flip: network '{spec.name}' ({spec.family} family) does not support a flip "
                                "test; run without --flip")
         options["flip"] = True
+    if args.scales:
+        options["scales"] = args.scales
     return PoseNet(spec.name, args.threshold, model=args.model, input_size=args.input_size,
                    num_threads=args.threads, **options)
 
@@ -82,7 +85,7 @@ def run(args) -> int:
     summary = {"network": net.network, "kind": ds.kind, "annotations": str(args.annotations),
                "images_dir": str(args.images), "threshold": args.threshold,
                "input_size": list(args.input_size) if args.input_size else list(net.model.spec.input.get("size", [])),
-               "score": args.score, "flip": bool(args.flip), "seconds": round(time.perf_counter() - t0, 2),
+               "score": args.score, "flip": bool(args.flip), "scales": args.scales or "1.0", "seconds": round(time.perf_counter() - t0, 2),
                "metrics": metrics}
     for path, data in ((args.results, results), (args.summary, summary)):
         if path:
