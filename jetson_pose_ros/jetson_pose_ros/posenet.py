@@ -13,6 +13,7 @@ from .decoders import model_class
 from .errors import InputError, PoseNetError
 from .pose import ObjectPose
 from .model_files import resolve_files
+from .presets import apply_preset
 from .registry import get_network
 
 
@@ -31,7 +32,10 @@ class PoseNet:
                  output_cmap: str | None = None, output_paf: str | None = None,
                  keypoint_scale: float = 0.0052, link_scale: float = 0.0013, backend: str = "onnxruntime",
                  num_threads: int | None = None, input_size: Sequence[int] | None = None,
-                 model_files: dict | None = None, **options):
+                 model_files: dict | None = None, preset: str | None = None, **options):
+        # a preset fills in network, input_size, scales, flip where not given (presets.py)
+        network, options = apply_preset(preset, network, {**options, "input_size": input_size})
+        input_size = options.pop("input_size")
         self.spec = get_network(network)
         self.topology = self.spec.topology(topology, colors)
         files = resolve_files(self.spec, {"model": model, **(model_files or {})})

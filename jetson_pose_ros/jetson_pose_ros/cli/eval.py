@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import evaluation, registry
 from ..errors import PoseNetError
+from ..presets import apply_preset
 from . import run_main, size_arg
 
 log = logging.getLogger("posenet-eval")
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT")
     p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
     p.add_argument("--flip", action="store_true", help="flip test (only for networks that support it)")
+    p.add_argument("--preset", choices=("fast", "balanced", "accurate"),
+                   help="network + input size + test-time augmentation (presets.py)")
     p.add_argument("--scales", help="test scales, e.g. 0.5,1.0,1.5 (input size times each; default 1.0)")
     p.add_argument("--kind", choices=("body", "hand"), help="data set kind (default: from the keypoint count)")
     p.add_argument("--score", choices=evaluation.SCORE_MODES, default="pose",
@@ -46,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 def make_network(args, kind: str):
     from ..posenet import PoseNet
 
-    name = args.network or registry.aliases().get(kind, registry.default_network())
+    network, options = apply_preset(args.preset, args.network, {"input_size": args.input_size})
+    name = network or registry.aliases().get(kind, registry.default_network())
     spec = registry.get_network(name)          # unknown names fail here, before any model load
-    options = {}
+    input_size = options.pop("input_size", args.input_size)
     if args.flip:
         from ..decoders import model_class
 
@@ -58,7 +62,9 @@ def make_network(args, kind: str):
         options["flip"] = True
     if args.scales:
         options["scales"] = args.scales
-    return PoseNet(spec.name, args.threshold, model=args.model, input_size=args.input_size,
+    if options.get("flip") and not args.flip:
+        args.flip = True
+    return PoseNet(spec.name, args.threshold, model=args.model, input_size=input_size,
                    num_threads=args.threads, **options)
 
 
@@ -85,7 +91,7 @@ def run(args) -> int:
     summary = {"network": net.network, "kind": ds.kind, "annotations": str(args.annotations),
                "images_dir": str(args.images), "threshold": args.threshold,
                "input_size": list(args.input_size) if args.input_size else list(net.model.spec.input.get("size", [])),
-               "score": args.score, "flip": bool(args.flip), "scales": args.scales or "1.0", "seconds": round(time.perf_counter() - t0, 2),
+               "score": args.score, "flip": bool(args.flip), "scales": args.scales or "1.0", "preset": args.preset, "seconds": round(time.perf_counter() - t0, 2),
                "metrics": metrics}
     for path, data in ((args.results, results), (args.summary, summary)):
         if path:

@@ -16,6 +16,7 @@ from ..errors import PoseNetError
 from . import run_main, size_arg
 from ..overlay import parse_flags
 from ..posenet import PoseNet
+from ..presets import PRESETS
 from ..sinks import CsvSink, JsonLinesSink, frame_record
 from ..smoothing import PoseSmoother
 from ..tracking import PoseTracker, draw_track_ids
@@ -48,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Hyphens and underscores in option names are interchangeable.")
     p.add_argument("input", help="input image / glob / directory / video")
     p.add_argument("output", nargs="?", default=None, help="output image / %%i pattern / directory / video")
-    p.add_argument("--network", default=registry.default_network(), help="network name (see below)")
+    p.add_argument("--network", default=None, help=f"network name (see below; default {registry.default_network()})")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="network + input size + test-time augmentation "
+                   "chosen for you: fast, balanced, accurate (see the README's measured FPS and AP)")
     p.add_argument("--model", help="path to a custom model file (ONNX) for the network")
     p.add_argument("--topology", help="topology JSON (trt_pose format) overriding the network's")
     p.add_argument("--colors", help="colors.txt with 'r g b [a]' per keypoint")
@@ -61,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keypoint-scale", type=float, default=0.0052, help="keypoint radius / larger image side")
     p.add_argument("--link-scale", type=float, default=0.0013, help="link width / larger image side")
     p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT (where the network allows)")
+    p.add_argument("--scales", help="test scales, e.g. 0.5,1.0,1.5: heatmaps (PAF) or poses averaged over "
+                   "the input size times each scale (default 1.0; slower, more accurate)")
+    p.add_argument("--flip", action="store_true", help="flip test: also run on the mirrored image and average "
+                   "(about twice the inference time)")
     p.add_argument("--backend", default="onnxruntime", help="onnxruntime (CPU), cuda or tensorrt")
     p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
@@ -120,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     net = PoseNet(args.network, args.threshold, model=args.model, topology=args.topology, colors=args.colors,
                   input_blob=args.input_blob, output_cmap=args.output_cmap, output_paf=args.output_paf,
                   keypoint_scale=args.keypoint_scale, link_scale=args.link_scale, backend=args.backend,
-                  num_threads=args.threads, input_size=args.input_size)
+                  num_threads=args.threads, input_size=args.input_size, preset=args.preset,
+                  scales=args.scales, flip=args.flip or None)
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
                          timeout=args.input_timeout)

@@ -59,6 +59,9 @@ PARAMETERS: dict[str, tuple[object, str, bool]] = {
     "keypoint_scale": (0.0052, "keypoint circle radius as a fraction of the image's larger side (runtime-changeable)", False),
     "link_scale": (0.0013, "link line width as a fraction of the image's larger side (runtime-changeable)", False),
     "backend": ("onnxruntime", "inference backend", True),
+    "preset": ("", "fast | balanced | accurate: network + input size + scales + flip; when set it chooses the network ('' = none)", True),
+    "scales": ("", "test scales, e.g. '0.5,1.0,1.5' ('' = 1.0; PAF/dynamic-size networks)", True),
+    "flip": (False, "flip test: also run on the mirrored image and average (about 2x inference)", True),
     "num_threads": (0, "inference threads; 0 = the backend's default", True),
     "qos_reliability": ("best_effort", "input subscription reliability: best_effort (sensor data QoS, depth 1) or reliable (depth 1)", True),
     "input_compressed": (False, "subscribe image/compressed (sensor_msgs/CompressedImage) instead of image", True),
@@ -90,10 +93,11 @@ class PoseNetNode(Node):
 
         from .. import PoseNet  # onnxruntime etc. are imported here
 
-        self.net = PoseNet(p["network"] or None, threshold=float(p["threshold"]), model=p["model"] or None,
+        self.net = PoseNet(None if p["preset"] else p["network"] or None, threshold=float(p["threshold"]), model=p["model"] or None,
                            topology=p["topology"] or None, colors=p["colors"] or None,
                            keypoint_scale=float(p["keypoint_scale"]), link_scale=float(p["link_scale"]),
-                           backend=p["backend"], num_threads=int(p["num_threads"]) or None)
+                           backend=p["backend"], num_threads=int(p["num_threads"]) or None,
+                           preset=p["preset"] or None, scales=p["scales"] or None, flip=bool(p["flip"]) or None)
         self.overlay_flags = str(p["overlay"])
         self.publish_overlay = bool(p["publish_overlay"])
         self.publish_markers = bool(p["publish_markers"])
