@@ -9,6 +9,7 @@ from jetson_pose_ros import ModelError, PoseNet, PoseNetError
 from jetson_pose_ros.decoders import tta
 from jetson_pose_ros.decoders.merge import Candidate, merge, oks, sigmas_for
 from jetson_pose_ros.decoders.paf import Link, PafParams, decode
+from jetson_pose_ros.presets import PRESETS, apply_preset
 from jetson_pose_ros.preprocess import Affine
 from jetson_pose_ros.topology import load_topology
 from test_paf_decoder import TOPO, W, match, person, render
@@ -153,3 +154,18 @@ def test_scales_refused_for_fixed_input_models():
         PoseNet("mediapipe-hand", scales="0.5,1")
     with pytest.raises(PoseNetError, match="scales"):
         PoseNet("mobilenet-body", scales="fast")
+
+
+def test_presets_fill_in_what_the_user_left_open():
+    assert set(PRESETS) == {"fast", "balanced", "accurate"}
+    net, opts = apply_preset("accurate", None, {"input_size": None, "flip": True})
+    assert net == "mobilenet-body" and opts["input_size"] == (656, 656) and opts["flip"] is True
+    assert apply_preset("accurate", "body", {"input_size": (432, 368)})[1]["input_size"] == (432, 368)
+    assert apply_preset(None, "movenet-body", {"a": 1}) == ("movenet-body", {"a": 1})
+    with pytest.raises(PoseNetError, match="unknown preset 'best'"):
+        apply_preset("best", None, {})
+    with pytest.raises(PoseNetError, match="is for network"):
+        PoseNet("yolo11n-body", preset="fast")
+    net = PoseNet(preset="accurate")
+    assert net.network == "mobilenet-body" and net.model.input.size == (656, 656)
+    assert [p.scale for p in net.model.passes] == [1.5, 1.0, 0.5]

@@ -33,12 +33,13 @@ from .base import PoseModel
 @dataclass
 class PafParams:
     cmap_threshold: float = 0.15
-    link_threshold: float = 0.15
+    link_threshold: float = 0.05
     window: int = 5
     max_peaks: int = 100
     samples: int = 7
     max_objects: int = 100
     min_keypoints: int = 2
+    min_score: float = 0.0  # minimum pose score ((sum of part scores + link scores) / (parts + links))
     upsample: int = 1       # resize maps by this factor before decoding (finer peaks, slower)
 
 
@@ -187,6 +188,8 @@ def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafPara
             continue
         found = {p: tuple(float(v) for v in peaks[p][k]) for p, k in parts.items()}
         score = (sum(v[2] for v in found.values()) + lsum) / norm
+        if score < params.min_score:
+            continue
         objects.append({"parts": found, "score": score})
     objects.sort(key=lambda o: -o["score"])
     return objects[:params.max_objects]
