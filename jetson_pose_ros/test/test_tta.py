@@ -169,3 +169,17 @@ def test_presets_fill_in_what_the_user_left_open():
     net = PoseNet(preset="accurate")
     assert net.network == "mobilenet-body" and net.model.input.size == (656, 656)
     assert [p.scale for p in net.model.passes] == [1.5, 1.0, 0.5]
+
+
+def test_bench_configurations_for_flip_scales_and_presets():
+    from jetson_pose_ros.benchmark import options_label
+    from jetson_pose_ros.cli import bench
+
+    args = bench.build_parser().parse_args(["--network", "mobilenet-body", "--flip", "off,on", "--scales", "1.0",
+                                            "--scales", "0.5,1,1.5", "--preset", "fast"])
+    configs, _ = bench.configs_from_args(args)
+    labels = [c.network + options_label(c.options) for c in configs]
+    assert labels == ["mobilenet-body", "mobilenet-body flip", "mobilenet-body x0.5,1,1.5",
+                      "mobilenet-body x0.5,1,1.5 flip", "movenet-body"]
+    with pytest.raises(SystemExit):
+        bench.build_parser().parse_args(["--flip", "sideways"])
