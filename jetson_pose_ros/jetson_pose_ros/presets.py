@@ -12,10 +12,10 @@ from .errors import PoseNetError
 from .registry import get_network
 
 PRESETS: dict[str, dict] = {
-    # measured on coco_val2017_dev / the 15 jetson-inference photos, 2-core CPU (README)
+    # chosen on coco_val2017_dev and the mmpose coco / crowdpose / aic sets (README, "Presets")
     "fast": {"network": "movenet-body"},
-    "balanced": {"network": "mobilenet-body", "input_size": (656, 656)},
-    "accurate": {"network": "mobilenet-body", "input_size": (656, 656), "scales": (0.5, 1.0, 1.5)},
+    "balanced": {"network": "movenet-body", "scales": (1.0, 1.5)},
+    "accurate": {"network": "mobilenet-body", "input_size": (432, 368), "scales": (0.5, 1.0, 1.5, 2.0)},
 }
 
 
