@@ -15,7 +15,7 @@ PRESETS: dict[str, dict] = {
     # chosen on coco_val2017_dev and the mmpose coco / crowdpose / aic sets (README, "Presets")
     "fast": {"network": "movenet-body"},
     "balanced": {"network": "movenet-body", "scales": (1.0, 1.5)},
-    "accurate": {"network": "mobilenet-body", "input_size": (432, 368), "scales": (0.5, 1.0, 1.5, 2.0)},
+    "accurate": {"network": "mobilenet-body", "input_size": (656, 368), "scales": (0.5, 1.0, 1.5)},
 }
 
 

@@ -159,16 +159,16 @@ def test_scales_refused_for_fixed_input_models():
 def test_presets_fill_in_what_the_user_left_open():
     assert set(PRESETS) == {"fast", "balanced", "accurate"}
     net, opts = apply_preset("accurate", None, {"input_size": None, "flip": True})
-    assert net == "mobilenet-body" and opts["input_size"] == (432, 368) and opts["flip"] is True
-    assert apply_preset("accurate", "body", {"input_size": (656, 368)})[1]["input_size"] == (656, 368)
+    assert net == "mobilenet-body" and opts["input_size"] == (656, 368) and opts["flip"] is True
+    assert apply_preset("accurate", "body", {"input_size": (432, 368)})[1]["input_size"] == (432, 368)
     assert apply_preset(None, "movenet-body", {"a": 1}) == ("movenet-body", {"a": 1})
     with pytest.raises(PoseNetError, match="unknown preset 'best'"):
         apply_preset("best", None, {})
     with pytest.raises(PoseNetError, match="is for network"):
         PoseNet("yolo11n-body", preset="fast")
     net = PoseNet(preset="accurate")
-    assert net.network == "mobilenet-body" and net.model.input.size == (432, 368)
-    assert [p.scale for p in net.model.passes] == [2.0, 1.5, 1.0, 0.5]
+    assert net.network == "mobilenet-body" and net.model.input.size == (656, 368)
+    assert [p.scale for p in net.model.passes] == [1.5, 1.0, 0.5]
     net = PoseNet(preset="balanced", flip=True)
     assert net.network == "movenet-body" and [(p.scale, p.flip) for p in net.model.passes] == \
         [(1.5, False), (1.5, True), (1.0, False), (1.0, True)]
