@@ -12,7 +12,7 @@ ignores them) and scored with pycocotools like the others.  Their people have no
 segmentation area: the box area stands in for it (OKS scale).
 
 Each decoder parameter is varied alone around the current defaults (``link_threshold``,
-``min_keypoints``, ``min_score``), the network's outputs are computed once per image and
+``min_keypoints``, ``pose_threshold`` = minimum pose score), the network's outputs are computed once per image and
 cached, so a row costs decoding and COCOeval only.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from jetson_pose_ros import PoseNet, evaluation  # noqa: E402
 from jetson_pose_ros.decoders.single_stage import COCO17  # noqa: E402
 
 SWEEP = {"link_threshold": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3], "min_keypoints": [2, 3, 4, 5, 6],
-         "min_score": [0.0, 0.02, 0.05, 0.1, 0.15]}
+         "pose_threshold": [0.0, 0.02, 0.05, 0.1, 0.15]}
 
 
 def to_coco17(path: Path, out_dir: Path) -> Path:
@@ -98,7 +98,11 @@ def main(argv=None) -> int:
     size = tuple(int(v) for v in args.input_size.split("x")) if args.input_size else None
     net = PoseNet(args.network, input_size=size, scales=args.scales, flip=args.flip or None)
     cached(net.model.backend)
-    defaults = {k: getattr(net.model.params, k) for k in SWEEP}
+    def put(k, v):
+        setattr(net if k == "pose_threshold" else net.model.params, k, v)
+
+    defaults = {k: (net.pose_threshold or 0.0) if k == "pose_threshold" else getattr(net.model.params, k)
+                for k in SWEEP}
     loaded = {name: evaluation.load_keypoint_set(a, i, "body") for name, (a, i) in sets.items()}
     rows = []
     print(f"{args.network} {args.input_size or ''} scales {args.scales or 1.0} flip {args.flip}, defaults {defaults}; AP per set (AR in brackets)")
@@ -108,8 +112,8 @@ def main(argv=None) -> int:
             continue
         for v in values:
             for k, d in defaults.items():
-                setattr(net.model.params, k, d)
-            setattr(net.model.params, param, v)
+                put(k, d)
+            put(param, v)
             row = {"parameter": param, "value": v}
             for name, ds in loaded.items():
                 m, _ = evaluation.evaluate(net, ds, progress=False)

@@ -10,4 +10,5 @@ if [ -f "$REPO/scripts/ros_env.sh" ] && [ -d "$REPO/install" ]; then
   # shellcheck disable=SC1091
   set +u; source "$REPO/scripts/ros_env.sh"; set -u
 fi
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$REPO/jetson_pose_ros/test" "$@"
+# launch_testing registers pytest plugins that change logging for every run: unit tests run without them
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -p no:launch_testing -p no:launch_ros "$REPO/jetson_pose_ros/test" "$@"

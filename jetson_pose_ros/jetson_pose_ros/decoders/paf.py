@@ -1,6 +1,6 @@
 """Bottom-up PAF decoding (the trt_pose / jetson-inference poseNet algorithm).
 
-1. peaks: confidence-map values above ``cmap_threshold`` that are the maximum of
+1. peaks: confidence-map values above ``threshold`` (the minimum keypoint confidence) that are the maximum of
    their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
 2. sub-pixel refinement: weighted centroid of the map in that window;
 3. link scores: the part-affinity field integrated along each candidate segment
@@ -32,14 +32,12 @@ from .base import PoseModel
 
 @dataclass
 class PafParams:
-    cmap_threshold: float = 0.15
     link_threshold: float = 0.05
     window: int = 5
     max_peaks: int = 100
     samples: int = 7
     max_objects: int = 100
     min_keypoints: int = 2
-    min_score: float = 0.0  # minimum pose score ((sum of part scores + link scores) / (parts + links))
     upsample: int = 1       # resize maps by this factor before decoding (finer peaks, slower)
 
 
@@ -174,11 +172,13 @@ def connect(peaks: list[np.ndarray], links: list[Link],
     return [(members[r], link_sum[r]) for r in members]
 
 
-def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams) -> list[dict]:
-    """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k.
+def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams,
+           threshold: float = 0.15) -> list[dict]:
+    """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k;
+    peaks below ``threshold`` are not keypoints.
     Returns objects as {"parts": {part: (x, y, score)}, "score": float}, strongest first,
     in continuous map coordinates."""
-    peaks = find_peaks(cmap, params.cmap_threshold, params.window, params.max_peaks)
+    peaks = find_peaks(cmap, threshold, params.window, params.max_peaks)
     scores = link_scores(peaks, links, paf, params.samples)
     connections = [assign(sc, params.link_threshold) for sc in scores]
     norm = len(peaks) + len(links)
@@ -188,8 +188,6 @@ def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafPara
             continue
         found = {p: tuple(float(v) for v in peaks[p][k]) for p, k in parts.items()}
         score = (sum(v[2] for v in found.values()) + lsum) / norm
-        if score < params.min_score:
-            continue
         objects.append({"parts": found, "score": score})
     objects.sort(key=lambda o: -o["score"])
     return objects[:params.max_objects]
@@ -319,8 +317,7 @@ class PafModel(PoseModel):
             if self.params.upsample > 1:
                 cmap, paf = upsample(cmap, paf, self.params.upsample)
                 stride = stride / self.params.upsample
-            self.params.cmap_threshold = threshold
-            objects = decode(cmap, paf, self.layout.links, self.params)
+            objects = decode(cmap, paf, self.layout.links, self.params, threshold)
             names = self.topology.keypoints
             poses = []
             for n, obj in enumerate(objects):
