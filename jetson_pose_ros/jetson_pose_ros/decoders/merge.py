@@ -6,9 +6,10 @@ Merging: all poses of all passes, strongest first; the strongest left takes, fro
 every other pass, the pose most similar to it if their OKS (COCO's object keypoint
 similarity, per-keypoint sigmas by name) is above ``OKS_THRESHOLD``; the group
 becomes one pose: each keypoint at the score-weighted mean of the members that have
-it, keypoint and pose scores averaged over the *passes* (a pass that missed the
-person counts 0, so agreement between passes ranks higher), box and attributes of
-the strongest member.
+it, its score averaged over the *passes* (a pass that missed the keypoint counts 0,
+so a keypoint seen in one pass only may fall below the keypoint threshold), the pose
+score averaged over the members (so a pose found in one pass only still passes the
+family's pose threshold), box and attributes of the strongest member.
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def combine(members: list[Candidate], passes: int) -> Candidate:
     points = np.where((wsum > 0)[:, None], np.nansum(pts * sc[..., None], axis=0) / safe[:, None], np.nan)
     best = members[0]
     return replace(best, points=points, scores=wsum / passes,
-                   score=float(sum(m.score for m in members) / passes))
+                   score=float(sum(m.score for m in members) / len(members)))
 
 
 def run_passes(image_bgr: np.ndarray, passes: list[tta.Pass], run: Callable[[np.ndarray, float], list[Candidate]],
