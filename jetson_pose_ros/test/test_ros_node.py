@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import array
-import ast
 import json
 import subprocess
 import time
@@ -422,40 +421,3 @@ def test_invalid_parameter_exits_nonzero(ros):
     _one_error_line(result, "qos_reliability")
     result = ros_helpers.run_node_to_exit(["--ros-args", "-r", "__ns:=/bad", "-p", "network:=no-such-net"])
     _one_error_line(result, "no-such-net")
-
-
-# ----------------------------------------------------------------------------- launch file
-def _launch_tree():
-    return ast.parse(ros_helpers.LAUNCH_FILE.read_text())
-
-
-def test_launch_arguments_map_to_node_parameters(client):
-    tree = _launch_tree()
-    declared = {}
-    used = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "DeclareLaunchArgument":
-            declared[n.args[0].value] = {kw.arg: kw.value for kw in n.keywords}
-        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "LaunchConfiguration":
-            if isinstance(n.args[0], ast.Constant):
-                used.add(n.args[0].value)
-    assert set(declared) == {"network", "threshold", "overlay", "input_topic", "config", "namespace"}
-    mapping = None
-    for n in tree.body:
-        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PARAMETER_ARGUMENTS":
-            mapping = ast.literal_eval(n.value)
-    assert mapping is not None
-    node_params = set(client.list_parameters())
-    for argument, (parameter, kind) in mapping.items():
-        assert argument in declared
-        assert parameter in node_params, f"launch argument {argument} -> unknown node parameter {parameter}"
-        value = client.get_parameters([parameter])[parameter]
-        assert type(value).__name__ == kind, (parameter, value, kind)
-    # config file, input remapping and namespace are used by the node action
-    assert {"config", "namespace", "input_topic"} <= used
-    source = ros_helpers.LAUNCH_FILE.read_text()
-    assert '("image", input_topic)' in source and "namespace=namespace" in source
-    assert "for argument, (parameter, kind) in PARAMETER_ARGUMENTS.items()" in source
-    assert "LaunchConfiguration(argument)" in source
-    assert '"config", "posenet.yaml"' in source and 'executable="posenet_node"' in source
-    assert 'name="posenet"' in source and 'package=PACKAGE' in source
