@@ -98,21 +98,22 @@ def person_label(pose: ObjectPose, frame: int, size: tuple[int, int], args) -> s
     return "acrobat" if frame >= LANDED and x >= 0.5 else "walker"
 
 
-def id_switches(tracked: list[list[ObjectPose]], size: tuple[int, int], args) -> dict:
+def id_switches(tracked: list[list[ObjectPose]], size: tuple[int, int], args, key=lambda p: p.track_id) -> dict:
+    """Per person: the IDs (``key``: track ID; -1 = not yet confirmed, not counted) of its pose."""
     out = {}
     for person in PERSONS:
         ids, switches, reentries, frames, last, last_frame = [], [], [], 0, None, None
         for i, poses in enumerate(tracked):
-            mine = [p for p in poses if person_label(p, i, size, args) == person]
+            mine = [p for p in poses if person_label(p, i, size, args) == person and key(p) >= 0]
             if not mine:
                 continue
             p = max(mine, key=lambda q: len(q.keypoints))     # the person itself, not a fragment
             frames += 1
-            if p.id not in ids:
-                ids.append(p.id)
-            if last is not None and p.id != last:
+            if key(p) not in ids:
+                ids.append(key(p))
+            if last is not None and key(p) != last:
                 (switches if i - last_frame <= args.max_lost + 1 else reentries).append(i)
-            last, last_frame = p.id, i
+            last, last_frame = key(p), i
         out[person] = {"frames": frames, "track_ids": ids, "id_switches": len(switches),
                        "switch_frames": switches, "reentries": len(reentries), "reentry_frames": reentries}
     return out
@@ -121,7 +122,7 @@ def id_switches(tracked: list[list[ObjectPose]], size: tuple[int, int], args) ->
 def track_series(tracked: list[list[ObjectPose]], track_id: int) -> list[dict[int, tuple[float, float]]]:
     series = []
     for poses in tracked:
-        p = next((q for q in poses if q.id == track_id), None)
+        p = next((q for q in poses if q.track_id == track_id), None)
         series.append({k.id: (k.x, k.y) for k in p.keypoints} if p else {})
     return series
 
@@ -152,6 +153,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, help="JSON file of raw detections (written if missing, read if present)")
     ap.add_argument("--max-lost", type=int, default=30)
     ap.add_argument("--min-similarity", type=float, default=0.1)
+    ap.add_argument("--min-hits", type=int, default=3, help="matches before a track is confirmed and gets an ID")
     ap.add_argument("--min-cutoff", type=float, default=1.0)
     ap.add_argument("--beta", type=float, default=0.01)
     ap.add_argument("--split", type=float, default=0.55, help="wall/ground boundary, fraction of frame height")
@@ -170,16 +172,16 @@ def main() -> int:
         if args.cache:
             save(args.cache, frames, stamps, size)
 
-    tracker = PoseTracker(max_lost=args.max_lost, min_similarity=args.min_similarity)
+    tracker = PoseTracker(max_lost=args.max_lost, min_similarity=args.min_similarity, min_hits=args.min_hits)
     tracked = [tracker.update(poses) for poses in frames]
     switches = id_switches(tracked, size, args)
     untracked = [[ObjectPose(i + 1, p.keypoints, p.links, p.score, p.left, p.top, p.right, p.bottom)
                   for i, p in enumerate(poses)] for poses in frames]
-    baseline = id_switches(untracked, size, args)      # per-frame index IDs, as jetson-inference
+    baseline = id_switches(untracked, size, args, key=lambda p: p.id)  # per-frame index IDs, as jetson-inference
 
     result = {"video": args.video.name, "network": args.network, "frames": len(frames),
-              "tracks_created": tracker.next_id - 1, "tracking": switches, "per_frame_index_ids": baseline}
-    print(f"{args.video.name}: {len(frames)} frames, {args.network}, {tracker.next_id - 1} track(s) created")
+              "track_ids_handed_out": tracker.next_id - 1, "tracking": switches, "per_frame_index_ids": baseline}
+    print(f"{args.video.name}: {len(frames)} frames, {args.network}, {tracker.next_id - 1} track ID(s) handed out")
     for person, r in switches.items():
         print(f"  {person:8s}: labelled in {r['frames']} frames, track IDs {r['track_ids']}, "
               f"ID switches {r['id_switches']} {r['switch_frames']}, re-entries {r['reentries']} "
@@ -212,7 +214,7 @@ def main() -> int:
                     a1, a2 = jitter(sm)
                     print(f"    {mc:<10} {beta:<7} {a1:12.2f}  {a2:12.2f}  {lag(raw, sm):5.2f}")
     if args.sweep_tracker:
-        print("  sigma_scale  min_similarity  min_hits  tracks  switches (acrobat, walker)")
+        print("  sigma_scale  min_similarity  min_hits  IDs  switches (acrobat, walker)")
         for scale in (1.0, 1.5, 2.0, 3.0):
             for ms in (0.05, 0.1, 0.2, 0.3):
                 for mh in (1, 3):

@@ -12,7 +12,6 @@ per call, so only batch 1 exists.
 """
 from __future__ import annotations
 
-import os
 import resource
 import time
 from dataclasses import asdict, dataclass, field
@@ -40,14 +39,6 @@ class BenchConfig:
 
 
 # ------------------------------------------------------------------ inputs
-def default_image_dir() -> Path | None:
-    """``<shared>/data/jetson_inference/images`` beside the repository (or $JETSON_POSE_SHARED)."""
-    shared = os.environ.get("JETSON_POSE_SHARED")
-    base = Path(shared) if shared else Path(__file__).resolve().parents[3] / "shared"
-    folder = base / "data" / "jetson_inference" / "images"
-    return folder if folder.is_dir() else None
-
-
 def list_images(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
@@ -110,21 +101,22 @@ def bench_config(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, warm
     """Benchmark one configuration in this process; returns a JSON-able dict."""
     import cv2
 
-    from .posenet import PoseNet
+    from .pipeline import Pipeline
 
     if cfg.batch != 1:
         raise PoseNetError(f"batch size {cfg.batch}: not supported (PoseNet.process takes one image per call; "
                            "only batch 1 exists)")
     rss_start = peak_rss_mb()
     t0 = time.perf_counter()
-    net = PoseNet(cfg.network, cfg.threshold, backend=cfg.backend, num_threads=cfg.threads,
-                  input_size=cfg.input_size, **cfg.options)
+    pipeline = Pipeline(cfg.network, threshold=cfg.threshold, backend=cfg.backend, num_threads=cfg.threads,
+                        input_size=cfg.input_size, overlay=cfg.overlay, **cfg.options)
+    net = pipeline.net
     load_ms = (time.perf_counter() - t0) * 1e3
     first = cv2.imread(str(images[0]), cv2.IMREAD_COLOR)
     if first is None:
         raise InputError(f"cannot read image {images[0]}")
     for _ in range(max(0, warmup)):
-        net.process(first.copy(), overlay=cfg.overlay)
+        pipeline(first.copy())
     runs, poses_per_frame = [], []
     for _ in range(max(1, repeat)):
         sums = dict.fromkeys(STAGES, 0.0)
@@ -134,14 +126,14 @@ def bench_config(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, warm
             decode_ms = (time.perf_counter() - t) * 1e3
             if image is None:
                 raise InputError(f"cannot read image {path}")
-            poses = net.process(image, overlay=cfg.overlay)
-            tm = net.timings
+            result = pipeline(image)
+            tm = result.timings
             frame = {"decode": decode_ms, "preprocess": tm.get("preprocess", 0.0),
                      "inference": tm.get("inference", 0.0), "postprocess": tm.get("decode", 0.0),
                      "overlay": tm.get("overlay", 0.0)}
             for s in STAGES:
                 sums[s] += frame[s]
-            poses_per_frame.append(len(poses))
+            poses_per_frame.append(len(result))
             if progress is not None:
                 progress.update(1)
         runs.append({s: v / len(images) for s, v in sums.items()})

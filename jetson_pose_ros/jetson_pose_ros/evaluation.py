@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .errors import InputError, PoseNetError
-from .pose import Keypoint, ObjectPose
+from .pose import ObjectPose, PoseFrame
 
 COCO_METRICS = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
 HAND_KEYPOINTS = 21
@@ -121,80 +121,84 @@ def keypoint_map(dataset_names: Sequence[str], topology_names: Sequence[str], ki
     return mapping
 
 
-def pose_array(pose: ObjectPose, mapping: np.ndarray) -> np.ndarray:
-    """[K,3] (x, y, score) in data-set order; keypoints not found are 0,0,0."""
-    out = np.zeros((len(mapping), 3))
-    by_id = {k.id: k for k in pose.keypoints}
-    for i, tid in enumerate(mapping):
-        k = by_id.get(int(tid))
-        if k is not None:
-            out[i] = (k.x, k.y, k.score)
+def as_frame(poses: PoseFrame | Sequence[ObjectPose], names: Sequence[str]) -> PoseFrame:
+    """Predictions of one image as a frame (``ObjectPose`` lists, e.g. from a peer library, too)."""
+    return poses if isinstance(poses, PoseFrame) else PoseFrame.from_poses(list(poses), names)
+
+
+def frame_array(frame: PoseFrame, mapping: np.ndarray) -> np.ndarray:
+    """[N,D,3] (x, y, score) in data-set order; keypoints not found are 0,0,0."""
+    out = np.zeros((len(frame), len(mapping), 3))
+    have = mapping >= 0
+    cols = mapping[have]
+    found = frame.found[:, cols]
+    out[:, have, :2] = np.where(found[..., None], np.nan_to_num(frame.xy[:, cols]), 0.0)
+    out[:, have, 2] = np.where(found, frame.scores[:, cols], 0.0)
     return out
 
 
-def detection_score(pose: ObjectPose, mapping: np.ndarray, mode: str = "pose") -> float:
-    """Score of one detection for the AP ranking.
+def detection_scores(frame: PoseFrame, arr: np.ndarray, mode: str = "pose") -> np.ndarray:
+    """Score of each detection for the AP ranking.
 
     ``pose``: the network's own pose score; ``mean``: mean score of the found data-set
     keypoints; ``coverage``: sum of those scores / number of data-set keypoints (favours
     complete skeletons)."""
     if mode == "pose":
-        return float(pose.score)
-    scores = pose_array(pose, mapping)[:, 2]
+        return frame.pose_scores.astype(float)
+    scores = arr[..., 2]
     if mode == "mean":
-        found = scores[scores > 0]
-        return float(found.mean()) if found.size else 0.0
+        n = (scores > 0).sum(axis=1)
+        return np.where(n > 0, scores.sum(axis=1) / np.maximum(n, 1), 0.0)
     if mode == "coverage":
-        return float(scores.sum() / len(scores))
+        return scores.sum(axis=1) / max(scores.shape[1], 1)
     raise PoseNetError(f"unknown score mode '{mode}' (known: {', '.join(SCORE_MODES)})")
 
 
-def poses_to_results(image_id: int, poses: Iterable[ObjectPose], mapping: np.ndarray, category_id: int = 1,
+def frame_to_results(image_id: int, frame: PoseFrame, mapping: np.ndarray, category_id: int = 1,
                      score: str = "pose") -> list[dict]:
     """COCO keypoint results for one image (poses without any data-set keypoint are dropped)."""
-    results = []
-    for pose in poses:
-        arr = pose_array(pose, mapping)
-        if not (arr[:, 2] > 0).any():
-            continue
-        results.append({"image_id": int(image_id), "category_id": int(category_id),
-                        "keypoints": [round(float(v), 3) for v in arr.ravel()],
-                        "score": round(detection_score(pose, mapping, score), 6)})
-    return results
+    arr = frame_array(frame, mapping)
+    det = detection_scores(frame, arr, score)
+    return [{"image_id": int(image_id), "category_id": int(category_id),
+             "keypoints": [round(float(v), 3) for v in arr[i].ravel()], "score": round(float(det[i]), 6)}
+            for i in range(len(frame)) if (arr[i, :, 2] > 0).any()]
 
 
-def annotation_to_pose(ann: dict, names: Sequence[str]) -> ObjectPose:
-    """A ground-truth annotation as an ``ObjectPose`` (labelled keypoints only, score 1)."""
-    kp = np.asarray(ann["keypoints"], dtype=float).reshape(-1, 3)
-    kps = [Keypoint(i, float(x), float(y), 1.0, names[i]) for i, (x, y, v) in enumerate(kp) if v > 0]
-    x, y, w, h = ann.get("bbox", (0, 0, 0, 0))
-    return ObjectPose.from_keypoints(int(ann["id"]), kps, [], 1.0, (x, y, x + w, y + h))
-
-
-def ground_truth_poses(ds: KeypointSet, image_ids: Sequence[int] | None = None) -> dict[int, list[ObjectPose]]:
-    """The non-crowd, labelled annotations as poses (to check the scoring: AP / PCK = 1)."""
+def ground_truth_poses(ds: KeypointSet, image_ids: Sequence[int] | None = None) -> dict[int, PoseFrame]:
+    """The non-crowd, labelled annotations as frames (to check the scoring: AP / PCK = 1)."""
     out = {}
     for img in image_ids or ds.image_ids:
-        anns = ds.coco.loadAnns(ds.coco.getAnnIds(imgIds=[img], iscrowd=False))
-        out[img] = [annotation_to_pose(a, ds.keypoint_names) for a in anns if a.get("num_keypoints", 1) > 0
-                    and any(v > 0 for v in a["keypoints"][2::3])]
+        anns = [a for a in ds.coco.loadAnns(ds.coco.getAnnIds(imgIds=[img], iscrowd=False))
+                if a.get("num_keypoints", 1) > 0 and any(v > 0 for v in a["keypoints"][2::3])]
+        if len(anns) == 0:
+            out[img] = PoseFrame.empty(ds.keypoint_names)
+            continue
+        kp = np.asarray([a["keypoints"] for a in anns], dtype=float).reshape(len(anns), -1, 3)
+        vis = kp[..., 2] > 0
+        xy = np.where(vis[..., None], kp[..., :2], np.nan)
+        boxes = [[x, y, x + w, y + h] for x, y, w, h in (a.get("bbox", (0, 0, 0, 0)) for a in anns)]
+        out[img] = PoseFrame(xy, vis.astype(float), boxes, np.ones(len(anns)), np.full(len(anns), -1),
+                             [{} for _ in anns], keypoint_names=list(ds.keypoint_names))
     return out
 
 
 # ------------------------------------------------------------------ running a network
-def predict(net, ds: KeypointSet, image_ids: Sequence[int], progress: bool = True,
-            on_image: Callable | None = None) -> dict[int, list[ObjectPose]]:
-    """Run ``net`` (a ``PoseNet``) on every image; returns image id -> poses."""
+def predict(pipeline, ds: KeypointSet, image_ids: Sequence[int], progress: bool = True,
+            on_image: Callable | None = None) -> dict[int, PoseFrame]:
+    """Run ``pipeline`` (a ``Pipeline``, or anything with ``process(image) -> PoseFrame`` such as
+    ``PoseNet.infer``'s owner) on every image; returns image id -> frame."""
     import cv2
     from tqdm import tqdm
 
+    run = pipeline.process if hasattr(pipeline, "sinks") else pipeline.infer
+    name = getattr(getattr(pipeline, "net", pipeline), "network", "")
     out = {}
-    for img in tqdm(image_ids, desc=f"{net.network}", unit="img", disable=not progress, leave=False):
+    for img in tqdm(image_ids, desc=name, unit="img", disable=not progress, leave=False):
         path = ds.image_path(img)
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise InputError(f"cannot read image {path}")
-        out[img] = net.process(image, overlay=None)
+        out[img] = run(image)
         if on_image:
             on_image(img, out[img])
     return out
@@ -223,14 +227,14 @@ def coco_keypoint_eval(ds: KeypointSet, results: list[dict], image_ids: Sequence
 
 
 # ------------------------------------------------------------------ hands: PCK
-def hand_metrics(ds: KeypointSet, predictions: dict[int, list[ObjectPose]], mapping: np.ndarray,
+def hand_metrics(ds: KeypointSet, predictions: dict[int, PoseFrame], mapping: np.ndarray,
                  alphas: Sequence[float] = (0.1, 0.2)) -> dict:
     """PCK@alpha (normalised by max(w, h) of the ground-truth box) and mean pixel error."""
     hits = {a: 0 for a in alphas}
     labelled = found = matched = hands = 0
     errors: list[float] = []
-    for img, poses in predictions.items():
-        cands = [pose_array(p, mapping) for p in poses]
+    for img, frame in predictions.items():
+        cands = list(frame_array(frame, mapping))
         for ann in ds.coco.loadAnns(ds.coco.getAnnIds(imgIds=[img], iscrowd=False)):
             gt = np.asarray(ann["keypoints"], dtype=float).reshape(-1, 3)
             vis = gt[:, 2] > 0
@@ -272,25 +276,27 @@ def _match_hand(gt: np.ndarray, vis: np.ndarray, cands: list[np.ndarray], norm: 
 
 
 # ------------------------------------------------------------------ one call
-def evaluate(net, ds: KeypointSet, image_ids: Sequence[int] | None = None, score: str = "pose",
-             progress: bool = True, predictions: dict[int, list[ObjectPose]] | None = None,
+def evaluate(pipeline, ds: KeypointSet, image_ids: Sequence[int] | None = None, score: str = "pose",
+             progress: bool = True, predictions: dict | None = None,
              topology_names: Sequence[str] | None = None) -> tuple[dict, list[dict]]:
-    """Run ``net`` on the set (or score given ``predictions``) -> (metrics, COCO results)."""
+    """Run ``pipeline`` (``Pipeline`` or ``PoseNet``) on the set, or score given ``predictions``
+    (image id -> ``PoseFrame`` or ``ObjectPose`` list) -> (metrics, COCO results)."""
     ids = list(image_ids or ds.image_ids)
-    names = topology_names or net.topology.keypoints
+    names = topology_names or pipeline.topology.keypoints
     mapping = keypoint_map(ds.keypoint_names, names, ds.kind)
     if predictions is None:
         missing = missing_images(ds, ids)
         if missing:
             raise InputError(f"{len(missing)} image(s) of the annotation file are missing, e.g. {missing[0]}")
-        predictions = predict(net, ds, ids, progress)
+        predictions = predict(pipeline, ds, ids, progress)
+    frames = {i: as_frame(predictions.get(i, []), names) for i in ids}
     results = []
     for img in ids:
-        results += poses_to_results(img, predictions.get(img, []), mapping, ds.category_id, score)
+        results += frame_to_results(img, frames[img], mapping, ds.category_id, score)
     if ds.kind == "body":
         metrics = coco_keypoint_eval(ds, results, ids)
     else:
-        metrics = hand_metrics(ds, {i: predictions.get(i, []) for i in ids}, mapping)
+        metrics = hand_metrics(ds, frames, mapping)
     metrics["images"] = len(ids)
     metrics["detections"] = len(results)
     return metrics, results

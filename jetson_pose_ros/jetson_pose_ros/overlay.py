@@ -1,4 +1,5 @@
-"""Drawing poses on BGR images, as jetson-inference's poseNet.Overlay does."""
+"""Drawing poses on BGR images, as jetson-inference's poseNet.Overlay does, plus track IDs
+(flag ``ids``)."""
 from __future__ import annotations
 
 import re
@@ -8,11 +9,12 @@ import cv2
 import numpy as np
 
 from .errors import PoseNetError
-from .pose import ObjectPose
+from .pose import ObjectPose, PoseFrame
 from .topology import Topology
 
-FLAGS = ("box", "links", "keypoints")
-_ALIASES = {"boxes": "box", "link": "links", "keypoint": "keypoints", "default": "links,keypoints"}
+FLAGS = ("box", "links", "keypoints", "ids")
+_ALIASES = {"boxes": "box", "link": "links", "keypoint": "keypoints", "id": "ids", "track_ids": "ids",
+            "default": "links,keypoints"}
 
 
 def parse_flags(flags: str | Sequence[str] | None) -> frozenset[str]:
@@ -27,34 +29,48 @@ def parse_flags(flags: str | Sequence[str] | None) -> frozenset[str]:
             continue
         for t in tok.split(","):
             if t not in FLAGS:
-                raise PoseNetError(f"invalid overlay flag '{t}' (valid: box, links, keypoints, none)")
+                raise PoseNetError(f"invalid overlay flag '{t}' (valid: box, links, keypoints, ids, none)")
             out.add(t)
     return frozenset(out)
 
 
-def draw(image: np.ndarray, poses: Sequence[ObjectPose], topology: Topology, flags="links,keypoints",
-         keypoint_scale: float = 0.0052, link_scale: float = 0.0013) -> np.ndarray:
-    """Draw in place on a BGR (or BGRA / grey) uint8 image and return it."""
+def draw(image: np.ndarray, frame: PoseFrame | Sequence[ObjectPose], topology: Topology,
+         flags="links,keypoints", keypoint_scale: float = 0.0052, link_scale: float = 0.0013) -> np.ndarray:
+    """Draw in place on a BGR (or BGRA / grey) uint8 image and return it.  ``ids`` writes each
+    tracked pose's track ID above its box."""
     flags = parse_flags(flags)
-    if not flags or not poses:
+    if not isinstance(frame, PoseFrame):
+        frame = PoseFrame.from_poses(frame, topology.keypoints, topology.skeleton)
+    if not flags or not len(frame):
         return image
     side = max(image.shape[:2])
     radius = max(1, int(round(keypoint_scale * side)))
     width = max(1, int(round(link_scale * side)))
-    colors = [(int(b), int(g), int(r)) for r, g, b, _a in topology.colors]
-
-    def pt(kp):
-        return int(round(kp.x)), int(round(kp.y))
-
-    for pose in poses:
+    colors = [(int(b), int(g), int(r)) for r, g, b, _a in topology.colors] or [(0, 255, 0)]
+    found = frame.found
+    pts = np.where(found[..., None], np.round(np.nan_to_num(frame.xy)), 0).astype(np.int64)
+    links = [(a, b) for a, b in topology.skeleton if a < frame.num_keypoints and b < frame.num_keypoints]
+    for i in range(len(frame)):
         if "box" in flags:
-            cv2.rectangle(image, (int(pose.left), int(pose.top)), (int(pose.right), int(pose.bottom)),
-                          (255, 255, 255), width, cv2.LINE_AA)
+            l, t, r, b = (int(v) for v in frame.boxes[i])
+            cv2.rectangle(image, (l, t), (r, b), (255, 255, 255), width, cv2.LINE_AA)
         if "links" in flags:
-            for a, b in pose.links:
-                kb = pose.keypoints[b]
-                cv2.line(image, pt(pose.keypoints[a]), pt(kb), colors[kb.id % len(colors)], width, cv2.LINE_AA)
+            for a, b in links:
+                if found[i, a] and found[i, b]:
+                    cv2.line(image, tuple(pts[i, a]), tuple(pts[i, b]), colors[b % len(colors)], width, cv2.LINE_AA)
         if "keypoints" in flags:
-            for kp in pose.keypoints:
-                cv2.circle(image, pt(kp), radius, colors[kp.id % len(colors)], -1, cv2.LINE_AA)
+            for k in np.flatnonzero(found[i]):
+                cv2.circle(image, tuple(pts[i, k]), radius, colors[k % len(colors)], -1, cv2.LINE_AA)
+        if "ids" in flags and frame.track_ids[i] >= 0:
+            draw_label(image, f"#{frame.track_ids[i]}", frame.boxes[i])
     return image
+
+
+def draw_label(image: np.ndarray, text: str, box, scale: float = 0.0008) -> None:
+    """White text with a black outline above ``box`` (left, top, ...)."""
+    side = max(image.shape[:2])
+    font = max(0.4, scale * side)
+    thick = max(1, int(round(font * 2)))
+    x, y = int(box[0]), max(int(box[1]) - 6, int(22 * font))
+    for color, th in (((0, 0, 0), thick + 2), ((255, 255, 255), thick)):
+        cv2.putText(image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font, color, th, cv2.LINE_AA)

@@ -1,14 +1,22 @@
-"""Result types: one ``ObjectPose`` per detected person or hand.
+"""Result types.
 
-Mirrors jetson-inference's ``poseNet.ObjectPose``: ``keypoints`` holds only the
-keypoints that were found (each with its topology ``id``), and ``links`` are
-pairs of indices into that list.  The jetson-inference spellings (``ID``,
-``Keypoints``, ``FindKeypoint`` ...) are provided as aliases.
+``PoseFrame`` is the one per-frame result every stage passes on (decoders build it,
+tracking/smoothing return new frames, overlay and every serialiser read it): dense
+arrays, ``xy`` (N,K,2) with NaN where a keypoint was not found, as supervision's
+``KeyPoints``.
+
+``ObjectPose`` mirrors jetson-inference's ``poseNet.ObjectPose`` and is a view built
+from a frame (``PoseFrame.poses()``): ``keypoints`` holds only the keypoints that were
+found (each with its topology ``id``), and ``links`` are pairs of indices into that
+list.  The jetson-inference spellings (``ID``, ``Keypoints``, ``FindKeypoint`` ...)
+are provided as aliases.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
+
+import numpy as np
 
 
 @dataclass
@@ -29,7 +37,9 @@ class Keypoint:
 
 @dataclass
 class ObjectPose:
-    """A detected person (or hand): its keypoints, links and bounding box."""
+    """A detected person (or hand): its keypoints, links and bounding box.  ``id`` is the
+    pose's index in its frame (as in jetson-inference); ``track_id`` its persistent track
+    ID when tracking, else -1."""
 
     id: int
     keypoints: list[Keypoint]
@@ -40,6 +50,7 @@ class ObjectPose:
     right: float = 0.0
     bottom: float = 0.0
     attributes: dict = field(default_factory=dict)  # e.g. handedness
+    track_id: int = -1
 
     @classmethod
     def from_keypoints(cls, pose_id: int, keypoints: Sequence[Keypoint],
@@ -90,17 +101,6 @@ class ObjectPose:
     def height(self) -> float:
         return self.bottom - self.top
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "score": round(self.score, 4),
-            "box": [round(v, 2) for v in (self.left, self.top, self.right, self.bottom)],
-            "keypoints": [{"id": k.id, "name": k.name, "x": round(k.x, 2), "y": round(k.y, 2),
-                           "score": round(k.score, 4)} for k in self.keypoints],
-            "links": [list(link) for link in self.links],
-            **({"attributes": self.attributes} if self.attributes else {}),
-        }
-
     # --- jetson-inference spellings ----------------------------------------
     @property
     def ID(self) -> int:  # noqa: N802
@@ -114,6 +114,10 @@ class ObjectPose:
     def Links(self) -> list[tuple[int, int]]:  # noqa: N802
         return self.links
 
+    def to_dict(self) -> dict:
+        from .serialize import object_pose_dict
+        return object_pose_dict(self)
+
     Left = property(lambda self: self.left)
     Top = property(lambda self: self.top)
     Right = property(lambda self: self.right)
@@ -122,3 +126,100 @@ class ObjectPose:
     Height = property(lambda self: self.height)
     FindKeypoint = find_keypoint
     FindLink = find_link
+
+
+def _float_array(values, shape) -> np.ndarray:
+    a = np.asarray(values, dtype=np.float64)
+    return a.reshape(shape) if a.size or not shape[0] else np.zeros(shape)
+
+
+@dataclass
+class PoseFrame:
+    """The poses of one image, as arrays.
+
+    ``xy`` (N,K,2) image pixels, NaN where a keypoint was not found; ``scores`` (N,K), 0
+    where not found; ``boxes`` (N,4) left, top, right, bottom; ``pose_scores`` (N);
+    ``track_ids`` (N) int, -1 = not tracked (or a track not yet confirmed); ``attributes``
+    one dict per pose (``handedness``, ``derived_keypoints`` ...).  Frame data: ``image_size``
+    (width, height), ``network``, ``keypoint_names``, ``skeleton`` (pairs of keypoint ids),
+    ``timings`` (ms per stage).
+    """
+
+    xy: np.ndarray
+    scores: np.ndarray
+    boxes: np.ndarray
+    pose_scores: np.ndarray
+    track_ids: np.ndarray
+    attributes: list[dict]
+    image_size: tuple[int, int] = (0, 0)
+    network: str = ""
+    keypoint_names: list[str] = field(default_factory=list)
+    skeleton: list[tuple[int, int]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self):
+        k = len(self.keypoint_names) or (self.xy.shape[1] if np.ndim(self.xy) == 3 else 0)
+        n = len(self.attributes)
+        self.xy = _float_array(self.xy, (n, k, 2))
+        self.scores = _float_array(self.scores, (n, k))
+        self.boxes = _float_array(self.boxes, (n, 4))
+        self.pose_scores = _float_array(self.pose_scores, (n,))
+        self.track_ids = np.asarray(self.track_ids, dtype=np.int64).reshape(n)
+        self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
+
+    @classmethod
+    def empty(cls, keypoint_names: Sequence[str] = (), skeleton=(), **frame) -> "PoseFrame":
+        k = len(keypoint_names)
+        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, 4)), np.zeros(0),
+                   np.zeros(0, np.int64), [], keypoint_names=list(keypoint_names),
+                   skeleton=[tuple(s) for s in skeleton], **frame)
+
+    @classmethod
+    def from_poses(cls, poses: Sequence[ObjectPose], keypoint_names: Sequence[str], skeleton=(),
+                   **frame) -> "PoseFrame":
+        """A frame from ``ObjectPose`` lists (e.g. poses built by a user's own code)."""
+        k = len(keypoint_names)
+        xy, scores = np.full((len(poses), k, 2), np.nan), np.zeros((len(poses), k))
+        for i, p in enumerate(poses):
+            for kp in p.keypoints:
+                if 0 <= kp.id < k:
+                    xy[i, kp.id], scores[i, kp.id] = (kp.x, kp.y), kp.score
+        return cls(xy, scores, [[p.left, p.top, p.right, p.bottom] for p in poses], [p.score for p in poses],
+                   [p.track_id for p in poses], [dict(p.attributes) for p in poses],
+                   keypoint_names=list(keypoint_names), skeleton=[tuple(s) for s in skeleton], **frame)
+
+    # --- queries ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+    @property
+    def num_keypoints(self) -> int:
+        return self.xy.shape[1]
+
+    @property
+    def found(self) -> np.ndarray:
+        """(N,K) bool: keypoint found."""
+        return ~np.isnan(self.xy[..., 0])
+
+    def select(self, index) -> "PoseFrame":
+        """A frame with the poses ``index`` (mask or indices) in that order."""
+        index = np.arange(len(self))[index] if np.asarray(index).dtype == bool else np.asarray(index, np.int64)
+        return replace(self, xy=self.xy[index], scores=self.scores[index], boxes=self.boxes[index],
+                       pose_scores=self.pose_scores[index], track_ids=self.track_ids[index],
+                       attributes=[self.attributes[i] for i in index])
+
+    def with_track_ids(self, track_ids) -> "PoseFrame":
+        return replace(self, track_ids=np.asarray(track_ids, np.int64))
+
+    def poses(self) -> list[ObjectPose]:
+        """jetson-inference ``ObjectPose`` views (found keypoints only, links between them)."""
+        names, out = self.keypoint_names, []
+        found = self.found
+        for i in range(len(self)):
+            kps = [Keypoint(int(k), float(self.xy[i, k, 0]), float(self.xy[i, k, 1]), float(self.scores[i, k]),
+                            names[k] if k < len(names) else "") for k in np.flatnonzero(found[i])]
+            pose = ObjectPose.from_keypoints(i, kps, self.skeleton, float(self.pose_scores[i]), self.boxes[i],
+                                             **self.attributes[i])
+            pose.track_id = int(self.track_ids[i])
+            out.append(pose)
+        return out

@@ -1,4 +1,4 @@
-"""``PoseNet``: the jetson-inference ``poseNet`` API on ONNX Runtime."""
+"""``PoseNet``: the jetson-inference ``poseNet`` API; one network, one image at a time."""
 from __future__ import annotations
 
 import argparse
@@ -10,10 +10,14 @@ import numpy as np
 
 from . import overlay as _overlay
 from .decoders import model_class
-from .errors import InputError, PoseNetError
-from .pose import ObjectPose
+from .errors import InputError
 from .model_files import resolve_files
+from .options import MODEL_GROUPS, check_options, validate
+from .pose import ObjectPose, PoseFrame
 from .registry import get_network
+
+# options that choose files rather than configure the model class
+_FILE_OPTIONS = ("network", "model", "topology", "colors")
 
 
 class PoseNet:
@@ -24,64 +28,72 @@ class PoseNet:
 
     Images are HxWx3 uint8 arrays in BGR order (OpenCV's), or RGB with ``color="rgb"``;
     grey (HxW) and BGRA images are converted.  Keypoints are returned in input-image pixels.
+    Keyword options are those of the options table (``jetson_pose_ros.options``) for the
+    network, detection and decoder groups plus ``keypoint_scale`` / ``link_scale``; an unknown
+    name or a bad value is a one-line ``PoseNetError``.  ``infer`` returns the whole frame
+    (``PoseFrame``); ``process`` returns jetson-inference ``ObjectPose`` views of it.
     """
 
-    def __init__(self, network: str | None = None, threshold: float = 0.15, *, model: str | None = None,
-                 topology: str | None = None, colors: str | None = None, input_blob: str | None = None,
-                 output_cmap: str | None = None, output_paf: str | None = None,
-                 keypoint_scale: float = 0.0052, link_scale: float = 0.0013, backend: str = "onnxruntime",
-                 num_threads: int | None = None, input_size: Sequence[int] | None = None,
-                 model_files: dict | None = None, **options):
-        self.spec = get_network(network)
-        self.topology = self.spec.topology(topology, colors)
-        files = resolve_files(self.spec, {"model": model, **(model_files or {})})
+    def __init__(self, network: str | None = None, threshold: float = 0.15, *, model_files: dict | None = None,
+                 **options):
+        opts = check_options({"threshold": threshold, **options}, MODEL_GROUPS + ("overlay",))
+        self.spec = get_network(network or None)
+        opts = check_options(opts, MODEL_GROUPS + ("overlay",), family=self.spec.family)
+        self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
+        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})})
+        model_opts = {k: v for k, v in opts.items()
+                      if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale",
+                                                   "link_scale", "backend", "num_threads") and v not in (None, "")}
         cls = model_class(self.spec.family)
-        self.model = cls(self.spec, self.topology, files, backend=backend, num_threads=num_threads,
-                         input_blob=input_blob, output_cmap=output_cmap, output_paf=output_paf,
-                         input_size=input_size, **options)
-        self.threshold = threshold
-        self.keypoint_scale = keypoint_scale
-        self.link_scale = link_scale
+        self.model = cls(self.spec, self.topology, files, backend=opts.get("backend", "onnxruntime"),
+                         num_threads=opts.get("num_threads") or None, **model_opts)
+        self.threshold = opts["threshold"]
+        self.pose_threshold = opts.get("pose_threshold")
+        self.keypoint_scale = opts.get("keypoint_scale", 0.0052)
+        self.link_scale = opts.get("link_scale", 0.0013)
         self.timings: dict[str, float] = {}
+        self.last_frame: PoseFrame | None = None
 
-    # --- properties ----------------------------------------------------------
+    # --- properties (validated like every option) ------------------------------------
     @property
     def network(self) -> str:
         return self.spec.name
 
-    @property
-    def threshold(self) -> float:
-        return self._threshold
-
-    @threshold.setter
-    def threshold(self, value: float) -> None:
-        value = float(value)
-        if not np.isfinite(value) or value < 0:
-            raise PoseNetError(f"threshold must be a number >= 0, got {value}")
-        self._threshold = value
+    threshold = property(lambda self: self._threshold,
+                         lambda self, v: setattr(self, "_threshold", validate("threshold", v)))
+    pose_threshold = property(lambda self: self._pose_threshold,
+                              lambda self, v: setattr(self, "_pose_threshold", validate("pose_threshold", v)))
+    keypoint_scale = property(lambda self: self._keypoint_scale,
+                              lambda self, v: setattr(self, "_keypoint_scale", validate("keypoint_scale", v)))
+    link_scale = property(lambda self: self._link_scale,
+                          lambda self, v: setattr(self, "_link_scale", validate("link_scale", v)))
 
     # --- processing ------------------------------------------------------------
+    def infer(self, image: np.ndarray, color: str = "bgr") -> PoseFrame:
+        """The poses of one image as a ``PoseFrame`` (nothing drawn)."""
+        frame = self.model.infer(as_bgr(image, color), self._threshold, self._pose_threshold)
+        self.timings = frame.timings
+        self.last_frame = frame
+        return frame
+
     def process(self, image: np.ndarray, overlay: str | None = "links,keypoints",
                 color: str = "bgr") -> list[ObjectPose]:
         """Estimate poses; ``overlay`` flags are drawn on ``image`` in place."""
-        bgr = as_bgr(image, color)
-        poses = self.model.infer(bgr, self._threshold)
-        self.timings = dict(self.model.timings)
-        flags = _overlay.parse_flags(overlay)
-        if flags:
+        frame = self.infer(image, color)
+        if _overlay.parse_flags(overlay):
             t0 = time.perf_counter()
-            self.overlay(image, poses, flags, color=color)
-            self.timings["overlay"] = (time.perf_counter() - t0) * 1e3
-        return poses
+            self.overlay(image, frame, overlay, color=color)
+            frame.timings["overlay"] = (time.perf_counter() - t0) * 1e3
+        return frame.poses()
 
-    def overlay(self, image: np.ndarray, poses: Sequence[ObjectPose], flags="links,keypoints",
+    def overlay(self, image: np.ndarray, poses: PoseFrame | Sequence[ObjectPose], flags="links,keypoints",
                 color: str = "bgr") -> np.ndarray:
-        """Draw ``poses`` on ``image`` in place (BGR, or RGB with ``color="rgb"``)."""
+        """Draw a frame (or ``ObjectPose`` list) on ``image`` in place (BGR, or RGB with ``color="rgb"``)."""
         topo = self.topology
         if color.lower() == "rgb":
             topo = type(topo)(topo.name, topo.keypoints, topo.skeleton,
                               [(b, g, r, a) for r, g, b, a in topo.colors])
-        return _overlay.draw(image, poses, topo, flags, self.keypoint_scale, self.link_scale)
+        return _overlay.draw(image, poses, topo, flags, self._keypoint_scale, self._link_scale)
 
     # --- jetson-inference-style queries -----------------------------------------
     def get_num_keypoints(self) -> int:
@@ -107,13 +119,13 @@ class PoseNet:
         return self.keypoint_scale
 
     def set_keypoint_scale(self, value: float) -> None:
-        self.keypoint_scale = float(value)
+        self.keypoint_scale = value
 
     def get_link_scale(self) -> float:
         return self.link_scale
 
     def set_link_scale(self, value: float) -> None:
-        self.link_scale = float(value)
+        self.link_scale = value
 
     # jetson-inference spellings
     Process = process

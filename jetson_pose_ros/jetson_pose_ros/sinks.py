@@ -1,60 +1,55 @@
-"""Per-frame result sinks, flushed as they go so nothing is lost on Ctrl-C:
-JSON lines (one object per frame) and CSV (one row per keypoint)."""
+"""Per-frame result sinks (context managers), flushed as they go so nothing is lost on
+Ctrl-C: JSON lines (one object per frame) and CSV (one row per keypoint).  Both read a
+``PoseFrame`` through the serialisers in ``serialize.py``."""
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
-from typing import Sequence
 
-from .pose import ObjectPose
-
-
-def frame_record(source: str, index: int, poses: Sequence[ObjectPose], width: int, height: int,
-                 network: str, timestamp: float | None = None) -> dict:
-    rec = {"source": source, "frame": index, "width": width, "height": height, "network": network,
-           "poses": [p.to_dict() for p in poses]}
-    if timestamp is not None:
-        rec["timestamp"] = round(timestamp, 6)
-    return rec
+from .pose import PoseFrame
+from .serialize import CSV_COLUMNS, frame_csv_rows, frame_to_dict
 
 
-class JsonLinesSink:
-    """Writes one JSON object per frame and flushes it, so nothing is lost on Ctrl-C."""
+class _FileSink:
+    newline: str | None = None
 
     def __init__(self, path: str | Path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(path, "w", encoding="utf-8")
-
-    def write(self, record: dict) -> None:
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
+        self.file = open(path, "w", encoding="utf-8", newline=self.newline)
 
     def close(self) -> None:
         self.file.close()
 
+    def __enter__(self):
+        return self
 
-CSV_COLUMNS = ("frame", "timestamp", "pose_id", "keypoint_id", "name", "x", "y", "score")
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-class CsvSink:
-    """One CSV row per keypoint: frame, timestamp, pose id, keypoint id, name, x, y, score.
-    The pose id is the track ID when tracking is on.  Flushed after every frame."""
+class JsonLinesSink(_FileSink):
+    """One JSON object per frame (``serialize.frame_to_dict``)."""
+
+    def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
+              timestamp: float | None = None) -> None:
+        self.file.write(json.dumps(frame_to_dict(frame, source, index, timestamp)) + "\n")
+        self.file.flush()
+
+
+class CsvSink(_FileSink):
+    """One CSV row per keypoint: frame, timestamp, pose id (index in the frame), track id (-1:
+    untracked), keypoint id, name, x, y, score."""
+
+    newline = ""
 
     def __init__(self, path: str | Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(path, "w", encoding="utf-8", newline="")
+        super().__init__(path)
         self.writer = csv.writer(self.file)
         self.writer.writerow(CSV_COLUMNS)
         self.file.flush()
 
-    def write(self, record: dict) -> None:
-        """Write a ``frame_record`` dict (same input as ``JsonLinesSink.write``)."""
-        ts = record.get("timestamp")
-        self.writer.writerows((record["frame"], "" if ts is None else f"{ts:.6f}", p["id"], k["id"], k["name"],
-                               f"{k['x']:.2f}", f"{k['y']:.2f}", f"{k['score']:.4f}")
-                              for p in record["poses"] for k in p["keypoints"])
+    def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
+              timestamp: float | None = None) -> None:
+        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp))
         self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()

@@ -7,7 +7,8 @@ strongly (less jitter), moving ones lightly (little lag).
 in motion.
 
 ``PoseSmoother`` keeps one filter per (track ID, keypoint): poses must carry track
-IDs (``tracking.PoseTracker``).  The box corners are smoothed the same way.
+IDs (``tracking.PoseTracker``); untracked poses (track id -1) pass unchanged.  The box
+corners are smoothed the same way.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .pose import Keypoint, ObjectPose
+from .pose import ObjectPose, PoseFrame
 
 
 def _alpha(cutoff: float, dt: float) -> float:
@@ -73,22 +74,33 @@ class PoseSmoother:
             f = per_track[key] = OneEuroFilter(*self.params)
         return f(x, t)
 
-    def update(self, poses: Sequence[ObjectPose], timestamp: float | None = None) -> list[ObjectPose]:
-        """Smoothed copies of ``poses`` (frame at ``timestamp`` seconds; None: 30 fps frame count)."""
+    def update(self, frame: PoseFrame | Sequence[ObjectPose], timestamp: float | None = None):
+        """Smoothed copy of ``frame`` at ``timestamp`` seconds (None: 30 fps frame count).  A list
+        of tracked ``ObjectPose`` gives a list of smoothed copies."""
+        if not isinstance(frame, PoseFrame):
+            poses = list(frame)
+            k = max([kp.id + 1 for p in poses for kp in p.keypoints], default=0)
+            out = self.update(PoseFrame.from_poses(poses, [""] * k), timestamp)
+            names = {kp.id: kp.name for p in poses for kp in p.keypoints}
+            views = out.poses()
+            for v in views:
+                for kp in v.keypoints:
+                    kp.name = names.get(kp.id, "")
+            return [dataclasses.replace(v, id=p.id) for v, p in zip(views, poses)]
         t = self._frame / 30.0 if timestamp is None else float(timestamp)
         self._frame += 1
-        out = []
-        for p in poses:
-            kps = []
-            for kp in p.keypoints:
-                x, y = self._filter(p.id, kp.id, (kp.x, kp.y), t)
-                kps.append(Keypoint(kp.id, float(x), float(y), kp.score, kp.name))
-            l, tp = self._filter(p.id, -1, (p.left, p.top), t)
-            r, b = self._filter(p.id, -2, (p.right, p.bottom), t)
-            out.append(dataclasses.replace(p, keypoints=kps, left=float(l), top=float(tp),
-                                           right=float(r), bottom=float(b)))
-            self.last_seen[p.id] = t
+        xy, boxes = frame.xy.copy(), frame.boxes.copy()
+        found = frame.found
+        for i, track in enumerate(frame.track_ids):
+            track = int(track)
+            if track < 0:
+                continue
+            for k in np.flatnonzero(found[i]):
+                xy[i, k] = self._filter(track, int(k), xy[i, k], t)
+            boxes[i, :2] = self._filter(track, -1, boxes[i, :2], t)
+            boxes[i, 2:] = self._filter(track, -2, boxes[i, 2:], t)
+            self.last_seen[track] = t
         for track in [k for k, seen in self.last_seen.items() if t - seen > self.reset_after]:
             self.filters.pop(track, None)
             self.last_seen.pop(track, None)
-        return out
+        return dataclasses.replace(frame, xy=xy, boxes=boxes)

@@ -1,13 +1,17 @@
-"""Persistent pose IDs across frames.
+"""Persistent track IDs across frames.
 
-``PoseTracker.update(poses)`` matches this frame's poses to the tracks of earlier
+``PoseTracker.update(frame)`` matches a ``PoseFrame``'s poses to the tracks of earlier
 frames by an OKS-style keypoint similarity (object keypoint similarity, as in the
 COCO metric: per keypoint ``exp(-d^2 / (2 s^2 k^2))`` with ``s^2`` the track's box
 area and ``k`` a per-keypoint falloff, averaged over keypoints seen in both) and an
 optimal one-to-one assignment (Hungarian, ``scipy.optimize.linear_sum_assignment``).
 Tracks are predicted forward with their recent velocity; a track that finds no
-pose is kept ``max_lost`` frames before it is dropped; IDs count up from 1 and are
-never reused.  The returned poses are copies whose ``id`` is the track ID.
+pose is kept ``max_lost`` frames before it is dropped.
+
+Only confirmed tracks have IDs, as in ByteTrack/norfair: a track is confirmed after
+``min_hits`` matched frames and then gets the next ID (from 1, never reused); the poses
+of tentative tracks come out with track id -1.  A fragment (fewer than ``min_keypoints``
+keypoints) never starts a track and never continues a confirmed one, so it consumes no ID.
 """
 from __future__ import annotations
 
@@ -15,11 +19,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Sequence
 
-import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .pose import ObjectPose
+from .pose import ObjectPose, PoseFrame
 
 # COCO keypoint sigmas (pycocotools), by keypoint name; "neck" (trt_pose) as the shoulders
 COCO_SIGMAS = {
@@ -29,15 +32,6 @@ COCO_SIGMAS = {
     "left_knee": .087, "right_knee": .087, "left_ankle": .089, "right_ankle": .089, "neck": .079,
 }
 DEFAULT_SIGMA = 0.05      # keypoints without a COCO sigma (hands, face, feet ...)
-
-
-def pose_points(pose: ObjectPose, num_keypoints: int) -> np.ndarray:
-    """(K, 2) keypoint coordinates by topology id, NaN where not found."""
-    pts = np.full((num_keypoints, 2), np.nan)
-    for kp in pose.keypoints:
-        if 0 <= kp.id < num_keypoints:
-            pts[kp.id] = (kp.x, kp.y)
-    return pts
 
 
 def keypoint_similarity(a: np.ndarray, b: np.ndarray, area: float, kappa: np.ndarray, count: int = 0) -> float:
@@ -55,7 +49,7 @@ def keypoint_similarity(a: np.ndarray, b: np.ndarray, area: float, kappa: np.nda
 
 @dataclass
 class Track:
-    id: int
+    id: int                            # -1 until confirmed
     points: np.ndarray                 # (K, 2) last known position of each keypoint (NaN: never seen)
     velocity: np.ndarray               # (K, 2) smoothed per-frame displacement
     area: float
@@ -70,17 +64,18 @@ class Track:
 
 @dataclass
 class PoseTracker:
-    """Assigns persistent IDs to poses.
+    """Assigns persistent IDs to the poses of consecutive frames.
 
     ``max_lost``: frames a track survives without a match; ``min_similarity``: the
     least OKS-style similarity (0..1) for a match; ``sigmas``: falloff per keypoint
     name (default COCO's, calibrated for annotation noise); ``sigma_scale``: widens
-    them for frame-to-frame motion and detector noise; ``velocity_smoothing``: weight of the newest displacement
-    in the velocity estimate (0 disables prediction); ``max_extrapolate``: frames a
-    lost track keeps moving along its velocity; ``min_hits``: matches after which a
-    track is confirmed (confirmed tracks are matched first); ``min_keypoints``: a pose with
-    fewer keypoints (a fragment) never continues a confirmed track, so that stray fragments
-    cannot drag a person's track away while the person is detected poorly.
+    them for frame-to-frame motion and detector noise; ``velocity_smoothing``: weight of
+    the newest displacement in the velocity estimate (0 disables prediction);
+    ``max_extrapolate``: frames a lost track keeps moving along its velocity; ``min_hits``:
+    matches after which a track is confirmed and gets its ID (confirmed tracks are matched
+    first); ``min_keypoints``: a pose with fewer keypoints (a fragment) never starts a track
+    and never continues a confirmed one, so that stray fragments neither consume IDs nor
+    drag a person's track away while the person is detected poorly.
     """
 
     max_lost: int = 30
@@ -94,45 +89,38 @@ class PoseTracker:
     min_area: float = 32.0 ** 2
     tracks: list[Track] = field(default_factory=list, init=False)
     next_id: int = field(default=1, init=False)
-    num_keypoints: int = field(default=0, init=False)
+    num_keypoints: int = field(default=-1, init=False)
     _kappa: np.ndarray = field(default=None, init=False, repr=False)
-    _names: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self):
         if self.max_lost < 0:
             raise ValueError(f"max_lost must be >= 0, got {self.max_lost}")
         if not 0 <= self.min_similarity <= 1:
             raise ValueError(f"min_similarity must be in [0, 1], got {self.min_similarity}")
+        if self.min_hits < 1:
+            raise ValueError(f"min_hits must be >= 1, got {self.min_hits}")
 
     def reset(self) -> None:
         """Forget all tracks (IDs still never repeat)."""
         self.tracks.clear()
 
     # --- internals ----------------------------------------------------------------
-    def _grow(self, poses: Sequence[ObjectPose]) -> None:
-        for p in poses:
-            for kp in p.keypoints:
-                if kp.name:
-                    self._names.setdefault(kp.id, kp.name)
-        k = max([self.num_keypoints] + [kp.id + 1 for p in poses for kp in p.keypoints])
-        if k != self.num_keypoints or self._kappa is None:
-            pad = k - self.num_keypoints
-            for t in self.tracks:
-                t.points = np.vstack([t.points, np.full((pad, 2), np.nan)])
-                t.velocity = np.vstack([t.velocity, np.zeros((pad, 2))])
+    def _setup(self, frame: PoseFrame) -> None:
+        k = frame.num_keypoints
+        if k != self.num_keypoints:
+            self.tracks.clear()
             self.num_keypoints = k
-        sigmas = [self.sigmas.get(self._names.get(i, ""), DEFAULT_SIGMA) for i in range(k)]
-        self._kappa = 2.0 * self.sigma_scale * np.array(sigmas)
+            names = list(frame.keypoint_names) + [""] * k
+            self._kappa = 2.0 * self.sigma_scale * np.array([self.sigmas.get(names[i], DEFAULT_SIGMA)
+                                                             for i in range(k)])
 
     @staticmethod
-    def _area(pts: np.ndarray, pose: ObjectPose) -> float:
+    def _area(pts: np.ndarray, box: np.ndarray) -> float:
         ok = ~np.isnan(pts[:, 0])
         if ok.sum() >= 2:
             w, h = np.ptp(pts[ok], axis=0)
-            area = w * h
-        else:
-            area = pose.width * pose.height
-        return float(area)
+            return float(w * h)
+        return float((box[2] - box[0]) * (box[3] - box[1]))
 
     def similarity(self, poses_points: list[np.ndarray]) -> np.ndarray:
         """(tracks, poses) similarity matrix."""
@@ -162,58 +150,58 @@ class PoseTracker:
         t.hits += 1
 
     # --- API ------------------------------------------------------------------------
-    def update(self, poses: Sequence[ObjectPose]) -> list[ObjectPose]:
-        """Match ``poses`` (one frame) to the tracks; returns copies with ``id`` = track ID,
-        in the input order."""
-        self._grow(poses)
-        pts = [pose_points(p, self.num_keypoints) for p in poses]
-        ids = [0] * len(poses)
+    def update(self, frame: PoseFrame | Sequence[ObjectPose]):
+        """Match one frame's poses to the tracks.  Returns the frame with ``track_ids`` set
+        (-1: tentative track or fragment); given a list of ``ObjectPose`` (keypoint names from
+        the poses), returns copies with ``track_id`` set."""
+        if not isinstance(frame, PoseFrame):
+            poses = list(frame)
+            k = max([self.num_keypoints] + [kp.id + 1 for p in poses for kp in p.keypoints])
+            names = [""] * k
+            for p in poses:
+                for kp in p.keypoints:
+                    names[kp.id] = kp.name or names[kp.id]
+            ids = self.update(PoseFrame.from_poses(poses, names)).track_ids
+            return [dataclasses.replace(p, track_id=int(i)) for p, i in zip(poses, ids)]
+        self._setup(frame)
+        pts = [frame.xy[j] for j in range(len(frame))]
+        keys = [None] * len(frame)                    # matched track per pose
+        whole = (frame.found.sum(axis=1) >= self.min_keypoints) if len(frame) else np.zeros(0, bool)
         matched_tracks: set[int] = set()
-        if self.tracks and poses:
+        if self.tracks and len(frame):
             sim = self.similarity(pts)
             # confirmed tracks first, so a track just started on a fragment of a person
             # cannot take that person's pose from its established track
             confirmed = [i for i, t in enumerate(self.tracks) if t.hits >= self.min_hits]
             tentative = [i for i, t in enumerate(self.tracks) if t.hits < self.min_hits]
-            whole = [len(p.keypoints) >= self.min_keypoints for p in poses]
             for group in (confirmed, tentative):
-                free = [j for j in range(len(poses)) if ids[j] == 0 and (whole[j] or group is tentative)]
+                free = [j for j in range(len(frame)) if keys[j] is None and (whole[j] or group is tentative)]
                 if not group or not free:
                     continue
                 sub = sim[np.ix_(group, free)]
                 for r, c in zip(*linear_sum_assignment(sub, maximize=True)):
                     if sub[r, c] >= self.min_similarity and sub[r, c] > 0:
                         t, j = self.tracks[group[r]], free[c]
-                        self._update_track(t, pts[j], self._area(pts[j], poses[j]))
-                        ids[j] = t.id
+                        self._update_track(t, pts[j], self._area(pts[j], frame.boxes[j]))
+                        keys[j] = t
                         matched_tracks.add(group[r])
         for i, t in enumerate(self.tracks):
             t.age += 1
             if i not in matched_tracks:
                 t.lost += 1
         self.tracks = [t for t in self.tracks if t.lost <= self.max_lost]
-        for j, p in enumerate(poses):
-            if ids[j] == 0:
-                t = Track(self.next_id, pts[j].copy(), np.zeros_like(pts[j]), self._area(pts[j], p),
-                          seen=int((~np.isnan(pts[j][:, 0])).sum()))
+        for j in range(len(frame)):
+            if keys[j] is None and whole[j]:
+                keys[j] = Track(-1, pts[j].copy(), np.zeros_like(pts[j]), self._area(pts[j], frame.boxes[j]),
+                                seen=int(whole[j] and frame.found[j].sum()))
+                self.tracks.append(keys[j])
+        for t in keys:
+            if t is not None and t.id < 0 and t.hits >= self.min_hits:
+                t.id = self.next_id
                 self.next_id += 1
-                self.tracks.append(t)
-                ids[j] = t.id
-        return [dataclasses.replace(p, id=i) for p, i in zip(poses, ids)]
+        return frame.with_track_ids([t.id if t is not None else -1 for t in keys])
 
     @property
     def active_ids(self) -> list[int]:
-        """IDs of tracks matched in the last frame."""
-        return [t.id for t in self.tracks if t.lost == 0]
-
-
-def draw_track_ids(image: np.ndarray, poses: Sequence[ObjectPose], scale: float = 0.0008) -> np.ndarray:
-    """Write each pose's ID above its box (in place)."""
-    side = max(image.shape[:2])
-    font = max(0.4, scale * side)
-    thick = max(1, int(round(font * 2)))
-    for p in poses:
-        x, y = int(p.left), max(int(p.top) - 6, int(22 * font))
-        for color, th in (((0, 0, 0), thick + 2), ((255, 255, 255), thick)):
-            cv2.putText(image, f"#{p.id}", (x, y), cv2.FONT_HERSHEY_SIMPLEX, font, color, th, cv2.LINE_AA)
-    return image
+        """IDs of confirmed tracks matched in the last frame."""
+        return [t.id for t in self.tracks if t.lost == 0 and t.id > 0]

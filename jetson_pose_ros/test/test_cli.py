@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import pytest
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 PKG = Path(__file__).resolve().parents[1]
 
 

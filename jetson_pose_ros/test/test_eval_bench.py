@@ -10,6 +10,8 @@ import pytest
 
 from jetson_pose_ros import evaluation as ev
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 PKG = Path(__file__).resolve().parents[1]
 
 
@@ -51,10 +53,8 @@ def test_ground_truth_as_results_scores_ap_one(coco):
     for name in ("AP", "AP50", "AP75", "APm", "APl", "AR"):
         assert metrics[name] == pytest.approx(1.0), (name, metrics)
     # the same results moved by 10% of each person's box: AP must drop
-    for poses in gt.values():
-        for p in poses:
-            for k in p.keypoints:
-                k.x += 0.1 * p.width
+    for frame in gt.values():
+        frame.xy[..., 0] += 0.1 * (frame.boxes[:, 2:3] - frame.boxes[:, 0:1])
     moved, _ = ev.evaluate(None, ds, predictions=gt, topology_names=ds.keypoint_names)
     assert moved["AP"] < 0.6
 
@@ -62,12 +62,11 @@ def test_ground_truth_as_results_scores_ap_one(coco):
 def test_false_positives_on_empty_images_lower_ap(coco):
     ds = ev.load_keypoint_set(*coco)
     gt = ev.ground_truth_poses(ds)
-    empty = [i for i in ds.image_ids if not gt[i]]
+    empty = [i for i in ds.image_ids if not len(gt[i])]
     assert empty                                              # the set has images without people
-    donor = next(p for poses in gt.values() for p in poses)
-    fp = {**gt, **{i: [donor] for i in empty}}
-    for p in fp[empty[0]]:
-        p.score = 2.0                                         # ranked above every true detection
+    donor = next(f for f in gt.values() if len(f)).select([0])
+    donor.pose_scores[:] = 2.0                                # ranked above every true detection
+    fp = {**gt, **{i: donor for i in empty}}
     metrics, _ = ev.evaluate(None, ds, predictions=fp, topology_names=ds.keypoint_names)
     assert metrics["AP"] < 1.0 and metrics["AR"] == pytest.approx(1.0)
     none, results = ev.evaluate(None, ds, predictions={}, topology_names=ds.keypoint_names)
@@ -82,10 +81,9 @@ def test_hand_ground_truth_pck_one(shared, name):
     m, _ = ev.evaluate(None, ds, predictions=gt, topology_names=ds.keypoint_names)
     assert m["PCK@0.1"] == 1.0 and m["PCK@0.2"] == 1.0 and m["mean_px_error"] == 0.0
     assert m["hands_matched"] == m["hands"] == len(ds.coco.getAnnIds())
-    for poses in gt.values():
-        for p in poses:
-            for k in p.keypoints:
-                k.y += 0.15 * max(p.width, p.height)
+    for frame in gt.values():
+        side = np.maximum(frame.boxes[:, 2] - frame.boxes[:, 0], frame.boxes[:, 3] - frame.boxes[:, 1])
+        frame.xy[..., 1] += 0.15 * side[:, None]
     m, _ = ev.evaluate(None, ds, predictions=gt, topology_names=ds.keypoint_names)
     assert m["PCK@0.1"] < 0.5 and m["PCK@0.2"] > 0.5 and m["mean_px_error"] > 1
 

@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 MODELS = SHARED / "models"

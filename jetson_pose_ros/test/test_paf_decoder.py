@@ -92,7 +92,8 @@ def decode_layout(kind, cmap, paf, **params):
         layout = PafLayout(cfg, TOPO.skeleton, N)
         outputs = {cfg["cmap"]: tensor}
     c, p = layout.split(outputs)
-    return decode(c, p, layout.links, PafParams(**params))
+    threshold = params.pop("threshold", 0.15)
+    return decode(c, p, layout.links, PafParams(**params), threshold)
 
 
 def match(objects, people, tol=0.35):
@@ -141,7 +142,7 @@ def test_peaks_near_threshold(kind):
     people = [person(25, 30), person(70, 30)]
     wrist, ankle = TOPO.index("left_wrist"), TOPO.index("right_ankle")
     cmap, paf = render(people, peak={(0, wrist): 0.16, (1, ankle): 0.14})
-    objects = decode_layout(kind, cmap, paf, cmap_threshold=0.15)
+    objects = decode_layout(kind, cmap, paf, threshold=0.15)
     expected = [dict(people[0]), {k: v for k, v in people[1].items() if k != ankle}]
     match(objects, expected)
     scores = {round(o["parts"][wrist][2], 2) for o in objects if wrist in o["parts"]}

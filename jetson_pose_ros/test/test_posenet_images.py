@@ -7,6 +7,8 @@ from scipy.optimize import linear_sum_assignment
 from jetson_pose_ros import ModelError, PoseNet, PoseNetError, poseNet
 from jetson_pose_ros.errors import InputError
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 # person boxes (x1, y1, x2, y2) annotated by hand on the jetson-inference sample photos
 PEOPLE = {
     "humans_1.jpg": [(90, 15, 212, 370), (195, 10, 285, 350), (270, 30, 350, 360),

@@ -186,7 +186,7 @@ def test_runtime_threshold_change(client, humans):
         assert client.set_parameters(overlay="box,links", keypoint_scale=0.01, link_scale=0.002)[0].successful
         assert client.get_parameters(["overlay"])["overlay"] == "box,links"
     finally:
-        assert client.set_parameters(threshold=0.15, overlay="links,keypoints", keypoint_scale=0.0052,
+        assert client.set_parameters(threshold=0.15, overlay="links,keypoints,ids", keypoint_scale=0.0052,
                                      link_scale=0.0013)[0].successful
     msg = client.send(client.image_msg(bgr))
     assert people(msg) == 5
@@ -323,22 +323,25 @@ def test_compressed_input(ros, tmp_path, humans):
 
 
 def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
-    """track:=true: pose ids are track IDs (from 1, never reused), stable over frames of one scene."""
+    """track:=true: pose ids are track IDs (from 1, never reused) once a track is confirmed (3rd frame;
+    -1 before), stable over frames of one scene."""
     proc = NodeProcess(tmp_path / "track.log", namespace="/trk", params={"track": True, "smooth": True})
     try:
         proc.wait_ready()
         c = Client(proc, name="track_client")
         c.wait_connected()
         ids = []
-        for _ in range(3):
+        for _ in range(4):
             msg = c.send(c.image_msg(humans["humans_1.jpg"]))
             ids.append(sorted(p.id for p in msg.poses if len(p.keypoints) >= 8))
-        assert len(ids[0]) == 5 and min(ids[0]) >= 1
-        assert ids[0] == ids[1] == ids[2], ids
+        assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: no ID yet
+        assert len(ids[2]) == 5 and min(ids[2]) >= 1
+        assert ids[2] == ids[3], ids
         # another scene: its people get new IDs, none of the earlier ones is reused for them
-        msg = c.send(c.image_msg(humans["humans_4.jpg"]))
+        for _ in range(3):
+            msg = c.send(c.image_msg(humans["humans_4.jpg"]))
         new = [p.id for p in msg.poses if len(p.keypoints) >= 8]
-        assert len(new) == 5 and not set(new) & set(ids[0]), (new, ids[0])
+        assert len(new) == 5 and min(new) >= 1 and not set(new) & set(ids[2]), (new, ids[2])
         c.destroy()
     finally:
         assert proc.stop() == 0, proc.log()[-2000:]
@@ -374,7 +377,7 @@ def test_params_file(ros, tmp_path, humans):
     changed = tmp_path / "posenet_changed.yaml"
     changed.write_text(yaml.safe_dump(config))
     # the shipped file itself, then a modified copy whose values must show up in the node
-    for path, expected in ((ros_helpers.CONFIG_YAML, {"threshold": 0.15, "overlay": "links,keypoints"}),
+    for path, expected in ((ros_helpers.CONFIG_YAML, {"threshold": 0.15, "overlay": "links,keypoints,ids"}),
                            (changed, {"threshold": 0.6, "overlay": "box", "qos_reliability": "reliable"})):
         proc = NodeProcess(tmp_path / f"{path.stem}.log", namespace="/pf", num_threads=1,
                            extra_args=["--params-file", str(path)])

@@ -28,6 +28,8 @@ from jetson_pose_ros.errors import InputError
 from jetson_pose_ros.video import FLIP_METHODS, open_output, open_source
 from jetson_pose_ros.video.http import HttpOutput
 
+pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
+
 PKG = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 VIDEO = Path(os.environ.get("JETSON_POSE_SHARED", SHARED)) / "data" / "video"

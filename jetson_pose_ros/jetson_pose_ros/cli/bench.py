@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--network", action="append", type=_list(str), default=None,
                    help="network(s), repeated or comma-separated (default: every registry network whose "
                    "model files resolve)")
-    p.add_argument("--images", help="image folder (default: shared/data/jetson_inference/images beside the repo)")
+    p.add_argument("--images", default=os.environ.get("JETSON_POSE_IMAGES"),
+                   help="image folder (default: $JETSON_POSE_IMAGES)")
     p.add_argument("--input-size", type=_list(size_arg), default=None,
                    help="input size(s) WIDTHxHEIGHT, comma-separated (default: each network's own)")
     p.add_argument("--threads", type=_list(_positive), default=None,
@@ -83,9 +85,9 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
 
 
 def run(args) -> int:
-    folder = args.images or benchmark.default_image_dir()
-    if folder is None:
-        raise InputError("no --images folder given and shared/data/jetson_inference/images was not found")
+    folder = args.images
+    if not folder:
+        raise InputError("no image folder: pass --images DIR (or set JETSON_POSE_IMAGES)")
     images = benchmark.list_images(folder)[:args.max_images]
     configs, skipped = configs_from_args(args)
     results = benchmark.run_all(configs, images, args.repeat, args.warmup, isolate=not args.in_process,

@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from .. import evaluation, registry
+from .. import evaluation, options, registry
 from ..errors import PoseNetError
-from . import run_main, size_arg
+from . import run_main
 
 log = logging.getLogger("posenet-eval")
 
@@ -26,10 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("annotations", help="COCO-format keypoint annotation JSON (e.g. person_keypoints_val2017.json)")
     p.add_argument("images", help="folder holding the images named in the annotation file")
     p.add_argument("--network", default=None, help="registry network (default: 'body' or 'hand' alias by --kind)")
-    p.add_argument("--model", help="custom model file for the network")
-    p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT")
-    p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
+    options.add_arguments(p, ("network", "detection", "decoder"))
     p.add_argument("--flip", action="store_true", help="flip test (only for networks that support it)")
     p.add_argument("--kind", choices=("body", "hand"), help="data set kind (default: from the keypoint count)")
     p.add_argument("--score", choices=evaluation.SCORE_MODES, default="pose",
@@ -42,21 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def make_network(args, kind: str):
-    from ..posenet import PoseNet
+def make_pipeline(args, kind: str):
+    from ..pipeline import Pipeline
 
     name = args.network or registry.aliases().get(kind, registry.default_network())
     spec = registry.get_network(name)          # unknown names fail here, before any model load
-    options = {}
     if args.flip:
-        from ..decoders import model_class
-
-        if not getattr(model_class(spec.family), "supports_flip", False):
-            raise PoseNetError(f"--flip: network '{spec.name}' ({spec.family} family) does not support a flip "
-                               "test; run without --flip")
-        options["flip"] = True
-    return PoseNet(spec.name, args.threshold, model=args.model, input_size=args.input_size,
-                   num_threads=args.threads, **options)
+        raise PoseNetError(f"--flip: network '{spec.name}' ({spec.family} family) does not support a flip "
+                           "test; run without --flip")
+    return Pipeline(spec.name, **options.given(args, ("network", "detection", "decoder")))
 
 
 def format_summary(summary: dict) -> str:
@@ -76,11 +67,12 @@ def run(args) -> int:
         raise PoseNetError("--max-images must be >= 1")
     ds = evaluation.load_keypoint_set(args.annotations, args.images, args.kind)
     ids = ds.image_ids[:args.max_images] if args.max_images else ds.image_ids
-    net = make_network(args, ds.kind)
+    pipeline = make_pipeline(args, ds.kind)
+    net = pipeline.net
     t0 = time.perf_counter()
-    metrics, results = evaluation.evaluate(net, ds, ids, score=args.score, progress=not args.no_progress)
+    metrics, results = evaluation.evaluate(pipeline, ds, ids, score=args.score, progress=not args.no_progress)
     summary = {"network": net.network, "kind": ds.kind, "annotations": str(args.annotations),
-               "images_dir": str(args.images), "threshold": args.threshold,
+               "images_dir": str(args.images), "threshold": net.threshold, "pose_threshold": net.pose_threshold,
                "input_size": list(args.input_size) if args.input_size else list(net.model.spec.input.get("size", [])),
                "score": args.score, "flip": bool(args.flip), "seconds": round(time.perf_counter() - t0, 2),
                "metrics": metrics}

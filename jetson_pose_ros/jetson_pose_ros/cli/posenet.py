@@ -11,14 +11,11 @@ import sys
 
 from tqdm import tqdm
 
-from .. import registry
+from .. import options, registry
 from ..errors import PoseNetError
-from . import run_main, size_arg
-from ..overlay import parse_flags
-from ..posenet import PoseNet
-from ..sinks import CsvSink, JsonLinesSink, frame_record
-from ..smoothing import PoseSmoother
-from ..tracking import PoseTracker, draw_track_ids
+from . import run_main
+from ..pipeline import GROUPS, Pipeline
+from ..sinks import CsvSink, JsonLinesSink
 from ..video import FLIP_METHODS, open_output, open_source
 from ..video.ffmpeg import CODECS
 
@@ -49,20 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="input image / glob / directory / video")
     p.add_argument("output", nargs="?", default=None, help="output image / %%i pattern / directory / video")
     p.add_argument("--network", default=registry.default_network(), help="network name (see below)")
-    p.add_argument("--model", help="path to a custom model file (ONNX) for the network")
-    p.add_argument("--topology", help="topology JSON (trt_pose format) overriding the network's")
-    p.add_argument("--colors", help="colors.txt with 'r g b [a]' per keypoint")
-    p.add_argument("--input-blob", help="name of the input tensor")
-    p.add_argument("--output-cmap", help="name of the confidence-map output tensor (PAF networks)")
-    p.add_argument("--output-paf", help="name of the part-affinity-field output tensor (PAF networks)")
-    p.add_argument("--overlay", default="links,keypoints",
-                   help="overlay flags: box, links, keypoints, none (comma or | separated)")
-    p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--keypoint-scale", type=float, default=0.0052, help="keypoint radius / larger image side")
-    p.add_argument("--link-scale", type=float, default=0.0013, help="link width / larger image side")
-    p.add_argument("--input-size", type=size_arg, help="network input size WIDTHxHEIGHT (where the network allows)")
-    p.add_argument("--backend", default="onnxruntime", help="onnxruntime (CPU), cuda or tensorrt")
-    p.add_argument("--threads", type=int, help="inference threads (default: ONNX Runtime's)")
+    options.add_arguments(p, ("network", "detection", "decoder", "overlay"))
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
     p.add_argument("--input-loop", type=int, default=0, help="repeat the input N more times (-1: forever)")
     add_video_options(p)
@@ -100,27 +84,14 @@ def add_video_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-codec", help=f"video file / RTP codec: {', '.join(sorted(CODECS))} "
                    "(default h264; vp9 for .webm)")
     g.add_argument("--bitrate", type=bitrate_arg, help="video file / RTP bitrate in bits/s (4000000, 4M, 800k)")
-    g = p.add_argument_group("tracking, smoothing and export")
-    g.add_argument("--track", action="store_true", help="persistent pose IDs across frames (pose id = track ID)")
-    g.add_argument("--track-max-lost", type=int, default=30,
-                   help="frames a track is kept without a matching pose (default 30)")
-    g.add_argument("--track-min-similarity", type=float, default=0.1,
-                   help="least keypoint similarity (OKS, 0..1) to continue a track (default 0.1)")
-    g.add_argument("--smooth", action="store_true", help="One-Euro keypoint smoothing (implies --track)")
-    g.add_argument("--smooth-min-cutoff", type=float, default=1.0,
-                   help="One-Euro minimum cutoff in Hz: lower = less jitter (default 1.0)")
-    g.add_argument("--smooth-beta", type=float, default=0.01,
-                   help="One-Euro speed coefficient: higher = less lag when moving (default 0.01)")
-    g.add_argument("--csv", help="write one CSV row per keypoint (frame, timestamp, pose_id, keypoint_id, name, "
-                   "x, y, score) to this file")
+    options.add_arguments(p, ("pipeline",))
+    g = p.add_argument_group("export")
+    g.add_argument("--csv", help="write one CSV row per keypoint (frame, timestamp, pose_id, track_id, keypoint_id, "
+                   "name, x, y, score) to this file")
 
 
 def run(args: argparse.Namespace) -> int:
-    parse_flags(args.overlay)          # a bad flag is a usage error, before any work
-    net = PoseNet(args.network, args.threshold, model=args.model, topology=args.topology, colors=args.colors,
-                  input_blob=args.input_blob, output_cmap=args.output_cmap, output_paf=args.output_paf,
-                  keypoint_scale=args.keypoint_scale, link_scale=args.link_scale, backend=args.backend,
-                  num_threads=args.threads, input_size=args.input_size)
+    pipeline = Pipeline(args.network, **options.given(args, GROUPS))
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
                          timeout=args.input_timeout)
@@ -131,11 +102,7 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    sinks = ([JsonLinesSink(args.json)] if args.json else []) + ([CsvSink(args.csv)] if args.csv else [])
-    sink = sinks[0] if sinks else None
-    tracker = PoseTracker(max_lost=args.track_max_lost, min_similarity=args.track_min_similarity) \
-        if args.track or args.smooth else None
-    smoother = PoseSmoother(args.smooth_min_cutoff, args.smooth_beta) if args.smooth else None
+    pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + ([CsvSink(args.csv)] if args.csv else [])
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)
     say = (lambda msg: bar.write(msg, file=sys.stderr)) if not bar.disable else log.info
@@ -147,30 +114,18 @@ def run(args: argparse.Namespace) -> int:
                 log.error("posenet: error: %s", frame.error)
                 continue
             try:
-                poses = net.process(frame.image, overlay=None if tracker else args.overlay)
-                if tracker:
-                    poses = tracker.update(poses)
-                    if smoother:
-                        poses = smoother.update(poses, frame.timestamp)
-                    if parse_flags(args.overlay):
-                        net.overlay(frame.image, poses, args.overlay)
-                        draw_track_ids(frame.image, poses)
+                result = pipeline(frame.image, frame.timestamp, source=frame.source, index=frame.index)
                 output.render(frame.image, frame)
             except PoseNetError as exc:
                 failed += 1
                 log.error("posenet: error: %s: %s", frame.source, exc)
                 continue
             processed += 1
-            t = net.timings
+            t = result.timings
             if log.isEnabledFor(logging.INFO):
-                say(f"posenet: {len(poses)} pose(s) in {frame.source}"
+                say(f"posenet: {len(result)} pose(s) in {frame.source}"
                     f"{f' frame {frame.index}' if total != 1 else ''} | pre {t.get('preprocess', 0):.1f} ms"
                     f" | net {t.get('inference', 0):.1f} ms | decode {t.get('decode', 0):.1f} ms")
-            if sink:
-                h, w = frame.image.shape[:2]
-                record = frame_record(frame.source, frame.index, poses, w, h, net.network, frame.timestamp)
-                for s in sinks:
-                    s.write(record)
     except KeyboardInterrupt:
         log.warning("posenet: interrupted after %d frame(s)", processed)
     finally:
@@ -179,8 +134,7 @@ def run(args: argparse.Namespace) -> int:
             output.close()
         finally:
             source.close()
-            for s in sinks:
-                s.close()
+            pipeline.close()
     if processed == 0 and failed:
         log.error("posenet: no frame could be processed")
         return 2

@@ -1,15 +1,16 @@
-"""What every network family implements: BGR image in, ``ObjectPose`` list out."""
+"""What every network family implements: BGR image in, ``PoseFrame`` out."""
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..backends import create_backend
 from ..errors import ModelError
-from ..pose import Keypoint, ObjectPose
+from ..pose import PoseFrame
 from ..preprocess import InputSpec
 from ..registry import NetworkSpec
 from ..topology import Topology
@@ -66,13 +67,30 @@ class KeypointMap:
         return pts, scs
 
 
+@dataclass
+class PoseRow:
+    """One decoded pose in topology order: points (K,2) image pixels (NaN: not found),
+    scores (K), pose score, box (left, top, right, bottom), attributes."""
+
+    points: np.ndarray
+    scores: np.ndarray
+    score: float
+    box: np.ndarray
+    attributes: dict = field(default_factory=dict)
+
+
 class PoseModel:
     """Base class of a network family (PAF, detector+landmark, single-stage).
 
-    Subclasses implement ``_infer(image_bgr, threshold) -> list[ObjectPose]`` and wrap
-    their stages in ``self.stage("preprocess" | "inference" | "decode")`` so that
-    ``timings`` (ms, last call) is filled for the benchmark and the node's logs.
+    Subclasses implement ``_infer(image_bgr, threshold) -> list[PoseRow]`` (rows made by
+    ``make_pose``) and wrap their stages in ``self.stage("preprocess" | "inference" |
+    "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and the
+    node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
+    the default minimum pose score; ``self.pose_threshold`` is the value in force during a
+    call (families that cut candidates early read it), and ``infer`` drops every pose below it.
     """
+
+    pose_score_param: str | None = None
 
     def __init__(self, spec: NetworkSpec, topology: Topology, files: dict[str, Path],
                  backend: str = "onnxruntime", num_threads: int | None = None, **options):
@@ -83,6 +101,12 @@ class PoseModel:
         self.num_threads = num_threads
         self.options = {k: v for k, v in options.items() if v is not None}
         self.timings: dict[str, float] = {}
+        self.pose_threshold = 0.0
+
+    @property
+    def default_pose_threshold(self) -> float:
+        params = getattr(self, "params", None)
+        return float(getattr(params, self.pose_score_param, 0.0)) if self.pose_score_param else 0.0
 
     # --- helpers for subclasses ------------------------------------------
     def load(self, role: str = "model"):
@@ -92,6 +116,8 @@ class PoseModel:
         d = dict(self.spec.entry[key] if key else self.spec.input)
         if self.options.get(blob_option):
             d["name"] = self.options[blob_option]
+        if self.options.get("interpolation"):
+            d["interpolation"] = self.options["interpolation"]
         size = self.options.get("input_size") if key is None else None
         return InputSpec.from_dict(d, size=tuple(size) if size else None)
 
@@ -119,22 +145,48 @@ class PoseModel:
             self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - t0) * 1e3
 
     def make_pose(self, pose_id: int, points: np.ndarray, scores: np.ndarray, threshold: float,
-                  score: float | None = None, box=None, derived=(), **attributes) -> ObjectPose:
-        """Pose from per-keypoint image coordinates [K,2] and scores [K] in topology
-        order; keypoints below ``threshold`` (or NaN) are left out.  Found keypoints
-        named in ``derived`` are listed in ``attributes["derived_keypoints"]``."""
+                  score: float | None = None, box=None, derived=(), **attributes) -> PoseRow:
+        """A pose from per-keypoint image coordinates [K,2] and scores [K] in topology order;
+        keypoints below ``threshold`` (or NaN) are marked not found.  Found keypoints named in
+        ``derived`` are listed in ``attributes["derived_keypoints"]``.  The box defaults to the
+        found keypoints' extent, the score to their mean score.  (``pose_id`` is the caller's
+        running index; a frame's order is the order of the rows.)"""
+        pts = np.array(points, dtype=np.float64).reshape(-1, 2)
+        scs = np.array(scores, dtype=np.float64).reshape(-1)
+        ok = (scs >= threshold) & np.isfinite(pts).all(axis=1) & np.isfinite(scs)
+        pts[~ok] = np.nan
+        scs[~ok] = 0.0
         names = self.topology.keypoints
-        kps = [Keypoint(i, float(points[i, 0]), float(points[i, 1]), float(scores[i]), names[i])
-               for i in range(len(names)) if scores[i] >= threshold and np.isfinite(points[i]).all()]
-        found = [k.name for k in kps if k.name in derived]
+        found = [names[i] for i in np.flatnonzero(ok) if names[i] in derived]
         if found:
             attributes["derived_keypoints"] = found
-        return ObjectPose.from_keypoints(pose_id, kps, self.topology.skeleton, score, box, **attributes)
+        if box is None:
+            box = (np.concatenate([pts[ok].min(axis=0), pts[ok].max(axis=0)]) if ok.any() else np.zeros(4))
+        if score is None:
+            score = float(scs[ok].mean()) if ok.any() else 0.0
+        return PoseRow(pts, scs, float(score), np.asarray(box, dtype=np.float64).reshape(4), attributes)
+
+    def frame(self, rows, image_shape) -> PoseFrame:
+        """The rows as a ``PoseFrame`` (for an image of ``image_shape`` HxW[xC])."""
+        topo = self.topology
+        if not rows:
+            return PoseFrame.empty(topo.keypoints, topo.skeleton, image_size=(image_shape[1], image_shape[0]),
+                                   network=self.spec.name, timings=self.timings)
+        return PoseFrame(np.stack([r.points for r in rows]), np.stack([r.scores for r in rows]),
+                         np.stack([r.box for r in rows]), [r.score for r in rows], np.full(len(rows), -1),
+                         [r.attributes for r in rows], image_size=(image_shape[1], image_shape[0]),
+                         network=self.spec.name, keypoint_names=list(topo.keypoints),
+                         skeleton=[tuple(s) for s in topo.skeleton], timings=self.timings)
 
     # --- public ------------------------------------------------------------
-    def infer(self, image_bgr: np.ndarray, threshold: float) -> list[ObjectPose]:
+    def infer(self, image_bgr: np.ndarray, threshold: float, pose_threshold: float | None = None) -> PoseFrame:
+        """Poses with keypoints of confidence >= ``threshold`` and pose score >= ``pose_threshold``
+        (None: the network's default); poses left without any keypoint are dropped."""
         self.timings = {}
-        return self._infer(image_bgr, threshold)
+        self.pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
+        rows = [r for r in self._infer(image_bgr, threshold)
+                if r.score >= self.pose_threshold and np.isfinite(r.points[:, 0]).any()]
+        return self.frame(rows, image_bgr.shape)
 
-    def _infer(self, image_bgr: np.ndarray, threshold: float) -> list[ObjectPose]:
+    def _infer(self, image_bgr: np.ndarray, threshold: float) -> list[PoseRow]:
         raise NotImplementedError

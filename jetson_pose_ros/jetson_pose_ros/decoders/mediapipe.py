@@ -17,7 +17,7 @@ Per image:
 
 3. the landmark model on the warped crop (``landmark_input``); landmarks are mapped
    back to the image with the inverse of the crop's affine transform;
-4. a pose per region whose presence is at least ``min_presence``; poses whose boxes
+4. a pose per region whose presence is at least ``pose_threshold`` (default: the registry's ``min_presence``); poses whose boxes
    overlap an already kept pose by more than ``dedup_iou`` are dropped (two regions
    that locked on the same hand/person).
 
@@ -34,7 +34,7 @@ topology: an entry is a landmark index, or a list of indices whose mean is used
 of theirs and its name is listed in ``attributes["derived_keypoints"]``; see
 ``base.KeypointMap``).
 
-Options (``PoseNet(..., max_objects=, detector_threshold=, min_presence=,
+Options (``PoseNet(..., max_objects=, detector_threshold=, pose_threshold=,
 nms_threshold=, dedup_iou=)``) override the registry's ``decoder`` values.
 
 Registry entries: ``mediapipe-hand`` (alias ``hand``; full palm + full landmark model,
@@ -131,6 +131,8 @@ def refine_from_heatmap(xy: np.ndarray, heatmap: np.ndarray, crop_size: tuple[in
 class MediaPipeModel(PoseModel):
     """Palm/pose detector + hand/pose landmark model (MediaPipe graphs without tracking)."""
 
+    pose_score_param = "min_presence"      # registry value = default pose_threshold
+
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         cfg = self.spec.decoder
@@ -219,7 +221,7 @@ class MediaPipeModel(PoseModel):
         for roi in self.detect(image_bgr):
             res = self.landmarks(image_bgr, roi)
             with self.stage("decode"):
-                if res["presence"] < self.params.min_presence:
+                if res["presence"] < self.pose_threshold:
                     continue
                 box = np.array([*res["points"].min(axis=0), *res["points"].max(axis=0)])
                 if kept_boxes and (iou(box, np.asarray(kept_boxes)) > self.params.dedup_iou).any():

@@ -1,6 +1,6 @@
 """Bottom-up PAF decoding (the trt_pose / jetson-inference poseNet algorithm).
 
-1. peaks: confidence-map values above ``cmap_threshold`` that are the maximum of
+1. peaks: confidence-map values above ``threshold`` (the minimum keypoint confidence) that are the maximum of
    their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
 2. sub-pixel refinement: weighted centroid of the map in that window;
 3. link scores: the part-affinity field integrated along each candidate segment
@@ -31,7 +31,6 @@ from .base import PoseModel
 
 @dataclass
 class PafParams:
-    cmap_threshold: float = 0.15
     link_threshold: float = 0.15
     window: int = 5
     max_peaks: int = 100
@@ -172,11 +171,13 @@ def connect(peaks: list[np.ndarray], links: list[Link],
     return [(members[r], link_sum[r]) for r in members]
 
 
-def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams) -> list[dict]:
-    """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k.
+def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams,
+           threshold: float = 0.15) -> list[dict]:
+    """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k;
+    peaks below ``threshold`` are not keypoints.
     Returns objects as {"parts": {part: (x, y, score)}, "score": float}, strongest first,
     in continuous map coordinates."""
-    peaks = find_peaks(cmap, params.cmap_threshold, params.window, params.max_peaks)
+    peaks = find_peaks(cmap, threshold, params.window, params.max_peaks)
     scores = link_scores(peaks, links, paf, params.samples)
     connections = [assign(sc, params.link_threshold) for sc in scores]
     norm = len(peaks) + len(links)
@@ -265,8 +266,7 @@ class PafModel(PoseModel):
             cmap, paf = self.layout.split(out)
             if self.params.upsample > 1:
                 cmap, paf = upsample(cmap, paf, self.params.upsample)
-            self.params.cmap_threshold = threshold
-            objects = decode(cmap, paf, self.layout.links, self.params)
+            objects = decode(cmap, paf, self.layout.links, self.params, threshold)
             th, tw = tensor.shape[1:3] if self.input.layout == "NHWC" else tensor.shape[2:4]
             stride = np.array([tw / cmap.shape[2], th / cmap.shape[1]])
             names = self.topology.keypoints

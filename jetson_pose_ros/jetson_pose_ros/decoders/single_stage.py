@@ -10,7 +10,8 @@ output is turned into candidates:
   person score, 17 x (x, y, score)) in tensor pixels; score threshold then NMS
   (``cv2.dnn.NMSBoxes``).
 
-The common part (``SingleStageModel``) keeps candidates above ``score_threshold``,
+The common part (``SingleStageModel``) keeps candidates above ``pose_threshold`` (default: the
+registry's ``score_threshold``),
 at most ``max_objects`` strongest, maps them back to image pixels, and maps the
 network's keypoints (``decoder.keypoints``, by name) onto the topology
 (``base.KeypointMap``).  For the 18-keypoint ``human_pose.json`` body order the
@@ -59,6 +60,7 @@ class SingleStageModel(PoseModel):
     ``candidates(output, tensor_size) -> Candidates``."""
 
     params_defaults: dict = {}
+    pose_score_param = "score_threshold"
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -91,7 +93,7 @@ class SingleStageModel(PoseModel):
         with self.stage("decode"):
             c = self.candidates(output, self.tensor_size(tensor))
             order = np.argsort(-c.scores, kind="stable")
-            c = c.take(order[c.scores[order] >= self.params.score_threshold][:max(0, int(self.params.max_objects))])
+            c = c.take(order[c.scores[order] >= self.pose_threshold][:max(0, int(self.params.max_objects))])
             poses = [self._pose(n, affine, c.boxes[n], c.scores[n], c.keypoints[n], threshold)
                      for n in range(len(c.scores))]
         return poses
@@ -129,11 +131,11 @@ class YoloPoseModel(SingleStageModel):
 
     def candidates(self, output, tensor_size):
         out = np.asarray(output[0], np.float32).T                     # [N, 5 + 3K]
-        out = out[out[:, 4] >= self.params.score_threshold]
+        out = out[out[:, 4] >= self.pose_threshold]
         cx, cy, bw, bh, score = out[:, :5].T
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
         keep = cv2.dnn.NMSBoxes(np.stack([boxes[:, 0], boxes[:, 1], bw, bh], axis=1).tolist(), score.tolist(),
-                                float(self.params.score_threshold), float(self.params.nms_threshold))
+                                float(self.pose_threshold), float(self.params.nms_threshold))
         keep = np.asarray(keep, dtype=np.int64).reshape(-1)
         out = out[keep]
         return Candidates(boxes[keep].astype(np.float64), out[:, 4].astype(np.float64),

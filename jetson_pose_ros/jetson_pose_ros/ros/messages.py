@@ -3,26 +3,28 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..pose import Keypoint, ObjectPose
+from ..pose import Keypoint, ObjectPose, PoseFrame
+from ..serialize import object_pose_dict
 
 
-def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, height: int,
-                 keypoint_names: Sequence[str]):
-    """Build a ``jetson_pose_msgs/Pose2DArray``; ``header`` is the input image's (stamp, frame_id)."""
+def frame_to_msg(frame: PoseFrame, header, tracking: bool | None = None):
+    """Build a ``jetson_pose_msgs/Pose2DArray`` from a frame; ``header`` is the input image's
+    (stamp, frame_id).  A pose's ``id`` is its track ID when ``tracking`` (-1: track not yet
+    confirmed), else its index in the frame (``tracking`` None: whether any pose has a track ID)."""
     from jetson_pose_msgs.msg import Keypoint as KeypointMsg
     from jetson_pose_msgs.msg import ObjectPose as ObjectPoseMsg
     from jetson_pose_msgs.msg import Pose2DArray
 
     out = Pose2DArray()
     out.header = header
-    out.network = str(network)
-    out.image_width = int(width)
-    out.image_height = int(height)
-    out.keypoint_names = [str(n) for n in keypoint_names]
+    out.network = str(frame.network)
+    out.image_width, out.image_height = (int(v) for v in frame.image_size)
+    out.keypoint_names = [str(n) for n in frame.keypoint_names]
+    tracked = bool((frame.track_ids >= 0).any()) if tracking is None else tracking
     msgs = []
-    for pose in poses:
+    for pose in frame.poses():
         p = ObjectPoseMsg()
-        p.id = int(pose.id)
+        p.id = int(pose.track_id if tracked else pose.id)
         p.score = float(pose.score)
         p.left, p.top, p.right, p.bottom = (float(pose.left), float(pose.top),
                                             float(pose.right), float(pose.bottom))
@@ -32,6 +34,14 @@ def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, 
         msgs.append(p)
     out.poses = msgs
     return out
+
+
+def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, height: int,
+                 keypoint_names: Sequence[str]):
+    """``frame_to_msg`` for a list of ``ObjectPose`` (the skeleton is the poses' links)."""
+    skeleton = list(dict.fromkeys((p.keypoints[a].id, p.keypoints[b].id) for p in poses for a, b in p.links))
+    return frame_to_msg(PoseFrame.from_poses(poses, keypoint_names, skeleton, image_size=(width, height),
+                                             network=network), header)
 
 
 def msg_to_poses(msg) -> list[ObjectPose]:
@@ -47,23 +57,21 @@ def msg_to_poses(msg) -> list[ObjectPose]:
 
 
 def pose_msg_to_dict(msg) -> dict:
-    """A Pose2DArray as plain JSON-able data."""
-    return {
-        "stamp": {"sec": int(msg.header.stamp.sec), "nanosec": int(msg.header.stamp.nanosec)},
-        "frame_id": msg.header.frame_id,
-        "network": msg.network,
-        "image_width": int(msg.image_width),
-        "image_height": int(msg.image_height),
-        "keypoint_names": list(msg.keypoint_names),
-        "poses": [{
-            "id": int(p.id), "score": round(float(p.score), 5),
-            "box": [round(float(v), 2) for v in (p.left, p.top, p.right, p.bottom)],
-            "keypoints": [{"id": int(k.id), "name": k.name, "x": round(float(k.x), 2),
-                           "y": round(float(k.y), 2), "score": round(float(k.score), 5)}
-                          for k in p.keypoints],
-            "links": [[int(p.links[i]), int(p.links[i + 1])] for i in range(0, len(p.links) - 1, 2)],
-        } for p in msg.poses],
-    }
+    """A Pose2DArray as plain JSON-able data (the same serialiser as the CLI's JSON lines)."""
+    head = {"stamp": {"sec": int(msg.header.stamp.sec), "nanosec": int(msg.header.stamp.nanosec)},
+            "frame_id": msg.header.frame_id, "network": msg.network, "image_width": int(msg.image_width),
+            "image_height": int(msg.image_height), "keypoint_names": list(msg.keypoint_names)}
+    return {**head, "poses": [object_pose_dict(p) for p in msg_to_poses(msg)]}
+
+
+def frame_to_markers(frame: PoseFrame, header, colors: Sequence[Sequence[int]], **kw):
+    """``poses_to_markers`` of a frame.  When tracking, marker ids are track IDs (so rviz keeps a
+    person's marker), and poses of unconfirmed tracks get ids -1, -2, ... (unique, never a track's)."""
+    poses = frame.poses()
+    if (frame.track_ids >= 0).any():
+        for p in poses:
+            p.id = p.track_id if p.track_id >= 0 else -1 - p.id
+    return poses_to_markers(poses, header, colors, **kw)
 
 
 def poses_to_markers(poses: Sequence[ObjectPose], header, colors: Sequence[Sequence[int]],
@@ -102,7 +110,8 @@ def poses_to_markers(poses: Sequence[ObjectPose], header, colors: Sequence[Seque
         m.pose.orientation.w = 1.0
         return m
 
-    for i, pose in enumerate(poses):
+    for pose in poses:
+        i = int(pose.id)
         links = new_marker("links", i, Marker.LINE_LIST)
         links.scale.x = line_width_px * scale
         for a, b in pose.links:

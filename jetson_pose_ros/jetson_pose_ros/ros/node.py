@@ -29,50 +29,26 @@ require_ros()
 
 import rclpy  # noqa: E402
 import rclpy.executors  # noqa: E402
-from rclpy.exceptions import ParameterException
-from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
-from rclpy.node import Node
-from rclpy.qos import (HistoryPolicy, QoSProfile, ReliabilityPolicy, DurabilityPolicy,
+from rclpy.exceptions import ParameterException  # noqa: E402
+from rcl_interfaces.msg import SetParametersResult  # noqa: E402
+from rclpy.node import Node  # noqa: E402
+from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,  # noqa: E402
                        qos_profile_sensor_data)
-from sensor_msgs.msg import CompressedImage, Image
-from visualization_msgs.msg import MarkerArray
+from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
+from visualization_msgs.msg import MarkerArray  # noqa: E402
 
-from jetson_pose_msgs.msg import Pose2DArray
+from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
 
-from ..errors import PoseNetError
-from ..overlay import parse_flags
-from ..smoothing import PoseSmoother
-from ..tracking import PoseTracker
-from . import image_conversion as conv
-from .messages import poses_to_markers, poses_to_msg
+from ..errors import PoseNetError  # noqa: E402
+from ..pipeline import GROUPS  # noqa: E402
+from . import image_conversion as conv  # noqa: E402
+from . import parameters  # noqa: E402
+from .messages import frame_to_markers, frame_to_msg  # noqa: E402
+from .worker import NewestFrameWorker  # noqa: E402
 
 NODE_NAME = "posenet"
-
-# name -> (default, description, read_only).  config/posenet.yaml lists the same parameters.
-PARAMETERS: dict[str, tuple[object, str, bool]] = {
-    "network": ("mobilenet-body", "registry network name (mobilenet-body, resnet18-body, resnet18-hand, ...)", True),
-    "model": ("", "path to the model file; empty = the registry's file (MODEL_MIRROR / JETSON_POSE_MODELS)", True),
-    "topology": ("", "topology JSON overriding the network's keypoint names and skeleton; empty = default", True),
-    "colors": ("", "colors.txt with one 'r g b [a]' line per keypoint; empty = default", True),
-    "threshold": (0.15, "minimum keypoint/pose confidence (runtime-changeable)", False),
-    "overlay": ("links,keypoints", "overlay flags: box, links, keypoints or none, comma-separated (runtime-changeable)", False),
-    "keypoint_scale": (0.0052, "keypoint circle radius as a fraction of the image's larger side (runtime-changeable)", False),
-    "link_scale": (0.0013, "link line width as a fraction of the image's larger side (runtime-changeable)", False),
-    "backend": ("onnxruntime", "inference backend", True),
-    "num_threads": (0, "inference threads; 0 = the backend's default", True),
-    "qos_reliability": ("best_effort", "input subscription reliability: best_effort (sensor data QoS, depth 1) or reliable (depth 1)", True),
-    "input_compressed": (False, "subscribe image/compressed (sensor_msgs/CompressedImage) instead of image", True),
-    "publish_overlay": (False, "render and publish the overlay even when nobody subscribes (runtime-changeable)", False),
-    "publish_markers": (False, "publish the MarkerArray even when nobody subscribes (runtime-changeable)", False),
-    "marker_scale": (0.001, "metres per image pixel of the rviz markers (runtime-changeable)", False),
-    "track": (False, "persistent pose IDs across frames: pose id = track ID (OKS matching)", True),
-    "track_max_lost": (30, "frames a track is kept without a matching pose", True),
-    "smooth": (False, "One-Euro keypoint smoothing over the header stamps (implies track)", True),
-    "smooth_min_cutoff": (1.0, "One-Euro minimum cutoff frequency (Hz): lower = smoother at rest", True),
-    "smooth_beta": (0.01, "One-Euro speed coefficient: higher = less lag when moving", True),
-}
 WARN_PERIOD_S = 5.0
-RUNTIME = [name for name, (_d, _t, ro) in PARAMETERS.items() if not ro]
+RUNTIME = parameters.RUNTIME
 
 
 class PoseNetNode(Node):
@@ -80,30 +56,20 @@ class PoseNetNode(Node):
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs):
         super().__init__(node_name, **kwargs)
-        for name, (default, text, read_only) in PARAMETERS.items():
-            numeric = isinstance(default, float)
-            desc = ParameterDescriptor(description=text, read_only=read_only,
-                                       dynamic_typing=numeric)  # accept 0 as well as 0.0
-            self.declare_parameter(name, default, desc)
-        p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        self._check(p)
+        p = parameters.declare(self)
 
-        from .. import PoseNet  # onnxruntime etc. are imported here
+        from ..pipeline import Pipeline  # onnxruntime etc. are imported here
 
-        self.net = PoseNet(p["network"] or None, threshold=float(p["threshold"]), model=p["model"] or None,
-                           topology=p["topology"] or None, colors=p["colors"] or None,
-                           keypoint_scale=float(p["keypoint_scale"]), link_scale=float(p["link_scale"]),
-                           backend=p["backend"], num_threads=int(p["num_threads"]) or None)
-        self.overlay_flags = str(p["overlay"])
-        self.publish_overlay = bool(p["publish_overlay"])
-        self.publish_markers = bool(p["publish_markers"])
-        self.marker_scale = float(p["marker_scale"])
-        self.keypoint_names = list(self.net.topology.keypoints)
-        self.tracker = PoseTracker(max_lost=int(p["track_max_lost"])) if p["track"] or p["smooth"] else None
-        self.smoother = PoseSmoother(float(p["smooth_min_cutoff"]), float(p["smooth_beta"])) if p["smooth"] else None
+        self.pipeline = Pipeline(p["network"] or None,
+                                 **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
+                                    and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
+        self.net = self.pipeline.net
+        self.publish_overlay = p["publish_overlay"]
+        self.publish_markers = p["publish_markers"]
+        self.marker_scale = p["marker_scale"]
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
-        reliability = str(p["qos_reliability"]).lower().replace("-", "_")
+        reliability = p["qos_reliability"]
         if reliability == "reliable":
             in_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
                                 durability=DurabilityPolicy.VOLATILE)
@@ -116,116 +82,47 @@ class PoseNetNode(Node):
         self.poses_pub = self.create_publisher(Pose2DArray, "poses", out_qos)
         self.overlay_pub = self.create_publisher(Image, "overlay", out_qos)
         self.markers_pub = self.create_publisher(MarkerArray, "markers", out_qos)
-        self.compressed = bool(p["input_compressed"])
-        if self.compressed:
-            self.sub = self.create_subscription(CompressedImage, "image/compressed", self._on_image, in_qos)
-        else:
-            self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
-
-        # newest-frame slot shared with the worker thread
-        self._lock = threading.Condition()
-        self._latest = None   # (msg, receive_time)
-        self._stop = False
-        self.stats = {"received": 0, "processed": 0, "dropped": 0, "bad": 0, "published": 0}
+        self.compressed = p["input_compressed"]
         self.records: deque = deque(maxlen=1000)  # per frame: (latency_ms, process_ms, inference_ms)
         self._window = []
         self._window_start = time.monotonic()
         self._warned: dict[str, float] = {}
         self._suppressed: dict[str, int] = {}
-        self._worker = threading.Thread(target=self._run, name="posenet-worker", daemon=True)
-        self._worker.start()
+        self.worker = NewestFrameWorker(self.process, self._frame_error)
+        self.stats = self.worker.stats
+        if self.compressed:
+            self.sub = self.create_subscription(CompressedImage, "image/compressed", self.worker.submit, in_qos)
+        else:
+            self.sub = self.create_subscription(Image, "image", self.worker.submit, in_qos)
 
+        threads = self.net.model.num_threads or "default"
         self.get_logger().info(
-            f"network '{self.net.network}' ({p['backend']}, threads={int(p['num_threads']) or 'default'}) ready; "
+            f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
             f"input {self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'}, {reliability}), "
             f"output {self.poses_pub.topic_name}, {self.overlay_pub.topic_name}, {self.markers_pub.topic_name}")
 
     # ------------------------------------------------------------------ parameters
-    @staticmethod
-    def _check(values: dict) -> None:
-        """Raise PoseNetError for an invalid value (startup and runtime)."""
-        for key in ("threshold", "keypoint_scale", "link_scale", "marker_scale"):
-            if key in values:
-                v = values[key]
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    raise PoseNetError(f"parameter {key} must be a number, got {v!r}")
-                if v < 0 or (key != "threshold" and v == 0):
-                    raise PoseNetError(f"parameter {key} must be {'>= 0' if key == 'threshold' else '> 0'}, got {v}")
-        if "overlay" in values:
-            parse_flags(str(values["overlay"]))
-        if "qos_reliability" in values:
-            q = str(values["qos_reliability"]).lower().replace("-", "_")
-            if q not in ("best_effort", "reliable"):
-                raise PoseNetError(f"parameter qos_reliability must be best_effort or reliable, got {q!r}")
-        if "track_max_lost" in values and int(values["track_max_lost"]) < 0:
-            raise PoseNetError(f"parameter track_max_lost must be >= 0, got {values['track_max_lost']}")
-        for key in ("smooth_min_cutoff", "smooth_beta"):
-            if key in values and (isinstance(values[key], bool) or not isinstance(values[key], (int, float))
-                                  or values[key] < 0 or (key == "smooth_min_cutoff" and values[key] == 0)):
-                raise PoseNetError(f"parameter {key} must be a number {'> 0' if 'cutoff' in key else '>= 0'}, "
-                                   f"got {values[key]!r}")
-        if "num_threads" in values and int(values["num_threads"]) < 0:
-            raise PoseNetError(f"parameter num_threads must be >= 0, got {values['num_threads']}")
-
     def _on_set_parameters(self, params) -> SetParametersResult:
-        values = {}
-        for prm in params:
-            if prm.name in PARAMETERS and prm.type_ == ParameterType.PARAMETER_NOT_SET:
-                return SetParametersResult(successful=False, reason=f"{prm.name} cannot be unset")
-            values[prm.name] = prm.value
         try:
-            self._check(values)
+            values = parameters.changes(params)
         except PoseNetError as err:
             return SetParametersResult(successful=False, reason=str(err))
-        with self._lock:
+        with self.worker.lock:
             for name, value in values.items():
-                if name == "threshold":
-                    self.net.threshold = float(value)
-                elif name == "keypoint_scale":
-                    self.net.keypoint_scale = float(value)
-                elif name == "link_scale":
-                    self.net.link_scale = float(value)
-                elif name == "overlay":
-                    self.overlay_flags = str(value)
-                elif name == "publish_overlay":
-                    self.publish_overlay = bool(value)
-                elif name == "publish_markers":
-                    self.publish_markers = bool(value)
-                elif name == "marker_scale":
-                    self.marker_scale = float(value)
+                if name in ("publish_overlay", "publish_markers", "marker_scale"):
+                    setattr(self, name, value)
+                elif name in RUNTIME:
+                    self.pipeline.set(name, value)
         if values:
             self.get_logger().info("set " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
         return SetParametersResult(successful=True)
 
-    # ------------------------------------------------------------------ input
-    def _on_image(self, msg) -> None:
-        now = time.perf_counter()
-        with self._lock:
-            if self._latest is not None:
-                self.stats["dropped"] += 1
-            self._latest = (msg, now)
-            self.stats["received"] += 1
-            self._lock.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                while self._latest is None and not self._stop:
-                    self._lock.wait(0.5)
-                if self._stop:
-                    return
-                msg, received = self._latest
-                self._latest = None
-            try:
-                self.process(msg, received)
-            except PoseNetError as err:  # bad frame: warn, publish nothing, go on
-                self.stats["bad"] += 1
-                self._warn_throttled(f"frame dropped: {err}")
-            except Exception as err:  # noqa: BLE001 - keep the node alive on anything unexpected
-                self.stats["bad"] += 1
-                if not rclpy.ok():
-                    return
-                self._warn_throttled(f"frame dropped: {type(err).__name__}: {err}", error=True)
+    # ------------------------------------------------------------------ errors
+    def _frame_error(self, err: BaseException) -> None:
+        if isinstance(err, PoseNetError):
+            self._warn_throttled(f"frame dropped: {err}")
+        elif rclpy.ok():
+            self._warn_throttled(f"frame dropped: {type(err).__name__}: {err}", error=True)
 
     def _warn_throttled(self, text: str, error: bool = False, period: float = WARN_PERIOD_S) -> None:
         """Log ``text`` at most once per ``period`` seconds per distinct message, so a stream of bad
@@ -239,68 +136,55 @@ class PoseNetNode(Node):
             self._warned.clear()
         self._warned[text] = now
         n = self._suppressed.pop(text, 0)
-        suffix = f" ({n} more since the last warning)" if n else ""
-        (self.get_logger().error if error else self.get_logger().warning)(text + suffix)
+        text += f" ({n} more since the last warning)" if n else ""
+        # one call site per severity: rclpy refuses a call site that logs at two severities
+        if error:
+            self.get_logger().error(text)
+        else:
+            self.get_logger().warning(text)
 
     # ------------------------------------------------------------------ processing
     def process(self, msg, received: float | None = None) -> None:
         """Process one Image/CompressedImage message and publish the results."""
         received = time.perf_counter() if received is None else received
-        if isinstance(msg, CompressedImage):
-            bgr = conv.compressed_to_bgr(msg)
-        else:
-            bgr = conv.image_to_bgr(msg)
-        height, width = bgr.shape[:2]
+        bgr = conv.compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else conv.image_to_bgr(msg)
         t0 = time.perf_counter()
-        poses = self.net.process(bgr, overlay="none")
-        if self.tracker is not None:
-            poses = self.tracker.update(poses)
-            if self.smoother is not None:
-                stamp = msg.header.stamp
-                poses = self.smoother.update(poses, stamp.sec + stamp.nanosec * 1e-9)
+        stamp = msg.header.stamp
+        frame = self.pipeline.process(bgr, stamp.sec + stamp.nanosec * 1e-9)
         t1 = time.perf_counter()
-        timings = dict(self.net.timings)
-        self.poses_pub.publish(poses_to_msg(poses, msg.header, self.net.network, width, height, self.keypoint_names))
+        self.poses_pub.publish(frame_to_msg(frame, msg.header, self.pipeline.tracker is not None))
         published = time.perf_counter()
-        self.stats["processed"] += 1
-        self.stats["published"] += 1
 
         if self.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
             image = bgr.copy() if not bgr.flags.writeable or bgr.base is not None else bgr
-            if parse_flags(self.overlay_flags) and poses:
-                self.net.overlay(image, poses, self.overlay_flags)
+            self.pipeline.draw(image, frame)
             self.overlay_pub.publish(conv.bgr_to_image(image, "bgr8", header=msg.header))
         if self.publish_markers or self.markers_pub.get_subscription_count() > 0:
-            self.markers_pub.publish(poses_to_markers(poses, msg.header, self.net.topology.colors,
+            self.markers_pub.publish(frame_to_markers(frame, msg.header, self.net.topology.colors,
                                                       scale=self.marker_scale))
+        self._record((published - received) * 1e3, (t1 - t0) * 1e3,
+                     float(frame.timings.get("inference", (t1 - t0) * 1e3)))
 
-        latency = (published - received) * 1e3
-        process_ms = (t1 - t0) * 1e3
-        inference_ms = float(timings.get("inference", process_ms))
+    def _record(self, latency: float, process_ms: float, inference_ms: float) -> None:
         self.records.append((latency, process_ms, inference_ms))
         self._window.append((latency, process_ms, inference_ms))
         now = time.monotonic()
         if now - self._window_start >= 1.0:
             n = len(self._window)
-            lat = sum(r[0] for r in self._window) / n
-            proc = sum(r[1] for r in self._window) / n
-            inf = sum(r[2] for r in self._window) / n
+            lat, proc, inf = (sum(r[i] for r in self._window) / n for i in range(3))
+            st = self.stats
             self.get_logger().debug(
                 f"stats rate={n / (now - self._window_start):.2f}Hz latency={lat:.2f}ms "
                 f"process={proc:.2f}ms inference={inf:.2f}ms overhead={lat - inf:.2f}ms "
-                f"ros_overhead={lat - proc:.2f}ms received={self.stats['received']} "
-                f"processed={self.stats['processed']} dropped={self.stats['dropped']} bad={self.stats['bad']}")
+                f"ros_overhead={lat - proc:.2f}ms received={st['received']} "
+                f"processed={st['processed']} dropped={st['dropped']} bad={st['bad']}")
             self._window = []
             self._window_start = now
 
     def destroy_node(self):
-        lock, worker = getattr(self, "_lock", None), getattr(self, "_worker", None)
-        if lock is not None:  # None when the constructor failed half-way
-            with lock:
-                self._stop = True
-                lock.notify_all()
-        if worker is not None and worker.is_alive() and threading.current_thread() is not worker:
-            worker.join(timeout=5.0)
+        worker = getattr(self, "worker", None)
+        if worker is not None:  # None when the constructor failed half-way
+            worker.stop()
         return super().destroy_node()
 
 

@@ -1,0 +1,283 @@
+"""The one options table: every option of the library, the CLI and the node, with its type,
+default, allowed range, whether it can change while running, and its help text.
+
+``PoseNet(**kw)``, ``Pipeline``, the ``posenet`` / ``posenet-eval`` / ``posenet-bench`` flags
+(``add_arguments``) and the node's ROS parameters (``ros/parameters.py``) are all made from
+``OPTIONS`` and checked by ``validate`` / ``check_options``: numbers must be finite and in range,
+names must exist (an unknown name is an error listing the valid ones).  Decoder options apply to
+the network families listed in ``families`` (``None``: every family).
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .errors import PoseNetError
+
+PAF, MEDIAPIPE, SINGLE = ("paf",), ("mediapipe",), ("movenet", "yolo-pose")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: type                  # bool, int, float, str; "size" options are str WIDTHxHEIGHT
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    choices: tuple | None = None
+    runtime: bool = False        # may change while running (node: ros2 param set)
+    group: str = "network"       # network | detection | decoder | pipeline | overlay | node
+    families: tuple | None = None
+    cli: str | None = ""         # flag name; "" = --name-with-hyphens; None = not a CLI flag
+    ros: bool = True             # a ROS parameter of the node
+    nullable: bool = False       # None allowed (= "the network's default"); ROS: -1 / ""
+
+    @property
+    def flag(self) -> str:
+        return self.cli or "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """``value`` cast to the option's type, or a one-line ``PoseNetError``."""
+        if value is None:                       # not given: the default (None: the network's)
+            return self.default
+        if (self.nullable and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and self.type in (int, float) and value == -1):
+            return None
+        if self.name == "input_size":
+            return parse_size(value, self.name)
+        if self.type is bool:
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise PoseNetError(f"option {self.name} must be true or false, got {value!r}")
+            return bool(value)
+        if self.type in (int, float):
+            try:
+                if isinstance(value, bool):
+                    raise ValueError
+                number = float(value)
+                if self.type is int:
+                    if not math.isfinite(number) or number != int(number):
+                        raise ValueError
+                    number = int(number)
+            except (TypeError, ValueError, OverflowError):
+                kind = "an integer" if self.type is int else "a number"
+                raise PoseNetError(f"option {self.name} must be {kind}, got {value!r}") from None
+            if not math.isfinite(number):
+                raise PoseNetError(f"option {self.name} must be a finite number, got {value!r}")
+            low_bad = self.min is not None and (number < self.min or (self.min_exclusive and number == self.min))
+            high_bad = self.max is not None and number > self.max
+            if low_bad or high_bad:
+                raise PoseNetError(f"option {self.name} must be {self.range_text()}, got {value!r}")
+            return number
+        text = str(value)
+        if self.name == "overlay":
+            from .overlay import parse_flags
+            parse_flags(text)                           # a bad flag: one-line PoseNetError
+        if self.choices is not None:
+            key = text.strip().lower().replace("-", "_")
+            for c in self.choices:
+                if key == c.replace("-", "_"):
+                    return c
+            raise PoseNetError(f"option {self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+        return text
+
+    def range_text(self) -> str:
+        lo = "" if self.min is None else f"{'>' if self.min_exclusive else '>='} {self.min:g}"
+        hi = "" if self.max is None else f"<= {self.max:g}"
+        return " and ".join(t for t in (lo, hi) if t) or "finite"
+
+
+def parse_size(value: Any, name: str = "input_size") -> tuple[int, int] | None:
+    """``"432x368"`` / ``(432, 368)`` -> (width, height), each 16..8192; ``""`` -> None."""
+    if value in ("", None):
+        return None
+    try:
+        w, h = (value.lower().split("x") if isinstance(value, str) else value)
+        w, h = int(w), int(h)
+    except (TypeError, ValueError, AttributeError):
+        raise PoseNetError(f"option {name} must be WIDTHxHEIGHT, got {value!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise PoseNetError(f"option {name} must be between 16x16 and 8192x8192, got {w}x{h}")
+    return w, h
+
+
+def _o(*args, **kw) -> Option:
+    return Option(*args, **kw)
+
+
+OPTIONS: dict[str, Option] = {o.name: o for o in [
+    # ---- which network, which files, which runtime (fixed once loaded)
+    _o("network", str, "", "registry network name or alias (empty: the default network)", cli=None),
+    _o("model", str, "", "path to a custom model file (ONNX) for the network; empty: the registry's"),
+    _o("topology", str, "", "topology JSON (trt_pose format) overriding the network's keypoints/skeleton"),
+    _o("colors", str, "", "colors.txt with one 'r g b [a]' line per keypoint"),
+    _o("input_blob", str, "", "name of the input tensor"),
+    _o("output_cmap", str, "", "name of the confidence-map output tensor (PAF networks)"),
+    _o("output_paf", str, "", "name of the part-affinity-field output tensor (PAF networks)"),
+    _o("input_size", str, "", "network input size WIDTHxHEIGHT where the network allows (empty: its default)"),
+    _o("backend", str, "onnxruntime", "inference backend (backends.BACKENDS: onnxruntime, cuda, tensorrt, ...)"),
+    _o("num_threads", int, 0, "inference threads; 0 = the backend's default", min=0, max=256, cli="--threads"),
+    # ---- what counts as found (the same meaning for every family)
+    _o("threshold", float, 0.15, "minimum keypoint confidence: PAF confidence-map peak, single-stage "
+       "keypoint score, MediaPipe visibility/presence", min=0.0, max=1.0, runtime=True, group="detection"),
+    _o("pose_threshold", float, None, "minimum pose score: PAF part+link score, single-stage person score, "
+       "MediaPipe landmark presence; unset (-1 as a ROS parameter): the network's default",
+       min=0.0, max=1.0, runtime=True, group="detection", nullable=True),
+    # ---- decoder knobs of one family
+    _o("max_objects", int, None, "at most this many poses per frame (unset: the network's default)",
+       min=1, max=1000, group="decoder", nullable=True),
+    _o("link_threshold", float, None, "minimum PAF link score to connect two keypoints", min=0.0, max=1.0,
+       group="decoder", families=PAF, nullable=True),
+    _o("min_keypoints", int, None, "PAF poses with fewer keypoints are dropped", min=1, max=1000,
+       group="decoder", families=PAF, nullable=True),
+    _o("window", int, None, "PAF peak window (pixels of the map, odd)", min=1, max=31, group="decoder",
+       families=PAF, nullable=True, ros=False),
+    _o("max_peaks", int, None, "PAF peaks per keypoint type", min=1, max=1000, group="decoder", families=PAF,
+       nullable=True, ros=False),
+    _o("samples", int, None, "PAF line-integral samples per link", min=2, max=100, group="decoder",
+       families=PAF, nullable=True, ros=False),
+    _o("upsample", int, None, "resize PAF maps by this factor before decoding (finer, slower)", min=1, max=8,
+       group="decoder", families=PAF, nullable=True),
+    _o("nms_threshold", float, None, "IoU above which a weaker detection is suppressed", min=0.0, max=1.0,
+       group="decoder", families=SINGLE + MEDIAPIPE, nullable=True),
+    _o("detector_threshold", float, None, "minimum detector score of a MediaPipe region", min=0.0, max=1.0,
+       group="decoder", families=MEDIAPIPE, nullable=True),
+    _o("dedup_iou", float, None, "MediaPipe poses overlapping a stronger one by more are dropped",
+       min=0.0, max=1.0, group="decoder", families=MEDIAPIPE, nullable=True, ros=False),
+    _o("derive_keypoints", bool, True, "publish derived keypoints (neck = shoulder midpoint)", group="decoder",
+       cli=None, ros=False),
+    _o("interpolation", str, None, "input resize: linear (fast) or area (anti-aliased)", group="decoder",
+       choices=("linear", "area"), nullable=True, ros=False),
+    # ---- pipeline stages after the network
+    _o("track", bool, False, "persistent track IDs across frames (OKS matching; only confirmed tracks get an ID)",
+       group="pipeline"),
+    _o("track_max_lost", int, 30, "frames a track is kept without a matching pose", min=0, max=100000,
+       group="pipeline"),
+    _o("track_min_similarity", float, 0.1, "least keypoint similarity (OKS, 0..1) to continue a track",
+       min=0.0, max=1.0, group="pipeline"),
+    _o("track_min_hits", int, 3, "frames a track must be matched before it is confirmed and gets an ID",
+       min=1, max=1000, group="pipeline"),
+    _o("smooth", bool, False, "One-Euro keypoint smoothing of tracked poses (implies track)", group="pipeline"),
+    _o("smooth_min_cutoff", float, 1.0, "One-Euro minimum cutoff in Hz: lower = less jitter at rest",
+       min=0.0, max=1000.0, min_exclusive=True, group="pipeline"),
+    _o("smooth_beta", float, 0.01, "One-Euro speed coefficient: higher = less lag when moving",
+       min=0.0, max=1000.0, group="pipeline"),
+    # ---- overlay
+    _o("overlay", str, "links,keypoints,ids", "overlay flags: box, links, keypoints, ids (track IDs), none; "
+       "comma or | separated", runtime=True, group="overlay"),
+    _o("keypoint_scale", float, 0.0052, "keypoint radius as a fraction of the image's larger side",
+       min=0.0, max=0.1, min_exclusive=True, runtime=True, group="overlay"),
+    _o("link_scale", float, 0.0013, "link width as a fraction of the image's larger side",
+       min=0.0, max=0.1, min_exclusive=True, runtime=True, group="overlay"),
+    # ---- ROS node only
+    _o("qos_reliability", str, "best_effort", "input subscription reliability (depth 1)",
+       choices=("best_effort", "reliable"), group="node", cli=None),
+    _o("input_compressed", bool, False, "subscribe image/compressed (sensor_msgs/CompressedImage) instead of image",
+       group="node", cli=None),
+    _o("publish_overlay", bool, False, "render and publish the overlay even when nobody subscribes",
+       runtime=True, group="node", cli=None),
+    _o("publish_markers", bool, False, "publish the MarkerArray even when nobody subscribes",
+       runtime=True, group="node", cli=None),
+    _o("marker_scale", float, 0.001, "metres per image pixel of the rviz markers", min=0.0, max=1000.0,
+       min_exclusive=True, runtime=True, group="node", cli=None),
+]}
+
+MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes
+
+
+def suggest(name: str, valid: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def check_options(values: dict, groups: Iterable[str] | None = None, family: str | None = None) -> dict:
+    """Validate ``values`` (name -> value); returns them cast.  Unknown names, options of
+    another family and bad values are one-line ``PoseNetError``s."""
+    groups = tuple(groups) if groups is not None else None
+    valid = [n for n, o in OPTIONS.items() if groups is None or o.group in groups]
+    out = {}
+    for name, value in values.items():
+        opt = OPTIONS.get(name)
+        if opt is None or name not in valid:
+            raise PoseNetError(f"unknown option '{name}'{suggest(name, valid)} (valid: {', '.join(valid)})")
+        checked = opt.check(value)
+        if family and opt.families and family not in opt.families and checked is not None:
+            raise PoseNetError(f"option {name} does not apply to {family} networks "
+                               f"(only to: {', '.join(opt.families)})")
+        out[name] = checked
+    return out
+
+
+def defaults(groups: Iterable[str]) -> dict:
+    groups = tuple(groups)
+    return {n: o.default for n, o in OPTIONS.items() if o.group in groups}
+
+
+def validate(name: str, value: Any) -> Any:
+    return check_options({name: value})[name]
+
+
+# ------------------------------------------------------------------ argparse
+def _arg_type(opt: Option):
+    def convert(text: str):
+        try:
+            return opt.check(text)
+        except PoseNetError as exc:
+            raise argparse.ArgumentTypeError(str(exc).replace(f"option {opt.name} ", "", 1)) from None
+    convert.__name__ = {int: "integer", float: "number"}.get(opt.type, "value")
+    return convert
+
+
+def add_arguments(parser: argparse.ArgumentParser, groups: Iterable[str], exclude: Iterable[str] = ()) -> None:
+    """Add a flag for every CLI option of ``groups`` (``dest`` = the option name); a value
+    not given stays ``None`` (= the option's default), so only given options are passed on."""
+    exclude = set(exclude)
+    for group in groups:
+        g = parser.add_argument_group(f"{group} options")
+        for opt in OPTIONS.values():
+            if opt.group != group or opt.cli is None or opt.name in exclude:
+                continue
+            default = "" if opt.default in (None, "") else f" (default {opt.default})"
+            rng = f"; {opt.range_text()}" if opt.type in (int, float) and (opt.min is not None or opt.max is not None) \
+                else ""
+            text = (opt.help + default + rng).replace("%", "%%")
+            if opt.type is bool:
+                g.add_argument(opt.flag, dest=opt.name, action="store_true", default=None, help=text)
+            else:
+                g.add_argument(opt.flag, dest=opt.name, type=_arg_type(opt), default=None, help=text,
+                               metavar="WxH" if opt.name == "input_size" else None)
+
+
+def given(args: argparse.Namespace, groups: Iterable[str]) -> dict:
+    """The options of ``groups`` given on the command line (not None)."""
+    groups = tuple(groups)
+    return {n: getattr(args, n) for n, o in OPTIONS.items()
+            if o.group in groups and o.cli is not None and getattr(args, n, None) is not None}
+
+
+# ------------------------------------------------------------------ documentation
+def markdown_table(groups: Iterable[str] | None = None) -> str:
+    """The options as a Markdown table (README): name, CLI flag, ROS parameter, default, range, runtime."""
+    rows = ["| option | CLI flag | ROS parameter | default | range / values | runtime | meaning |",
+            "|---|---|---|---|---|---|---|"]
+    for o in OPTIONS.values():
+        if groups is not None and o.group not in groups:
+            continue
+        default = "network's" if o.default is None else f"`{o.default}`" if o.default != "" else '`""`'
+        values = " \\| ".join(o.choices) if o.choices else o.range_text() if o.type in (int, float) else \
+            ("true/false" if o.type is bool else "")
+        fam = f" ({', '.join(o.families)} only)" if o.families else ""
+        flag = f"`{o.flag}`" if o.cli is not None else "`--network`" if o.name == "network" else ""
+        rows.append(f"| `{o.name}` | {flag} | "
+                    f"{'yes' if o.ros else ''} | {default} | {values} | {'yes' if o.runtime else ''} | {o.help}{fam} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

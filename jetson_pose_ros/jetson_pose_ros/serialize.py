@@ -1,0 +1,63 @@
+"""One serialiser per output format, each reading a ``PoseFrame``: JSON-able dicts (JSON
+lines, ``ObjectPose.to_dict``, ``pose_echo``) and CSV rows.  The ROS message is built in
+``ros/messages.py`` from the same frame.  Rounding happens here only."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .pose import ObjectPose, PoseFrame
+
+XY_DECIMALS = 2
+SCORE_DECIMALS = 4
+CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score")
+
+
+def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
+              keypoints: Iterable[tuple[int, str, float, float, float]], links: Sequence[tuple[int, int]],
+              attributes: dict | None = None) -> dict:
+    """One pose: ``keypoints`` as (id, name, x, y, score) of the found keypoints, ``links``
+    as index pairs into that list."""
+    return {
+        "id": int(index), "track_id": int(track_id), "score": round(float(score), SCORE_DECIMALS),
+        "box": [round(float(v), XY_DECIMALS) for v in box],
+        "keypoints": [{"id": int(i), "name": str(n), "x": round(float(x), XY_DECIMALS),
+                       "y": round(float(y), XY_DECIMALS), "score": round(float(s), SCORE_DECIMALS)}
+                      for i, n, x, y, s in keypoints],
+        "links": [[int(a), int(b)] for a, b in links],
+        **({"attributes": dict(attributes)} if attributes else {}),
+    }
+
+
+def object_pose_dict(pose: ObjectPose) -> dict:
+    return pose_dict(pose.id, pose.track_id, pose.score, (pose.left, pose.top, pose.right, pose.bottom),
+                     ((k.id, k.name, k.x, k.y, k.score) for k in pose.keypoints), pose.links, pose.attributes)
+
+
+def frame_to_dict(frame: PoseFrame, source: str | None = None, index: int | None = None,
+                  timestamp: float | None = None) -> dict:
+    """A frame as one JSON object (one line of ``--json``)."""
+    rec: dict = {}
+    if source is not None:
+        rec["source"] = str(source)
+    if index is not None:
+        rec["frame"] = int(index)
+    width, height = frame.image_size
+    rec.update(width=width, height=height, network=frame.network)
+    if timestamp is not None:
+        rec["timestamp"] = round(float(timestamp), 6)
+    rec["poses"] = [object_pose_dict(p) for p in frame.poses()]
+    return rec
+
+
+def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None) -> Iterator[tuple]:
+    """One row per found keypoint (``CSV_COLUMNS``)."""
+    ts = "" if timestamp is None else f"{float(timestamp):.6f}"
+    names = frame.keypoint_names
+    found = frame.found
+    for i in range(len(frame)):
+        for k in np.flatnonzero(found[i]):
+            x, y = frame.xy[i, k]
+            yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",
+                   f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}")
