@@ -75,7 +75,8 @@ def generate_launch_description():
                  for name in ls.PARAMETER_ARGUMENTS]
     arguments += [
         DeclareLaunchArgument("input_topic", default_value="image",
-                              description="sensor_msgs/Image topic to subscribe (compressed: <input_topic>/compressed)"),
+                              description="sensor_msgs/Image topic to subscribe "
+                                          "(compressed: <input_topic>/compressed)"),
         DeclareLaunchArgument("params_file", default_value=default_params,
                               description="parameters file (ros__parameters of the posenet node)"),
         DeclareLaunchArgument("namespace", default_value="", description="namespace of the node and its topics"),

@@ -22,7 +22,7 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
                        "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
                        "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
-                       "smooth_beta"}
+                       "smooth_beta", "pose_threshold", "output_reliability", "overlay_reliability", "autostart"}
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +58,19 @@ def humans():
     return {name: ros_helpers.load_bgr(name) for name in ("humans_1.jpg", "humans_4.jpg")}
 
 
+def found(pose) -> list:
+    """The keypoints found in a pose message (it has one entry per topology keypoint)."""
+    return [k for k in pose.keypoints if k.found]
+
+
 def people(msg, min_keypoints: int = 8) -> int:
     """Poses that are whole people (the PAF decoder may also report stray 2-3 keypoint fragments)."""
-    return sum(len(p.keypoints) >= min_keypoints for p in msg.poses)
+    return sum(len(found(p)) >= min_keypoints for p in msg.poses)
+
+
+def visible_links(msg, pose) -> list:
+    flat = list(msg.skeleton)
+    return [(a, b) for a, b in zip(flat[0::2], flat[1::2]) if pose.keypoints[a].found and pose.keypoints[b].found]
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +85,10 @@ def same_as_library(msg, library, bgr):
     poses = library.process(bgr.copy(), overlay="none")
     assert len(msg.poses) == len(poses)
     for got, want in zip(msg.poses, poses):
-        assert [k.id for k in got.keypoints] == [k.id for k in want.keypoints]
-        np.testing.assert_allclose([(k.x, k.y, k.score) for k in got.keypoints],
+        assert [i for i, k in enumerate(got.keypoints) if k.found] == [k.id for k in want.keypoints]
+        np.testing.assert_allclose([(k.x, k.y, k.score) for k in found(got)],
                                    [(k.x, k.y, k.score) for k in want.keypoints], rtol=1e-4, atol=1e-3)
-        assert list(got.links) == [i for link in want.links for i in link]
+        assert visible_links(msg, got) == [(want.keypoints[a].id, want.keypoints[b].id) for a, b in want.links]
         assert got.score == pytest.approx(want.score, rel=1e-4, abs=1e-5)
 
 
@@ -88,16 +98,19 @@ def check_pose_msg(msg, sent, width, height):
     assert (msg.image_width, msg.image_height) == (width, height)
     assert msg.network == "mobilenet-body"
     assert len(msg.keypoint_names) == 18 and "nose" in msg.keypoint_names
+    assert len(msg.skeleton) % 2 == 0 and all(0 <= i < len(msg.keypoint_names) for i in msg.skeleton)
     for i, pose in enumerate(msg.poses):
-        assert pose.id == i
-        assert len(pose.keypoints) >= 2 and len(pose.links) % 2 == 0
+        assert pose.index == i and pose.track_id == -1          # not tracked
+        assert len(pose.keypoints) == len(msg.keypoint_names)  # one per topology keypoint
+        assert len(found(pose)) >= 2
         assert 0 <= pose.left <= pose.right <= width and 0 <= pose.top <= pose.bottom <= height
         for kp in pose.keypoints:
+            if not kp.found:
+                assert np.isnan(kp.x) and np.isnan(kp.y) and kp.score == 0.0
+                continue
             assert 0 <= kp.x < width and 0 <= kp.y < height
-            assert kp.name == msg.keypoint_names[kp.id]
             assert pose.left - 1e-3 <= kp.x <= pose.right + 1e-3 and pose.top - 1e-3 <= kp.y <= pose.bottom + 1e-3
             assert 0 < kp.score
-        assert all(0 <= i < len(pose.keypoints) for i in pose.links)
 
 
 # ----------------------------------------------------------------------------- main results
@@ -151,7 +164,7 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     changed = np.any(drawn != bgr, axis=2)
     assert 0.002 < changed.mean() < 0.5  # skeletons drawn, the photo itself intact
     # the drawing is at the keypoints
-    kp = msg.poses[0].keypoints[0]
+    kp = found(msg.poses[0])[0]
     y, x = int(round(kp.y)), int(round(kp.x))
     assert changed[max(0, y - 2): y + 3, max(0, x - 2): x + 3].any()
 
@@ -162,11 +175,11 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     spheres = [m for m in markers if m.type == Marker.SPHERE_LIST]
     lines = [m for m in markers if m.type == Marker.LINE_LIST]
     assert people(msg) == 5
-    assert len(spheres) == len(msg.poses) and len(lines) == len([p for p in msg.poses if p.links])
+    assert len(spheres) == len(msg.poses) and len(lines) == len([p for p in msg.poses if visible_links(msg, p)])
     assert all(m.header.frame_id == "overlay_cam" for m in markers)
-    assert sum(len(m.points) for m in spheres) == sum(len(p.keypoints) for p in msg.poses)
-    assert sum(len(m.points) for m in lines) == sum(len(p.links) for p in msg.poses)
-    assert spheres[0].points[0].x == pytest.approx(msg.poses[0].keypoints[0].x * 0.001, rel=1e-5)
+    assert sum(len(m.points) for m in spheres) == sum(len(found(p)) for p in msg.poses)
+    assert sum(len(m.points) for m in lines) == 2 * sum(len(visible_links(msg, p)) for p in msg.poses)
+    assert spheres[0].points[0].x == pytest.approx(found(msg.poses[0])[0].x * 0.001, rel=1e-5)
 
 
 def test_runtime_threshold_change(client, humans):
@@ -333,14 +346,15 @@ def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
         ids = []
         for _ in range(4):
             msg = c.send(c.image_msg(humans["humans_1.jpg"]))
-            ids.append(sorted(p.id for p in msg.poses if len(p.keypoints) >= 8))
-        assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: no ID yet
+            assert [p.index for p in msg.poses] == list(range(len(msg.poses)))  # per-frame index, separate
+            ids.append(sorted(p.track_id for p in msg.poses if len(found(p)) >= 8))
+        assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: NO_TRACK (-1)
         assert len(ids[2]) == 5 and min(ids[2]) >= 1
         assert ids[2] == ids[3], ids
         # another scene: its people get new IDs, none of the earlier ones is reused for them
         for _ in range(3):
             msg = c.send(c.image_msg(humans["humans_4.jpg"]))
-        new = [p.id for p in msg.poses if len(p.keypoints) >= 8]
+        new = [p.track_id for p in msg.poses if len(found(p)) >= 8]
         assert len(new) == 5 and min(new) >= 1 and not set(new) & set(ids[2]), (new, ids[2])
         c.destroy()
     finally:
