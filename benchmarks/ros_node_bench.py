@@ -12,7 +12,7 @@ that stamp, and publishes the next (lock-step, so no frame waits in a queue).  R
 * node overhead = receive->publish time inside the node (subscription callback to `poses` published)
   minus the network's inference time (`PoseNet.timings["inference"]`); also minus the whole
   `PoseNet.process` (preprocess + inference + decode), i.e. the ROS-side cost alone (image
-  conversion, message building, hand-over to the worker thread, publishing). Taken from the node's
+  conversion, message building, publishing). Taken from the node's
   per-second debug statistics, weighted by the frames of each second.  Target: <= 3 ms.
 * client round trip (publish -> Pose2DArray received here) minus inference: adds DDS transport both ways.
 * node RSS (VmRSS of the node process) after --rss-at frames (default 200) and after all frames.
