@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import array
 import json
+import os
 import subprocess
 import time
 
@@ -306,6 +307,26 @@ def test_demo_publisher_node_echo(node, client, tmp_path):
 
 
 # ----------------------------------------------------------------------------- other node setups
+def test_node_runs_without_vision_msgs(ros, tmp_path, humans, monkeypatch):
+    """Where vision_msgs cannot be imported the node still publishes poses and says so once."""
+    hidden = tmp_path / "no_vision_msgs" / "vision_msgs"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('vision_msgs hidden by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", f"{hidden.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    proc = NodeProcess(tmp_path / "novision.log", namespace="/novision")
+    try:
+        proc.wait_ready()
+        c = Client(proc, name="novision_client")
+        c.wait_connected()
+        assert people(c.send(c.image_msg(humans["humans_1.jpg"]))) == 5
+        assert people(c.send(c.image_msg(humans["humans_4.jpg"]))) == 5
+        assert proc.log().count("vision_msgs is not installed") == 1, proc.log()[-2000:]
+        assert "/novision/detections" not in proc.log()
+        c.destroy()
+    finally:
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
 def test_compressed_input(ros, tmp_path, humans):
     proc = NodeProcess(tmp_path / "compressed.log", namespace="/comp", params={"input_compressed": True})
     try:
