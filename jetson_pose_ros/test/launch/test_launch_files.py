@@ -84,7 +84,8 @@ def topic_hz(topic: str, seconds: float = 8.0) -> float:
 
 def test_posenet_launch_defaults_cli_and_lifecycle(ros, tmp_path):
     """`ros2 launch jetson_pose_ros posenet.launch.py` with no argument: poses and detections carry
-    the image's header; `ros2 param set` takes effect; deactivate stops publishing, activate resumes."""
+    the image's header; `ros2 param set` takes effect; deactivate stops publishing, activate resumes;
+    cleanup, configure, activate reload the network."""
     from sensor_msgs.msg import Image
 
     run = lh.Launch("posenet.launch.py", [], tmp_path / "launch.log")
@@ -113,6 +114,13 @@ def test_posenet_launch_defaults_cli_and_lifecycle(ros, tmp_path):
             silent = lh.ros2("topic", "echo", "--once", "--timeout", "4", "/poses", check=False, timeout=60)
             assert "header" not in silent.stdout, "an inactive node published poses"
             assert "successful" in lh.ros2("lifecycle", "set", "/posenet", "activate").stdout.lower()
+            assert_image_header(lh.yaml_messages(lh.echo_once("/poses")), "launch_cam")
+            # cleanup frees the network; configure + activate load it again
+            for transition in ("deactivate", "cleanup"):
+                assert "successful" in lh.ros2("lifecycle", "set", "/posenet", transition).stdout.lower()
+            assert lh.ros2("lifecycle", "get", "/posenet").stdout.startswith("unconfigured")
+            for transition in ("configure", "activate"):
+                assert "successful" in lh.ros2("lifecycle", "set", "/posenet", transition).stdout.lower()
             assert_image_header(lh.yaml_messages(lh.echo_once("/poses")), "launch_cam")
     finally:
         run.stop()
