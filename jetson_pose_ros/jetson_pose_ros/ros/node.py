@@ -146,11 +146,8 @@ class PoseNetNode(LifecycleNode):
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
-        """Unsubscribe; a frame being processed is finished, nothing is published afterwards."""
-        self._active = False
-        if self.sub is not None:
-            self.destroy_subscription(self.sub)
-            self.sub = None
+        """Unsubscribe: nothing is processed or published until activated again."""
+        self._unsubscribe()
         self.get_logger().info("deactivated: not subscribed, nothing published")
         return super().on_deactivate(state)
 
@@ -159,12 +156,15 @@ class PoseNetNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state) -> TransitionCallbackReturn:
+        self._unsubscribe()
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _unsubscribe(self) -> None:
         self._active = False
         if self.sub is not None:
             self.destroy_subscription(self.sub)
             self.sub = None
-        self._release()
-        return TransitionCallbackReturn.SUCCESS
 
     def _release(self) -> None:
         """Free the network and the publishers (cleanup / shutdown)."""
