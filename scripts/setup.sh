@@ -28,6 +28,9 @@ if [ -f "$REPO/scripts/setup_ros.sh" ]; then bash "$REPO/scripts/setup_ros.sh"; 
 
 echo "== [4/5] model files (from ${MODEL_MIRROR}, verified by sha256, into $JETSON_POSE_MODELS)"
 "$VENV/bin/python" -m jetson_pose_ros.cli.models install --all
+echo "== int8 variants (tools/quantize: NNCF, calibrated on images outside the evaluation sets)"
+"$VENV/bin/python" -m pip install -q -r "$REPO/tools/quantize/requirements.txt"
+"$VENV/bin/python" "$REPO/tools/quantize/quantize_int8.py" --install --quiet
 
 echo "== setup done in $((SECONDS - t0)) s"
 if [ "$DEMO" = 1 ]; then

@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
     p.add_argument("--max-images", type=_positive, help="use the first N images only")
     p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--backend", default="onnxruntime", help="onnxruntime (CPU), cuda or tensorrt")
+    p.add_argument("--backend", type=_list(str), default=["auto"],
+                   help="backend(s), comma-separated: auto, onnxruntime (CPU), openvino (CPU), cuda, tensorrt")
+    p.add_argument("--precision", type=_list(str), default=["auto"],
+                   help="precision(s), comma-separated: auto, f32, bf16, int8 (each backend x precision is one "
+                   "configuration)")
     p.add_argument("--overlay", default="links,keypoints", help="overlay flags drawn each frame (none: skip)")
     p.add_argument("--in-process", action="store_true",
                    help="run every configuration in this process (faster start; peak RSS then accumulates)")
@@ -79,8 +83,9 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
             raise PoseNetError("no network has its model files available (set MODEL_MIRROR or JETSON_POSE_MODELS)")
     sizes = args.input_size or [None]
     threads = args.threads or [None]
-    configs = [benchmark.BenchConfig(n, s, t, 1, args.backend, args.threshold, args.overlay)
-               for n in names for s in sizes for t in threads]
+    configs = [benchmark.BenchConfig(n, s, t, 1, b, args.threshold, args.overlay,
+                                     {"precision": pr} if pr != "auto" else {})
+               for n in names for s in sizes for t in threads for b in args.backend for pr in args.precision]
     return configs, skipped
 
 
