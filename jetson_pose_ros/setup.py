@@ -40,7 +40,7 @@ setup(
         ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest"], "litert": ["ai-edge-litert"]},
     zip_safe=False,
     tests_require=["pytest"],
     entry_points={

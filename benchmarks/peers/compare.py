@@ -1,7 +1,7 @@
 """Side-by-side runs against peer implementations, on the same images in one run.
 
     benchmarks/peers/setup.sh
-    MODEL_MIRROR=../shared/models /work/venvs/peers/bin/python benchmarks/peers/compare.py --json peers.json
+    MODEL_MIRROR=../shared/models $PEERS_VENV/bin/python benchmarks/peers/compare.py --json peers.json
 
 1. MediaPipe's own Python solutions (mediapipe 0.10.21, legacy ``mp.solutions.pose.Pose`` /
    ``mp.solutions.hands.Hands``, static-image mode, full models) vs this project's
@@ -122,7 +122,7 @@ def mp_to_poses(landmark_lists, w, h, names, scores=None, pose_scores=None):
 
 
 def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, warmup: int = 2,
-                  variant: tuple[str, str] = ("onnxruntime", "f32")) -> dict:
+                  variant: tuple[str, str] = ("onnxruntime", "f32"), litert: bool = False) -> dict:
     import mediapipe as mp
 
     be = {"backend": variant[0], "precision": variant[1]}
@@ -135,10 +135,12 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
         ours_one = None
         peer = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1,
                                         min_detection_confidence=0.5)
+    # ours on the original .tflite files in LiteRT (MediaPipe's own engine), timed in the same loop
+    ours_lite = PoseNet(ours_all.network, 0.0, backend="litert") if litert else None
     names = ours_all.topology.keypoints
     k = len(names)
     pairs_all, n_peer, n_ours = [], 0, 0
-    t_peer = t_ours = t_one = 0.0
+    t_peer = t_ours = t_one = t_lite = 0.0
     hand_labels = []
     per_image: dict[str, dict] = {}
     for path in images:
@@ -157,6 +159,11 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
             ours_one.process(bgr, overlay=None)
             _, t1 = timed(lambda: ours_one.process(bgr, overlay=None), repeat)
             t_one += t1
+        if ours_lite is not None:
+            for _ in range(warmup):
+                ours_lite.process(bgr, overlay=None)
+            _, tl = timed(lambda: ours_lite.process(bgr, overlay=None), repeat)
+            t_lite += tl
         if kind == "body":
             theirs = mp_to_poses([res.pose_landmarks] if res.pose_landmarks else [], w, h, names)
         else:
@@ -177,6 +184,9 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
            **agreement(pairs_all, n_peer, n_ours),
            "peer_ms_per_image": t_peer / len(images), "ours_ms_per_image": t_ours / len(images),
            "speed_ratio_ours_over_peer": t_ours / t_peer, "per_image": per_image}
+    if ours_lite is not None:
+        out["ours_litert_ms_per_image"] = t_lite / len(images)
+        out["speed_ratio_ours_litert_over_peer"] = t_lite / t_peer
     if ours_one is not None:
         out["ours_max1_ms_per_image"] = t_one / len(images)
         out["speed_ratio_ours_max1_over_peer"] = t_one / t_peer
@@ -398,6 +408,11 @@ def report(r: dict) -> str:
         lines.append(f"| same, ours on {x['backend']} with max_objects=1 (single person, as the peer) | {x['images']} | | | | "
                      f"{x['peer_ms_per_image']:.1f} | {x['ours_max1_ms_per_image']:.1f} "
                      f"| {x['speed_ratio_ours_max1_over_peer']:.2f} |")
+    for key, label in (("pose", "blazepose-body"), ("hands", "mediapipe-hand")):
+        for x in [r[k] for k in r if k.split()[0] == key and "ours_litert_ms_per_image" in r[k]]:
+            lines.append(f"| same, ours {label} with backend litert (original .tflite) | {x['images']} | | | | "
+                         f"{x['peer_ms_per_image']:.1f} | {x['ours_litert_ms_per_image']:.1f} "
+                         f"| {x['speed_ratio_ours_litert_over_peer']:.2f} |")
     if "opencv_dnn" in r:
         x = r["opencv_dnn"]
         lines.append(f"| OpenCV DNN (graph_opt.pb) vs ONNX Runtime (inference only) | {x['images']} | | "
@@ -428,6 +443,8 @@ def main() -> int:
                                                           str(Path(sys.prefix) / "pafprocess")),
                    help="folder of the built tf-pose pafprocess extension (setup.sh puts it in <venv>/pafprocess)")
     p.add_argument("--json", help="write all numbers here")
+    p.add_argument("--litert", action="store_true",
+                   help="also time ours with backend 'litert' (the original .tflite files) in the pose/hands runs")
     args = p.parse_args()
     only = set(args.only.split(","))
     body_images = sorted((DATA / "jetson_inference" / "images").glob("*.jpg")) + sorted(COCO_DEV[1].glob("*.jpg"))
@@ -442,10 +459,12 @@ def main() -> int:
     variants = [tuple(v.split(":")) for v in args.variants.split(",")]
     for v in variants:
         if "pose" in only:
-            r[f"pose {':'.join(v)}"] = run_mediapipe("body", body_images, args.repeat, args.threshold, variant=v)
+            r[f"pose {':'.join(v)}"] = run_mediapipe("body", body_images, args.repeat, args.threshold, variant=v,
+                                                           litert=args.litert)
             save(r)
         if "hands" in only:
-            r[f"hands {':'.join(v)}"] = run_mediapipe("hand", hand_images, args.repeat, args.threshold, variant=v)
+            r[f"hands {':'.join(v)}"] = run_mediapipe("hand", hand_images, args.repeat, args.threshold, variant=v,
+                                                            litert=args.litert)
             save(r)
         if "ultralytics" in only:
             from ultralytics_peer import run_ultralytics

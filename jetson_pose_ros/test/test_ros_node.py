@@ -23,7 +23,8 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
                        "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
                        "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
-                       "smooth_beta", "pose_threshold", "output_reliability", "overlay_reliability", "autostart"}
+                       "smooth_beta", "preset", "scales", "flip", "pose_threshold", "output_reliability",
+                       "overlay_reliability", "autostart"}
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ CPU (``choice.py``); ``precision`` is ``auto``, ``f32``, ``bf16`` or ``int8``.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..errors import ModelError
@@ -32,19 +33,35 @@ def _openvino(path, threads, precision="f32"):
     return OpenVinoBackend(path, threads, precision)
 
 
+def _native(module: str, cls: str):
+    """A backend that runs an original (non-ONNX) file as is, in f32."""
+    def factory(path, threads, precision="f32"):
+        import importlib
+        if precision != "f32":
+            raise ModelError(f"precision {precision}: the {module.split('_')[0]} backend runs the original file "
+                             "in f32 only")
+        return getattr(importlib.import_module(f".{module}", __name__), cls)(path, threads)
+    return factory
+
+
 BACKENDS = {
     "onnxruntime": _onnxruntime(),
     "cpu": _onnxruntime(),
     "cuda": _onnxruntime(["CUDAExecutionProvider", "CPUExecutionProvider"]),
     "tensorrt": _onnxruntime("tensorrt"),
     "openvino": _openvino,
+    "opencv": _native("opencv_dnn", "OpenCvDnnBackend"),
+    "litert": _native("litert", "LiteRtBackend"),
 }
+# backends that run an original (non-ONNX) model format as is: name -> file suffix
+NATIVE_FORMATS = {"opencv": ".pb", "litert": ".tflite"}
 
 
 def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None,
                    precision: str | None = None, network: str | None = None):
     """Backend ``name`` (or ``auto``) running ``path`` at ``precision``; ``int8`` runs the
-    file's int8 variant (``variants.py``) when the registry has one."""
+    file's int8 variant (``variants.py``) when the registry has one.  An original file (``.pb``,
+    ``.tflite``: only it is installed) runs in the backend made for its format."""
     from .choice import resolve
 
     name = (name or "onnxruntime").lower()
@@ -53,7 +70,18 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     precision = (precision or "auto").lower()
     if precision not in PRECISIONS:
         raise ModelError(f"unknown precision '{precision}' (known: {', '.join(PRECISIONS)})")
-    name, precision = resolve(name, precision, network, Path(path))
+    suffix = Path(path).suffix.lower()
+    native = next((b for b, s in NATIVE_FORMATS.items() if s == suffix), None)
+    if native:
+        if name not in (*NATIVE_FORMATS, "auto", "onnxruntime", "cpu"):
+            logging.getLogger("jetson_pose_ros").warning(
+                "%s is a %s file, which backend '%s' cannot run; running it in '%s'", Path(path).name, suffix,
+                name, native)
+        name, precision = native, "f32"
+    elif name in NATIVE_FORMATS:
+        raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")
+    else:
+        name, precision = resolve(name, precision, network, Path(path))
     if precision == "int8":
         from ..variants import int8_file
         path = int8_file(Path(path), "onnxruntime" if name in ("cpu", "cuda", "tensorrt") else name)
