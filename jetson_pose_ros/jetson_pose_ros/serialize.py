@@ -62,31 +62,3 @@ def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None)
             yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",
                    f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}")
 
-
-def frame_to_msg_fields(frame: PoseFrame, header: dict, tracking: bool | None = None) -> dict:
-    """A frame as the fields of a ``jetson_pose_msgs/Pose2DArray`` (nested dicts, for writers that
-    need no rclpy, e.g. ``video.bag_output``); the same content as ``ros.messages.frame_to_msg``:
-    a pose's ``id`` is its track ID when ``tracking`` (None: whether any pose has one), else its index."""
-    tracked = bool((frame.track_ids >= 0).any()) if tracking is None else tracking
-    poses = [{"id": int(p.track_id if tracked else p.id), "score": float(p.score), "left": float(p.left),
-              "top": float(p.top), "right": float(p.right), "bottom": float(p.bottom),
-              "keypoints": [{"id": int(k.id), "name": str(k.name), "x": float(k.x), "y": float(k.y),
-                             "score": float(k.score)} for k in p.keypoints],
-              "links": [int(i) for link in p.links for i in link]} for p in frame.poses()]
-    width, height = frame.image_size
-    return {"header": header, "network": str(frame.network), "image_width": int(width), "image_height": int(height),
-            "keypoint_names": [str(n) for n in frame.keypoint_names], "poses": poses}
-
-
-def frame_to_detection_fields(frame: PoseFrame, header: dict, class_id: str = "person") -> dict:
-    """A frame as the fields of a ``vision_msgs/Detection2DArray``: one detection per pose (its box,
-    ``class_id`` with the pose score; ``id`` the track ID when tracked)."""
-    detections = []
-    for i in range(len(frame)):
-        left, top, right, bottom = (float(v) for v in frame.boxes[i])
-        track = int(frame.track_ids[i])
-        detections.append({"header": header, "id": str(track) if track >= 0 else "",
-                           "bbox": {"center": {"position": {"x": (left + right) / 2, "y": (top + bottom) / 2}},
-                                    "size_x": right - left, "size_y": bottom - top},
-                           "results": [{"hypothesis": {"class_id": class_id, "score": float(frame.pose_scores[i])}}]})
-    return {"header": header, "detections": detections}

@@ -23,7 +23,6 @@ import numpy as np
 
 from ..errors import InputError
 from ..pose import PoseFrame
-from ..serialize import frame_to_detection_fields, frame_to_msg_fields
 from . import rosbag
 from .sources import Frame
 
@@ -81,24 +80,31 @@ class BagOutput:
         self.conns = {k: self.writer.add_connection(t, types[k], typestore=self.ts) for k, t in self.topics.items()}
         self.quality = int(quality)
         self.frames = 0
+        self.pose_msgs = rosbag.message_classes(self.ts, "jetson_pose_msgs")
+        self.vision_msgs = rosbag.message_classes(self.ts, "vision_msgs") if detections else None
 
-    def _write(self, key: str, typename: str, fields: dict, log_time: int) -> None:
-        msg = rosbag.build(self.ts, typename, fields)
+    def _write(self, key: str, typename: str, msg, log_time: int) -> None:
         self.writer.write(self.conns[key], log_time, self.ts.serialize_cdr(msg, typename))
 
     def render(self, image: np.ndarray, frame: Frame, poses: PoseFrame | None = None) -> None:
+        from ..ros.detections import object_class, to_detections   # rclpy-free with msgs=
+        from ..ros.messages import frame_to_msg
+
         stamp = frame.stamp_ns if frame.stamp_ns is not None else int(round(frame.timestamp * 1e9))
         log_time = frame.log_time_ns if frame.log_time_ns is not None else stamp
-        header = {"stamp": rosbag.stamp_fields(stamp), "frame_id": frame.frame_id}
+        header = rosbag.build(self.ts, "std_msgs/msg/Header", {"stamp": rosbag.stamp_fields(stamp),
+                                                               "frame_id": frame.frame_id})
         if poses is not None:
-            self._write("poses", POSES, frame_to_msg_fields(poses, header), log_time)
+            self._write("poses", POSES, frame_to_msg(poses, header, msgs=self.pose_msgs), log_time)
             if "detections" in self.conns:
-                self._write("detections", DETECTIONS, frame_to_detection_fields(poses, header), log_time)
+                self._write("detections", DETECTIONS, to_detections(
+                    header, poses.boxes.tolist(), poses.pose_scores.tolist(), poses.track_ids.tolist(),
+                    object_class(poses.network), msgs=self.vision_msgs), log_time)
         if "overlay" in self.conns:
             ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
             if ok:
-                self._write("overlay", COMPRESSED, {"header": header, "format": "bgr8; jpeg compressed bgr8",
-                                                    "data": buf.reshape(-1)}, log_time)
+                self._write("overlay", COMPRESSED, rosbag.build(self.ts, COMPRESSED, {
+                    "header": header, "format": "bgr8; jpeg compressed bgr8", "data": buf.reshape(-1)}), log_time)
         self.frames += 1
 
     def _cleanup(self) -> None:

@@ -8,7 +8,8 @@
   ``$JETSON_POSE_MSG_PATH``, every ``$AMENT_PREFIX_PATH`` prefix and this Python's prefix
   (``share/PKG/msg``), then, for ``jetson_pose_msgs``, in the source tree next to this package;
 * ``build(ts, typename, values)``: a message from nested dicts (missing fields get their defaults,
-  so a message gaining fields needs no change of the code that fills it).
+  so a message gaining fields needs no change of the code that fills it); ``message_classes`` wraps
+  it as rclpy-like constructors, so ``ros/messages.py`` builds the recorded messages too.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -139,3 +141,12 @@ def build(ts, typename: str, values: dict | None = None):
 
 def stamp_fields(stamp_ns: int) -> dict:
     return {"sec": int(stamp_ns) // 1_000_000_000, "nanosec": int(stamp_ns) % 1_000_000_000}
+
+
+def message_classes(ts, package: str) -> SimpleNamespace:
+    """``package``'s message types as constructors taking any subset of the fields (the rest get
+    defaults), as rclpy's generated classes do: code written for those (``ros.messages.frame_to_msg``,
+    ``ros.detections.to_detections``, given ``msgs=``) builds rosbags messages without rclpy."""
+    prefix = f"{package}/msg/"
+    return SimpleNamespace(**{name[len(prefix):]: (lambda name: lambda **kw: build(ts, name, kw))(name)
+                              for name in ts.fielddefs if name.startswith(prefix)})
