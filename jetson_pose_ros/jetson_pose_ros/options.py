@@ -214,6 +214,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        "best_effort: depth 1)", choices=("reliable", "best_effort"), group="node", cli=None),
     _o("autostart", bool, True, "lifecycle node: configure and activate at start (false: wait for "
        "`ros2 lifecycle set`)", group="node", cli=None),
+    _o("input_topics", str, "", "several cameras, one network: comma-separated image topics (ending in "
+       "/compressed: CompressedImage); each camera's poses, detections, overlay and markers go to its topic's "
+       "namespace (/front/image_raw -> /front/poses); empty: the one image topic", group="node", cli=None),
 ]}
 
 MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes
