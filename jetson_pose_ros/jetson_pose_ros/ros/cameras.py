@@ -9,9 +9,8 @@ The node gives each camera a ``Camera``: its subscription, its own ``Pipeline`` 
 Scheduling: the subscription callbacks only hand each camera's newest message to a
 ``FairFrameWorker`` (``camera_worker.py``), whose one thread serves the cameras in turn: a fast camera
 cannot starve a slow one (between two frames of one camera, every other camera with a frame waiting
-gets one processed).  Processing in the callbacks instead (as the one-camera node does) lost 2 of 8
-frames of a 2 Hz camera next to a 10 Hz one on a loaded 2-core machine (test_ros_cameras); the worker
-lost none.  Frames are inferred one at a time: batching
+gets one processed), whatever order the executor delivers messages in (the guarantee is the worker's
+and tested deterministically, not an executor's implementation detail).  Frames are inferred one at a time: batching
 two cameras' frames gained +2.7% per frame on mobilenet-body (ONNX Runtime CPU; the other networks'
 models take a batch of 1), within noise (``benchmarks/batch_inference.py``).
 """
