@@ -1,8 +1,8 @@
 """Two cameras in one node (one network) vs two nodes (one network each).
 
-Set-up "1 node": one process serving both image topics with ``ros/cameras.CameraSet`` (one PoseNet,
-fair newest-frame scheduling).  Set-up "2 nodes": two processes, each the same code serving one
-topic.  The benchmark process publishes both cameras (sensor_msgs/Image, two photos) at ``--rate``
+Set-up "1 node": one ``posenet_node`` with ``input_topics`` = both image topics (one network, the
+cameras served in turn).  Set-up "2 nodes": two ``posenet_node`` processes, each with one of the
+topics as its ``input_topics`` (one network each).  The benchmark process publishes both cameras (sensor_msgs/Image, two photos) at ``--rate``
 Hz each, stamped with the send time, and measures per set-up: processed frames per second (both
 cameras together and per camera), per-camera latency (pose message received - image stamp; median
 and 90th percentile) and the resident memory (VmRSS, and peak VmHWM) of the serving processes,
@@ -14,7 +14,7 @@ summed.  Set-ups alternate (1 node, 2 nodes, 1 node, ...) for ``--rounds`` round
 from __future__ import annotations
 
 import argparse
-import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -26,43 +26,29 @@ from pathlib import Path
 TOPICS = ("/cam1/image_raw", "/cam2/image_raw")
 
 
-def serve(topics: list[str], network: str, threads: int) -> None:
-    import rclpy
-    from rclpy.qos import QoSProfile, ReliabilityPolicy
-
-    from jetson_pose_ros.posenet import PoseNet
-    from jetson_pose_ros.ros.cameras import CameraSet, parse_input_topics
-
-    rclpy.init()
-    node = rclpy.create_node(f"posenet_bench_{os.getpid()}")
-    net = PoseNet(network or None, **({"num_threads": threads} if threads else {}))
-    cams = CameraSet(node, parse_input_topics(topics), net, {}, QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE),
-                     QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE), settings=lambda: {},
-                     on_error=lambda e: print(f"error: {e}", file=sys.stderr, flush=True))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print("READY", flush=True)
-    while not stop.is_set():
-        rclpy.spin_once(node, timeout_sec=0.1)
-    cams.stop()
-    node.destroy_node()
-    rclpy.try_shutdown()
-
-
 def memory_kb(pid: int) -> tuple[int, int]:
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
 def start_servers(groups: list[list[str]], args) -> list[subprocess.Popen]:
+    exe = shutil.which("posenet_node")
+    command = [exe] if exe else [sys.executable, "-m", "jetson_pose_ros.ros.node"]
     procs = []
-    for topics in groups:
-        procs.append(subprocess.Popen([sys.executable, __file__, "--serve", ",".join(topics), "--network", args.network,
-                                       "--threads", str(args.threads)], stdout=subprocess.PIPE, text=True))
+    for k, topics in enumerate(groups):
+        params = {"input_topics": ",".join(topics), "qos_reliability": "reliable", "network": args.network}
+        if args.threads:
+            params["num_threads"] = args.threads
+        ros_args = [a for key, v in params.items() if v != "" for a in ("-p", f"{key}:={v}")]
+        procs.append(subprocess.Popen(command + ["--ros-args", "-r", f"__node:=posenet_bench_{k}"] + ros_args,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     for p in procs:
-        line = p.stdout.readline()
-        if "READY" not in line:
-            raise SystemExit(f"server did not start: {line!r}")
+        for line in p.stdout:
+            if "ready;" in line:
+                break
+        else:
+            raise SystemExit("posenet_node did not start")
+        threading.Thread(target=lambda f=p.stdout: [None for _ in f], daemon=True).start()   # keep draining
     return procs
 
 
@@ -139,11 +125,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15.0, help="measured seconds per set-up and round")
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--serve", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve:
-        serve(args.serve.split(","), args.network, args.threads)
-        return
     import cv2
     import rclpy
 

@@ -10,9 +10,11 @@ Scheduling: the subscription callbacks only hand each camera's newest message to
 ``FairFrameWorker`` (``camera_worker.py``), whose one thread serves the cameras in turn: a fast camera
 cannot starve a slow one (between two frames of one camera, every other camera with a frame waiting
 gets one processed), whatever order the executor delivers messages in (the guarantee is the worker's
-and tested deterministically, not an executor's implementation detail).  Frames are inferred one at a time: batching
-two cameras' frames gained +2.7% per frame on mobilenet-body (ONNX Runtime CPU; the other networks'
-models take a batch of 1), within noise (``benchmarks/batch_inference.py``).
+and tested deterministically, not an executor's implementation detail).
+
+Frames are inferred one at a time: batching two cameras' frames gained +2.7% per frame on
+mobilenet-body (ONNX Runtime CPU), within noise, and the other networks' models take a batch of 1
+(``benchmarks/batch_inference.py``).
 """
 from __future__ import annotations
 
