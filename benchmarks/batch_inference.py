@@ -22,6 +22,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--backend", default="onnxruntime", help="only ONNX Runtime sessions are timed here")
     ap.add_argument("--video", required=True, help="a frame of this video is the input (e.g. mmpose_demo.mp4)")
     args = ap.parse_args()
 
@@ -35,7 +36,7 @@ def main() -> None:
         raise SystemExit(f"{args.video}: cannot read a frame")
 
     for name in args.networks.split(","):
-        net = PoseNet(name, **({"num_threads": args.threads} if args.threads else {}))
+        net = PoseNet(name, backend=args.backend, **({"num_threads": args.threads} if args.threads else {}))
         backend = getattr(net.model, "backend", None)
         session = getattr(backend, "session", None)
         if session is None or not hasattr(net.model, "input"):
