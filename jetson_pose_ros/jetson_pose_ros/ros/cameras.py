@@ -12,8 +12,8 @@ cannot starve a slow one (between two frames of one camera, every other camera w
 gets one processed), whatever order the executor delivers messages in (the guarantee is the worker's
 and tested deterministically, not an executor's implementation detail).
 
-Frames are inferred one at a time: batching two cameras' frames changed the time per frame by +2.7% and
--10.2% in two runs on mobilenet-body (ONNX Runtime CPU), no gain, and the other networks' models take a batch of 1
+Frames are inferred one at a time: batching two cameras' frames was 2.7% faster per frame in one run and
+10.2% slower in another on mobilenet-body (ONNX Runtime CPU), no gain, and the other networks' models take a batch of 1
 (``benchmarks/batch_inference.py``).
 """
 from __future__ import annotations
