@@ -36,8 +36,8 @@ setup(
         ("share/" + package_name + "/config", _files("config/*.yaml") + _files("config/*.xml")),
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
     ],
-    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],
-    extras_require={"test": ["pytest"]},
+    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
+    extras_require={"test": ["pytest", "hypothesis"]},
     zip_safe=False,
     tests_require=["pytest"],
     entry_points={
