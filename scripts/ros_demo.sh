@@ -23,9 +23,9 @@ stop_node() {
   kill -KILL "$NODE" 2>/dev/null || true
 }
 trap stop_node EXIT
-# best-effort (sensor-data QoS) input: a frame sent while discovery completes may be lost, so the
-# echo waits for all but one of them
-pose_echo --count "$((FRAMES - 1))" --timeout 60 --json out/ros_poses.jsonl &
+# image_publisher waits for the node's subscription (and --settle s for discovery to complete on
+# the node's side), so every frame arrives: the echo waits for all of them
+pose_echo --count "$FRAMES" --timeout 60 --json out/ros_poses.jsonl &
 ECHO=$!
 sleep 2
 image_publisher "$SHARED/data/jetson_inference/images/humans_*.jpg" --rate 1 --count "$FRAMES" \

@@ -17,6 +17,8 @@ class NewestFrameWorker:
         self._latest = None                 # (msg, receive time)
         self._stop = False
         self.stats = {"received": 0, "processed": 0, "dropped": 0, "bad": 0}
+        self.last_error: str | None = None  # one line: the last frame's failure
+        self.exit_error: str | None = None  # why the thread ended, if it ever does other than by stop()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -38,6 +40,13 @@ class NewestFrameWorker:
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as err:  # noqa: BLE001 - recorded, and alive() turns False
+            self.exit_error = f"{type(err).__name__}: {err}"
+            raise
+
+    def _loop(self) -> None:
         while True:
             with self._lock:
                 while self._latest is None and not self._stop:
@@ -51,6 +60,7 @@ class NewestFrameWorker:
                 self.stats["processed"] += 1
             except Exception as err:  # noqa: BLE001 - one bad frame must never end the worker
                 self.stats["bad"] += 1
+                self.last_error = " ".join(str(err).split()) or type(err).__name__
                 try:
                     self._on_error(err)
                 except Exception:  # noqa: BLE001 - not even a failing error report
