@@ -42,9 +42,8 @@ class NewestFrameWorker:
     def _run(self) -> None:
         try:
             self._loop()
-        except BaseException as err:  # noqa: BLE001 - recorded, and alive() turns False
-            self.exit_error = f"{type(err).__name__}: {err}"
-            raise
+        except BaseException as err:  # noqa: BLE001 - recorded (no traceback); alive() turns False and
+            self.exit_error = f"{type(err).__name__}: {err}"  # the node logs it and exits non-zero
 
     def _loop(self) -> None:
         while True:
