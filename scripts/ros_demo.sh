@@ -14,7 +14,8 @@ mkdir -p out
 FRAMES=${FRAMES:-6}
 
 echo "== ROS 2: image_publisher -> posenet_node -> pose_echo ($FRAMES frames of $SHARED/data/jetson_inference/images)"
-posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true &
+# reliable input: a frame written before the node's side of discovery completed is re-sent, not lost
+posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true -p qos_reliability:=reliable &
 NODE=$!
 stop_node() {
   kill -TERM "$NODE" 2>/dev/null || return 0
@@ -23,8 +24,8 @@ stop_node() {
   kill -KILL "$NODE" 2>/dev/null || true
 }
 trap stop_node EXIT
-# image_publisher waits for the node's subscription (and --settle s for discovery to complete on
-# the node's side), so every frame arrives: the echo waits for all of them
+# image_publisher waits for the node's subscription (and --settle s before the first frame and after
+# the last), so every frame arrives: the echo waits for all of them
 pose_echo --count "$FRAMES" --timeout 60 --json out/ros_poses.jsonl &
 ECHO=$!
 sleep 2
