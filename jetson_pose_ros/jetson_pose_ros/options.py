@@ -190,6 +190,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        runtime=True, group="node", cli=None),
     _o("marker_scale", float, 0.001, "metres per image pixel of the rviz markers", min=0.0, max=1000.0,
        min_exclusive=True, runtime=True, group="node", cli=None),
+    _o("stall_timeout", float, 5.0, "seconds without a processed frame, while frames arrive, after which "
+       "/diagnostics reports ERROR", min=0.0, max=3600.0, min_exclusive=True, group="node", cli=None),
 ]}
 
 MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes

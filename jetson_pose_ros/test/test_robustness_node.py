@@ -159,3 +159,29 @@ def test_broken_params_file_is_one_line_naming_it(ros, tmp_path, content, words)
     assert "Traceback" not in result.stdout, result.stdout
     errors = [ln for ln in result.stdout.splitlines() if "[ERROR]" in ln or "error" in ln.lower()]
     assert len(errors) == 1 and str(path) in errors[0] and words in errors[0], result.stdout
+
+
+def test_diagnostics_levels_and_values():
+    from diagnostic_msgs.msg import DiagnosticStatus
+
+    from jetson_pose_ros.ros.diagnostics import FrameDiagnostics
+
+    now = [100.0]
+    diag = FrameDiagnostics("posenet: frames", stall_timeout=5.0, clock=lambda: now[0])
+
+    def step(dt, stats, lat=(), err=None, alive=True):
+        now[0] += dt
+        st = diag.update(stats, lat, err, alive).status[0]
+        return st.level, st.message, {kv.key: kv.value for kv in st.values}
+
+    level, _, v = step(1, {"received": 10, "processed": 10, "dropped": 0, "bad": 0}, [10.0, 20.0, 30.0])
+    assert level == DiagnosticStatus.OK and v["rate_hz"] == "10.00" and v["latency_median_ms"] == "20.00"
+    level, msg, v = step(1, {"received": 15, "processed": 14, "dropped": 0, "bad": 1}, [10.0], "x.png: truncated")
+    assert level == DiagnosticStatus.WARN and "truncated" in msg and v["bad"] == "1" and v["last_error"]
+    for _ in range(6):                       # frames keep arriving, none processed
+        level, msg, _ = step(1, {"received": 15 + 10 * (_ + 1), "processed": 14, "dropped": 0, "bad": 1})
+    assert level == DiagnosticStatus.ERROR and "none was processed" in msg
+    level, msg, _ = step(1, {"received": 100, "processed": 80, "dropped": 0, "bad": 1}, [5.0], alive=False)
+    assert level == DiagnosticStatus.ERROR and "worker thread stopped" in msg
+    level, msg, _ = step(10, {"received": 100, "processed": 80, "dropped": 0, "bad": 1})
+    assert level == DiagnosticStatus.OK and msg == "no input frames"     # idle camera is not an error

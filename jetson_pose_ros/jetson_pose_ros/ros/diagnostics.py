@@ -28,14 +28,13 @@ class FrameDiagnostics:
         self.hardware_id = hardware_id
         self.stall_timeout = float(stall_timeout)
         self._clock = clock
-        self._last = None                   # (time, stats) of the previous update
+        self._last = (clock(), {})          # (time, stats) of the previous update
         self._processed_at = clock()        # when the processed count last grew
-        self._received_at_stall = None
 
     def status(self, stats: dict, latencies_ms=(), last_error: str | None = None,
                worker_alive: bool = True) -> DiagnosticStatus:
         now = self._clock()
-        prev_t, prev = self._last or (now, {k: 0 for k in stats})
+        prev_t, prev = self._last
         self._last = (now, dict(stats))
         dt = max(now - prev_t, 1e-9)
         delta = {k: stats.get(k, 0) - prev.get(k, 0) for k in ("received", "processed", "dropped", "bad")}

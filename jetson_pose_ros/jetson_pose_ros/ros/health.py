@@ -1,0 +1,46 @@
+"""The node's health, attached with two small hooks in ``node.py``:
+
+* ``NodeHealth(node, worker, records, stall_timeout)`` publishes ``diagnostic_msgs/DiagnosticArray``
+  on ``/diagnostics`` once a second (``diagnostics.FrameDiagnostics``: received, processed, dropped,
+  bad, rate, latency, last error; ERROR when frames arrive but none is processed);
+* ``worker_failure(worker)`` is checked by the spin loop: when the worker thread has stopped, the
+  node logs one error line and exits non-zero (``respawn`` in a launch file restarts it) instead
+  of staying up, subscribed and silent.
+"""
+from __future__ import annotations
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.qos import QoSProfile
+
+from .diagnostics import FrameDiagnostics
+
+PERIOD_S = 1.0
+
+
+def worker_failure(worker) -> str | None:
+    """One line saying why the worker is gone, or None while it runs."""
+    if worker is None or worker.alive():
+        return None
+    return f"worker thread stopped ({worker.exit_error or 'no reason recorded'}): exiting so that it can be restarted"
+
+
+class NodeHealth:
+    def __init__(self, node, worker, records, stall_timeout: float = 5.0, period: float = PERIOD_S):
+        self.worker = worker
+        self.records = records                   # deque of (latency_ms, process_ms, inference_ms)
+        self.diagnostics = FrameDiagnostics(name=f"{node.get_name()}: frames",
+                                            hardware_id=node.get_fully_qualified_name(),
+                                            stall_timeout=stall_timeout)
+        self.node = node
+        self.publisher = node.create_publisher(DiagnosticArray, "/diagnostics", QoSProfile(depth=10))
+        self._processed = 0
+        self.timer = node.create_timer(period, self.publish)
+
+    def publish(self) -> None:
+        stats = dict(self.worker.stats)
+        new = max(0, stats["processed"] - self._processed)
+        self._processed = stats["processed"]
+        latencies = [r[0] for r in list(self.records)[-new:]] if new else []
+        self.publisher.publish(self.diagnostics.update(
+            stats, latencies, self.worker.last_error, self.worker.alive(),
+            stamp=self.node.get_clock().now().to_msg()))
