@@ -43,11 +43,11 @@ class Option:
 
     def check(self, value: Any) -> Any:
         """``value`` cast to the option's type, or a one-line ``PoseNetError``."""
-        if value is None or (self.nullable and isinstance(value, (int, float)) and not isinstance(value, bool)
-                             and self.type in (int, float) and value == -1):
-            if self.nullable or self.default is None:
-                return None
-            raise PoseNetError(f"option {self.name} needs a value")
+        if value is None:                       # not given: the default (None: the network's)
+            return self.default
+        if (self.nullable and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and self.type in (int, float) and value == -1):
+            return None
         if self.name == "input_size":
             return parse_size(value, self.name)
         if self.type is bool:

@@ -18,8 +18,6 @@ from .options import MODEL_GROUPS, OPTIONS, check_options, defaults, validate
 from .overlay import parse_flags
 from .pose import PoseFrame
 from .posenet import PoseNet
-from .smoothing import PoseSmoother
-from .tracking import PoseTracker
 
 GROUPS = MODEL_GROUPS + ("pipeline", "overlay")
 _NET_ATTRS = ("threshold", "pose_threshold", "keypoint_scale", "link_scale")
@@ -46,6 +44,9 @@ class Pipeline:
                                                     and OPTIONS[k].group in ("pipeline", "overlay")}}
         self.options = p
         tracking = p["track"] or p["smooth"]
+        if tracking:        # imported only when used: scipy.optimize alone costs ~35 MB of RSS
+            from .smoothing import PoseSmoother
+            from .tracking import PoseTracker
         self.tracker = PoseTracker(max_lost=p["track_max_lost"], min_similarity=p["track_min_similarity"],
                                    min_hits=p["track_min_hits"]) if tracking else None
         self.smoother = PoseSmoother(p["smooth_min_cutoff"], p["smooth_beta"]) if p["smooth"] else None
