@@ -28,7 +28,7 @@ def check_pixels(width: int, height: int, max_pixels: int | None, what: str) -> 
     limit = DEFAULT_MAX_IMAGE_PIXELS if max_pixels is None else int(max_pixels)
     if int(width) * int(height) > limit:
         raise InputError(f"{what}: {width}x{height} image ({int(width) * int(height) / 1e6:.1f} MP) is larger "
-                         f"than max_image_pixels = {limit} ({limit / 1e6:g} MP); not decoded")
+                         f"than max_image_pixels = {limit} ({limit / 1e6:g} MP); refused")
 
 
 def header_size(data: bytes | np.ndarray) -> tuple[int, int]:

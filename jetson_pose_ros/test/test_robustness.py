@@ -191,3 +191,32 @@ def test_worker_survives_every_frame_error_and_reports_its_end():
         assert not w.alive() and w.exit_error.startswith("SystemExit")   # ... and says why
     finally:
         w.stop()
+
+
+@pytest.fixture(scope="module")
+def small_png(tmp_path_factory):
+    import cv2
+
+    path = tmp_path_factory.mktemp("img") / "small.png"
+    cv2.imwrite(str(path), np.full((30, 40, 3), 99, np.uint8))
+    return str(path)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(width=st.none() | st.integers(-3, 10**7), height=st.none() | st.integers(-3, 10**7))
+def test_cli_input_sizes_resize_or_one_line(small_png, width, height):
+    """``--input-width/--input-height`` of any size: the frame is resized, or it is one error line
+    (never a multi-GB allocation): the resized size is checked against max_image_pixels first."""
+    from jetson_pose_ros.video.sources import ImageListSource, target_size
+
+    try:
+        source = ImageListSource([small_png], width=width, height=height, max_pixels=4_000_000)
+    except InputError as err:
+        assert "\n" not in str(err) and min(v for v in (width, height) if v is not None) <= 0
+        return
+    (frame,) = list(source)
+    w, h = target_size(40, 30, width, height)
+    if w * h > 4_000_000:
+        assert frame.image is None and "larger than max_image_pixels" in frame.error
+    else:
+        assert frame.image.shape == (h, w, 3)

@@ -161,8 +161,16 @@ class Source:
         h, w = image.shape[:2]
         size = target_size(w, h, self.req_width, self.req_height)
         if size != (w, h):
+            check_pixels(*size, self.max_pixels, f"{self.uri}: resizing {w}x{h} with --input-width/--input-height")
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
         return flip_image(image, self.flip)
+
+    def _transform(self, frame: Frame) -> None:
+        """Resize/flip one frame in place; a frame that cannot be (too large) becomes an error frame."""
+        try:
+            frame.image = self.transform(frame.image)
+        except InputError as exc:
+            frame.image, frame.error = None, str(exc)
 
     def __iter__(self) -> Iterator[Frame]:
         period = 1.0 / self.rate if self.rate else 0.0
@@ -177,7 +185,7 @@ class Source:
                         continue
                     next_t = frame.timestamp + period if next_t is None or frame.timestamp - next_t > period \
                         else next_t + period
-                frame.image = self.transform(frame.image)
+                self._transform(frame)
             frame.index = index
             index += 1
             yield frame
@@ -200,7 +208,7 @@ class ImageListSource(Source):
         index = 0
         for frame in self._frames():
             if frame.image is not None:
-                frame.image = self.transform(frame.image)
+                self._transform(frame)
             frame.index = index
             frame.timestamp = index / self.rate if self.rate else 0.0
             index += 1
