@@ -67,13 +67,14 @@ def decode_image(data: bytes | np.ndarray, what: str, max_pixels: int | None = N
         check_pixels(w, h, max_pixels, what)
     reason = truncation(raw)
     if reason:
-        raise InputError(f"{what}: not a readable image: {reason}; skipped")
+        raise InputError(f"{what}: not a readable image, could not be decoded ({reason}); skipped")
     try:
         image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     except cv2.error as exc:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
-        raise InputError(f"{what}: not a readable image ({first.strip()})") from None
+        raise InputError(f"{what}: not a readable image, could not be decoded ({first.strip()})") from None
     if image is None or image.size == 0:
-        raise InputError(f"{what}: not a readable image ({buf.size} bytes; corrupt or unsupported format)")
+        raise InputError(f"{what}: not a readable image, could not be decoded ({buf.size} bytes; corrupt or "
+                         "unsupported format)")
     check_pixels(image.shape[1], image.shape[0], max_pixels, what)  # formats without a readable header
     return image
