@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import array
 import math
+import time
 
 import numpy as np
 import pytest
@@ -185,3 +186,62 @@ def test_diagnostics_levels_and_values():
     assert level == DiagnosticStatus.ERROR and "worker thread stopped" in msg
     level, msg, _ = step(10, {"received": 100, "processed": 80, "dropped": 0, "bad": 1})
     assert level == DiagnosticStatus.OK and msg == "no input frames"     # idle camera is not an error
+
+
+def test_node_exits_nonzero_when_its_worker_stops(ros, tmp_path, humans):
+    """Fault injected from the test: the pipeline raises SystemExit (not an Exception) on the first
+    frame, which ends the worker thread.  The node must log one error and exit 1, not stay up silent."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import jetson_pose_ros.pipeline as p\n"
+            "def boom(*a, **k):\n    raise SystemExit('injected by the test')\n"
+            "p.Pipeline.process = boom\n"
+            "from jetson_pose_ros.ros.node import main\n"
+            "sys.exit(main())\n")
+    log_path = tmp_path / "dying.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", code, "--ros-args", "-r", "__ns:=/dying",
+                                 "-p", "num_threads:=1"], stdout=log, stderr=subprocess.STDOUT,
+                                cwd=str(ros_helpers.REPO))
+        target = NodeProcess.__new__(NodeProcess)            # reuse the client helpers on this process
+        target.namespace, target.log_path, target.proc, target._log = "/dying", log_path, proc, log
+        try:
+            target.wait_ready()
+            client = Client(target, name="dying_client")
+            client.wait_connected()
+            deadline = time.monotonic() + 20
+            while proc.poll() is None and time.monotonic() < deadline:
+                client.publish(client.image_msg(humans))
+                client.spin(0.5)
+            client.destroy()
+            rc = proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = log_path.read_text()
+    assert rc == 1, text[-2000:]
+    errors = [ln for ln in text.splitlines() if "[ERROR]" in ln]
+    assert len(errors) == 1 and "worker thread stopped (SystemExit: injected by the test)" in errors[0], text
+    assert "Traceback" not in text
+
+
+def test_node_publishes_diagnostics(raw, humans):
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    proc, client = raw
+    seen = []
+    sub = client.node.create_subscription(
+        DiagnosticArray, "/diagnostics",
+        lambda m: seen.extend(s for s in m.status if s.hardware_id == proc.fqn), 10)
+    try:
+        client.send(client.image_msg(humans))
+        client.publish(raw_msg(client, **bad.BAD_RAW["huge header"]))
+        assert client.spin_until(lambda: any(
+            int({kv.key: kv.value for kv in s.values}["bad"]) > 0 for s in seen), 10), seen
+    finally:
+        client.node.destroy_subscription(sub)
+    values = {kv.key: kv.value for kv in seen[-1].values}
+    assert int(values["processed"]) > 0 and int(values["received"]) >= int(values["processed"])
+    assert seen[-1].name == "posenet: frames" and "max_image_pixels" in values["last_error"]
