@@ -53,9 +53,9 @@ class FrameDiagnostics:
             level, message = OK, "no input frames"
         else:
             level, message = OK, f"{delta['processed'] / dt:.1f} frames/s"
+        counts = ("received", "processed", "dropped", "bad")
         values = {
-            "received": stats.get("received", 0), "processed": stats.get("processed", 0),
-            "dropped": stats.get("dropped", 0), "bad": stats.get("bad", 0),
+            **{k: stats[k] for k in counts if k in stats},
             "rate_hz": f"{delta['processed'] / dt:.2f}",
             "latency_median_ms": f"{np.median(lat):.2f}" if lat.size else "",
             "latency_p95_ms": f"{np.percentile(lat, 95):.2f}" if lat.size else "",

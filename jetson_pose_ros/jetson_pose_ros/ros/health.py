@@ -1,6 +1,6 @@
 """The node's health, attached with two small hooks in ``node.py``:
 
-* ``NodeHealth(node, worker, records, stall_timeout)`` publishes ``diagnostic_msgs/DiagnosticArray``
+* ``NodeHealth(node, stats, records, stall_timeout, last_error, alive)`` publishes ``diagnostic_msgs/DiagnosticArray``
   on ``/diagnostics`` once a second (``diagnostics.FrameDiagnostics``: received, processed, dropped,
   bad, rate, latency, last error; ERROR when frames arrive but none is processed);
 * ``worker_failure(worker)`` is checked by the spin loop: when the worker thread has stopped, the
@@ -25,9 +25,13 @@ def worker_failure(worker) -> str | None:
 
 
 class NodeHealth:
-    def __init__(self, node, worker, records, stall_timeout: float = 5.0, period: float = PERIOD_S):
-        self.worker = worker
-        self.records = records                   # deque of (latency_ms, process_ms, inference_ms)
+    """``stats``: the node's live counters (received, processed, bad[, dropped]); ``records``: a
+    deque of (latency_ms, ...) per processed frame; ``last_error()`` / ``alive()``: the last
+    frame's failure and whether frames can still be processed."""
+
+    def __init__(self, node, stats: dict, records, stall_timeout: float = 5.0, last_error=lambda: None,
+                 alive=lambda: True, period: float = PERIOD_S):
+        self.stats, self.records, self.last_error, self.alive = stats, records, last_error, alive
         self.diagnostics = FrameDiagnostics(name=f"{node.get_name()}: frames",
                                             hardware_id=node.get_fully_qualified_name(),
                                             stall_timeout=stall_timeout)
@@ -37,10 +41,9 @@ class NodeHealth:
         self.timer = node.create_timer(period, self.publish)
 
     def publish(self) -> None:
-        stats = dict(self.worker.stats)
-        new = max(0, stats["processed"] - self._processed)
-        self._processed = stats["processed"]
+        stats = dict(self.stats)
+        new = max(0, stats.get("processed", 0) - self._processed)
+        self._processed = stats.get("processed", 0)
         latencies = [r[0] for r in list(self.records)[-new:]] if new else []
-        self.publisher.publish(self.diagnostics.update(
-            stats, latencies, self.worker.last_error, self.worker.alive(),
-            stamp=self.node.get_clock().now().to_msg()))
+        self.publisher.publish(self.diagnostics.update(stats, latencies, self.last_error(), self.alive(),
+                                                       stamp=self.node.get_clock().now().to_msg()))
