@@ -37,7 +37,7 @@ setup(
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
-    extras_require={"test": ["pytest", "hypothesis"]},
+    extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"]},
     zip_safe=False,
     tests_require=["pytest"],
     entry_points={

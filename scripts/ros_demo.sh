@@ -13,7 +13,8 @@ export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-42} ROS_AUTOMATIC_DISCOVERY_RANGE=${ROS_AU
 mkdir -p out
 FRAMES=${FRAMES:-6}
 
-echo "== ROS 2: image_publisher -> posenet_node -> pose_echo ($FRAMES frames of $SHARED/data/jetson_inference/images)"
+IMAGES=${DEMO_IMAGES:-$SHARED/data/jetson_inference/images/humans_*.jpg}
+echo "== ROS 2: image_publisher -> posenet_node -> pose_echo ($FRAMES frames of $IMAGES)"
 # reliable input: a frame written before the node's side of discovery completed is re-sent, not lost
 posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true -p qos_reliability:=reliable &
 NODE=$!
@@ -29,7 +30,7 @@ trap stop_node EXIT
 pose_echo --count "$FRAMES" --timeout 60 --json out/ros_poses.jsonl &
 ECHO=$!
 sleep 2
-image_publisher "$SHARED/data/jetson_inference/images/humans_*.jpg" --rate 1 --count "$FRAMES" \
+image_publisher "$IMAGES" --loop --rate 1 --count "$FRAMES" \
     --frame-id demo_camera --wait 30 --quiet
 wait $ECHO
 echo "== $(wc -l < out/ros_poses.jsonl) Pose2DArray message(s) written to out/ros_poses.jsonl"

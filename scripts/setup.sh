@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command setup: virtual environment, core package, ROS 2 Kilted (PyPI wheels) + colcon
-# workspace, system tools for video tests, model files (sha256-verified from MODEL_MIRROR),
-# then the demo on real sample media (skip it with --no-demo).
+# workspace, system tools for video tests, model files (sha256-verified from MODEL_MIRROR; without a
+# mirror, from the networks' original public packages on PyPI/npm), then the demo on real sample
+# media (skip it with --no-demo).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -24,8 +25,16 @@ if [ -f "$REPO/scripts/install_system_deps.sh" ]; then bash "$REPO/scripts/insta
 echo "== [3/5] ROS 2 Kilted wheels + colcon workspace"
 if [ -f "$REPO/scripts/setup_ros.sh" ]; then bash "$REPO/scripts/setup_ros.sh"; fi
 
-echo "== [4/5] model files (from ${MODEL_MIRROR}, verified by sha256, into $JETSON_POSE_MODELS)"
+if [ -d "$MODEL_MIRROR" ]; then
+  echo "== [4/5] model files (from ${MODEL_MIRROR}, verified by sha256, into $JETSON_POSE_MODELS)"
+else
+  echo "== [4/5] model files: no mirror at $MODEL_MIRROR; installing each network's original file from its public package (PyPI/npm, sha256-verified) into $JETSON_POSE_MODELS"
+  unset MODEL_MIRROR
+fi
 "$VENV/bin/python" -m jetson_pose_ros.cli.models install --all
+echo "== int8 variants (tools/quantize: NNCF, calibrated on images outside the evaluation sets)"
+"$VENV/bin/python" -m pip install -q -r "$REPO/tools/quantize/requirements.txt"
+"$VENV/bin/python" "$REPO/tools/quantize/quantize_int8.py" --install --quiet
 
 echo "== setup done in $((SECONDS - t0)) s"
 if [ "$DEMO" = 1 ]; then

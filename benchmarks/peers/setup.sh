@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Build the peer environment for benchmarks/peers/compare.py (NOT used by CI).
 #
-#   benchmarks/peers/setup.sh            # venv in $PEERS_VENV (default /work/venvs/peers)
+#   benchmarks/peers/setup.sh            # venv in $PEERS_VENV (default ~/.cache/jetson_pose_ros/venvs/peers)
 #
-# It holds: mediapipe==0.10.21 (the legacy mp.solutions Pose / Hands), onnxruntime, pycocotools,
+# It holds: mediapipe==0.10.21 (the legacy mp.solutions Pose / Hands), onnxruntime, openvino (our OpenVINO
+# backend), ultralytics (its own YOLO predictor on the same ONNX file; pulls torch), pycocotools,
 # and tf-pose 0.11.0's C++ PAF post-processing (pafprocess), built with SWIG from the PyPI sdist.
 # tf-pose itself (TensorFlow 1.x) is not installable on Python 3.11: only its pafprocess
 # extension is built; its TensorFlow-side steps are re-done in compare.py (see there).
 set -euo pipefail
-VENV="${PEERS_VENV:-/work/venvs/peers}"
+VENV="${PEERS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/jetson_pose_ros/venvs/peers}"
 PY="${PYTHON:-python3.11}"
 TFPOSE_SHA256=21fcb7996b95b86f361de19fac41e1f6ffff48ce96702bc12a3803324a05bcb9
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime scipy tqdm pycocotools swig wheel setuptools
+"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime openvino ai-edge-litert ultralytics scipy tqdm pycocotools swig wheel setuptools "protobuf>=4.25.3,<5"
 
 build="$VENV/pafprocess"
 if [ ! -f "$build/pafprocess.py" ]; then

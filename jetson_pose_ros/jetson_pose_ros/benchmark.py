@@ -32,7 +32,7 @@ class BenchConfig:
     input_size: tuple[int, int] | None = None
     threads: int | None = None
     batch: int = 1
-    backend: str = "onnxruntime"
+    backend: str = "auto"
     threshold: float = 0.15
     overlay: str = "links,keypoints"
     options: dict = field(default_factory=dict)
@@ -58,7 +58,7 @@ def runnable_networks() -> tuple[list[str], dict[str, str]]:
     ok, skipped = [], {}
     for name in network_names():
         try:
-            resolve_files(get_network(name))
+            resolve_files(get_network(name), from_source=False)
             ok.append(name)
         except PoseNetError as exc:
             skipped[name] = str(exc)
@@ -139,6 +139,7 @@ def bench_config(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, warm
         runs.append({s: v / len(images) for s, v in sums.items()})
     out = {"config": {**asdict(cfg), "input_size": list(cfg.input_size) if cfg.input_size else None,
                       "effective_input_size": _input_size(net)},
+           "backend_used": getattr(net.model, "backend_used", cfg.backend),
            "images": len(images), "repeat": max(1, repeat), "warmup": warmup, "load_ms": load_ms,
            "mean_poses_per_frame": float(np.mean(poses_per_frame)), **summarize(runs),
            "runs_ms": runs, "rss_before_load_mb": rss_start, "peak_rss_mb": peak_rss_mb()}
@@ -204,32 +205,38 @@ def fmt_size(size) -> str:
     return f"{size[0]}x{size[1]}" if size else "default"
 
 
+def _backend(c: dict) -> str:
+    return " ".join([c.get("backend", ""), (c.get("options") or {}).get("precision", "")]).strip()
+
+
 def _range(stat: dict) -> str:
     return f"{stat['median']:.1f} [{stat['p10']:.1f}-{stat['p90']:.1f}]"
 
 
 def format_table(results: Sequence[dict]) -> str:
     """Text table: median ms per stage (inference and total with p10-p90 across runs)."""
-    head = ["network", "input", "threads", "decode", "pre", "inference [p10-p90]", "post", "overlay",
+    head = ["network", "input", "threads", "backend", "decode", "pre", "inference [p10-p90]", "post", "overlay",
             "total [p10-p90]", "FPS", "pre+post/inf", "dec+pre+post/inf", "peak RSS"]
     rows = []
     for r in results:
-        c = r["config"]
+        c = dict(r["config"])
+        if c.get("backend", "onnxruntime") != "onnxruntime":       # e.g. "mobilenet-body [opencv]"
+            c["network"] = f"{c['network']} [{c['backend']}]"
         if "error" in r:
             rows.append([c["network"], fmt_size(c.get("input_size")), str(c.get("threads") or "-"),
-                         "error: " + (r["error"] if len(r["error"]) <= 160 else r["error"][:157] + "...")])
+                         _backend(c), "error: " + (r["error"] if len(r["error"]) <= 160 else r["error"][:157] + "...")])
             continue
         st = r["stages_ms"]
         eff = c.get("effective_input_size")
         size = fmt_size(c["input_size"]) if c["input_size"] else (fmt_size(eff) if eff else "default")
-        rows.append([c["network"], size, str(c.get("threads") or "-"),
+        rows.append([c["network"], size, str(c.get("threads") or "-"), r.get("backend_used") or _backend(c),
                      f"{st['decode']['median']:.1f}", f"{st['preprocess']['median']:.1f}", _range(st["inference"]),
                      f"{st['postprocess']['median']:.1f}", f"{st['overlay']['median']:.1f}", _range(st["total"]),
                      f"{r['fps']:.1f}", f"{r['pre_post_pct_of_inference']:.1f}%",
                      f"{r['decode_pre_post_pct_of_inference']:.1f}%", f"{r['peak_rss_mb']:.0f} MB"])
     full = [r for r in rows if len(r) == len(head)]
     widths = [max(len(h), *(len(r[i]) for r in full)) if full else len(h) for i, h in enumerate(head)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < 3 else c.rjust(w)  # noqa: E731
+    line = lambda cells: "  ".join(c.ljust(w) if i < 4 else c.rjust(w)  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths)))
     out = [line(head), line(["-" * w for w in widths])]
     for r in rows:

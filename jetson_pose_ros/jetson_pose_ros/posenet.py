@@ -12,7 +12,7 @@ from . import overlay as _overlay
 from .decoders import model_class
 from .errors import InputError, ModelError
 from .model_files import resolve_files
-from .options import MODEL_GROUPS, check_options, validate
+from .options import MODEL_GROUPS, OPTIONS, check_options, validate
 from .pose import ObjectPose, PoseFrame
 from .registry import get_network
 
@@ -42,12 +42,13 @@ class PoseNet:
         self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
         if opts.get("topology"):
             check_topology(self.topology, self.spec.topology(), opts["topology"], self.spec.name)
-        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})})
+        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})},
+                              backend=opts.get("backend", OPTIONS["backend"].default))
         model_opts = {k: v for k, v in opts.items()
                       if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale",
                                                    "link_scale", "backend", "num_threads") and v not in (None, "")}
         cls = model_class(self.spec.family)
-        self.model = cls(self.spec, self.topology, files, backend=opts.get("backend", "onnxruntime"),
+        self.model = cls(self.spec, self.topology, files, backend=opts.get("backend", OPTIONS["backend"].default),
                          num_threads=opts.get("num_threads") or None, **model_opts)
         self.threshold = opts["threshold"]
         self.pose_threshold = opts.get("pose_threshold")

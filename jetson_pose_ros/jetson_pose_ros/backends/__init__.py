@@ -2,21 +2,45 @@
 
 ``create_backend(path, name)`` returns an object with ``inputs`` / ``outputs``
 (name -> shape), ``path`` and ``run(feeds) -> {output name: array}``.  ``BACKENDS`` maps a
-backend name to a factory ``(path, num_threads) -> backend``; each backend lives in its own
-module, imported only when chosen (so an optional runtime that is not installed costs nothing).
+backend name to a factory ``(path, num_threads, precision) -> backend``; each backend lives in
+its own module, imported only when chosen (so an optional runtime that is not installed costs
+nothing).  ``auto`` picks the fastest backend and precision verified for the network on this
+CPU (``choice.py``); ``precision`` is ``auto``, ``f32``, ``bf16`` or ``int8``.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..errors import ModelError
 
+PRECISIONS = ("auto", "f32", "bf16", "int8")
+
 
 def _onnxruntime(providers=None):
-    def factory(path, threads):
+    def factory(path, threads, precision="f32"):
         from .onnxruntime import OnnxRuntimeBackend, tensorrt_providers
+        if precision not in ("f32", "int8"):
+            raise ModelError(f"precision {precision}: not available with the onnxruntime backend "
+                             "(f32 or int8; bf16 needs --backend openvino)")
         provs = tensorrt_providers(Path(path)) if providers == "tensorrt" else providers
         return OnnxRuntimeBackend(path, threads, provs)
+    return factory
+
+
+def _openvino(path, threads, precision="f32"):
+    from .openvino import OpenVinoBackend
+    return OpenVinoBackend(path, threads, precision)
+
+
+def _native(module: str, cls: str):
+    """A backend that runs an original (non-ONNX) file as is, in f32."""
+    def factory(path, threads, precision="f32"):
+        import importlib
+        if precision != "f32":
+            raise ModelError(f"precision {precision}: the {module.split('_')[0]} backend runs the original file "
+                             "in f32 only")
+        return getattr(importlib.import_module(f".{module}", __name__), cls)(path, threads)
     return factory
 
 
@@ -25,15 +49,45 @@ BACKENDS = {
     "cpu": _onnxruntime(),
     "cuda": _onnxruntime(["CUDAExecutionProvider", "CPUExecutionProvider"]),
     "tensorrt": _onnxruntime("tensorrt"),
+    "openvino": _openvino,
+    "opencv": _native("opencv_dnn", "OpenCvDnnBackend"),
+    "litert": _native("litert", "LiteRtBackend"),
 }
+# backends that run an original (non-ONNX) model format as is: name -> file suffix
+NATIVE_FORMATS = {"opencv": ".pb", "litert": ".tflite"}
 
 
-def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None):
-    try:
-        factory = BACKENDS[name.lower()]
-    except KeyError:
-        raise ModelError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})") from None
-    return factory(path, num_threads)
+def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None,
+                   precision: str | None = None, network: str | None = None):
+    """Backend ``name`` (or ``auto``) running ``path`` at ``precision``; ``int8`` runs the
+    file's int8 variant (``variants.py``) when the registry has one.  An original file (``.pb``,
+    ``.tflite``: only it is installed) runs in the backend made for its format."""
+    from .choice import resolve
+
+    name = (name or "onnxruntime").lower()
+    if name != "auto" and name not in BACKENDS:
+        raise ModelError(f"unknown backend '{name}' (known: auto, {', '.join(BACKENDS)})")
+    precision = (precision or "auto").lower()
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision '{precision}' (known: {', '.join(PRECISIONS)})")
+    suffix = Path(path).suffix.lower()
+    native = next((b for b, s in NATIVE_FORMATS.items() if s == suffix), None)
+    if native:
+        if name not in (*NATIVE_FORMATS, "auto", "onnxruntime", "cpu"):
+            logging.getLogger("jetson_pose_ros").warning(
+                "%s is a %s file, which backend '%s' cannot run; running it in '%s'", Path(path).name, suffix,
+                name, native)
+        name, precision = native, "f32"
+    elif name in NATIVE_FORMATS:
+        raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")
+    else:
+        name, precision = resolve(name, precision, network, Path(path))
+    if precision == "int8":
+        from ..variants import int8_file
+        path = int8_file(Path(path), "onnxruntime" if name in ("cpu", "cuda", "tensorrt") else name)
+    backend = BACKENDS[name](path, num_threads, precision)
+    backend.backend_name, backend.precision = name, precision
+    return backend
 
 
 def require_tensors(backend, network: str, inputs=(), outputs=(), option_hint: dict | None = None) -> None:

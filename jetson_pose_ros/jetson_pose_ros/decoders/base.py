@@ -110,7 +110,10 @@ class PoseModel:
 
     # --- helpers for subclasses ------------------------------------------
     def load(self, role: str = "model"):
-        return create_backend(self.files[role], self.backend_name, self.num_threads)
+        backend = create_backend(self.files[role], self.backend_name, self.num_threads,
+                                 self.options.get("precision"), self.spec.name)
+        self.backend_used = f"{backend.backend_name} {backend.precision}"
+        return backend
 
     def input_spec(self, key: str | None = None, blob_option: str = "input_blob") -> InputSpec:
         d = dict(self.spec.entry[key] if key else self.spec.input)

@@ -1,0 +1,91 @@
+"""Reduced-precision variants of the registry's model files (``models/variants.json``).
+
+int8 variants are made from the fp32 ONNX files by ``tools/quantize/quantize_int8.py`` (NNCF,
+calibrated on images outside every evaluation set), one per backend: an OpenVINO IR
+(``.int8.xml`` + ``.bin``) for ``openvino`` and a QDQ ONNX file (``.int8.onnx``) for
+``onnxruntime``.  They are installed beside the model files in the model directory with a
+``.sha256`` file.  ``variants.json`` lists each variant (whether its accuracy held, with the
+figures, and the sha256 of the reference build) and, per network, the backend/precision pairs
+verified on this project's CPU, fastest first (``auto`` walks them).
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ModelError
+from .model_files import model_dir, sha256sum
+from .registry import MODELS_DIR
+
+VARIANTS_FILE = MODELS_DIR / "variants.json"
+TOOL = "tools/quantize/quantize_int8.py"
+SUFFIX = {"openvino": ".int8.xml", "onnxruntime": ".int8.onnx"}
+
+
+@lru_cache(maxsize=None)
+def _variants() -> dict:
+    return json.loads(VARIANTS_FILE.read_text())
+
+
+def int8_entry(source_name: str, backend: str) -> dict | None:
+    """The int8 variant of a registry file for a backend (``filename``, ``shipped``, ...)."""
+    e = _variants()["int8"].get(source_name)
+    if e is None or backend not in SUFFIX:
+        return None
+    stem = source_name.rsplit(".", 1)[0]
+    return {"dir": e.get("dir", ""), "network": e.get("network"), "filename": stem + SUFFIX[backend],
+            **e.get(backend, {"shipped": False, "why": "not made"})}
+
+
+def network_entry(network: str | None) -> dict:
+    return _variants()["networks"].get(network or "", {})
+
+
+def int8_target(source_name: str, backend: str) -> Path:
+    """Where the int8 variant of a registry file is installed."""
+    e = int8_entry(source_name, backend)
+    return model_dir() / e["dir"] / e["filename"]
+
+
+def files_of(path: Path) -> list[Path]:
+    """The files of a model (an OpenVINO IR is an ``.xml`` and its ``.bin``)."""
+    return [path, path.with_suffix(".bin")] if path.suffix == ".xml" else [path]
+
+
+def _installed(source: Path, backend: str) -> Path | None:
+    e = int8_entry(source.name, backend)
+    for p in (source.parent / e["filename"], int8_target(source.name, backend)):
+        if all(f.is_file() for f in files_of(p)):
+            return p
+    return None
+
+
+def int8_available(source: Path, backend: str) -> bool:
+    e = int8_entry(source.name, backend)
+    return bool(e and e.get("shipped") and _installed(source, backend))
+
+
+def int8_file(source: Path, backend: str) -> Path:
+    """The installed, verified int8 variant of ``source`` for ``backend``."""
+    e = int8_entry(source.name, backend)
+    if e is None:
+        raise ModelError(f"no int8 variant of {source.name} for {backend} in the registry (a model quantized "
+                         "elsewhere runs as it is with --model FILE --precision f32)")
+    if not e.get("shipped"):
+        raise ModelError(f"the int8 variant of {source.name} for {backend} is not shipped: "
+                         f"{e.get('why', 'its accuracy did not hold')}")
+    path = _installed(source, backend)
+    if path is None:
+        raise ModelError(f"the int8 variant of {source.name} for {backend} is not installed; make it with "
+                         f"'python {TOOL} --install' (looked in {source.parent} and "
+                         f"{int8_target(source.name, backend).parent})")
+    sidecar = path.with_name(path.name + ".sha256")
+    expected = dict(reversed(line.split()) for line in sidecar.read_text().splitlines() if line.strip()) \
+        if sidecar.is_file() else {}
+    for f in files_of(path):
+        want = expected.get(f.name)
+        if want and sha256sum(f) != want:
+            raise ModelError(f"{f} is corrupt (sha256 does not match {want[:12]}...); delete it and run "
+                             f"'python {TOOL} --install' again")
+    return path
