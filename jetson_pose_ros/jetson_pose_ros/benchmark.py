@@ -213,6 +213,15 @@ def _range(stat: dict) -> str:
     return f"{stat['median']:.1f} [{stat['p10']:.1f}-{stat['p90']:.1f}]"
 
 
+def options_label(options: dict | None) -> str:
+    """`` flip``, `` x0.5,1,1.5``: the test-time augmentation of a configuration, for the table."""
+    o = options or {}
+    scales = o.get("scales")
+    text = (" x" + ",".join(f"{float(v):g}" for v in scales) if scales and tuple(scales) != (1.0,) else "") \
+        + (" flip" if o.get("flip") else "")
+    return text
+
+
 def format_table(results: Sequence[dict]) -> str:
     """Text table: median ms per stage (inference and total with p10-p90 across runs)."""
     head = ["network", "input", "threads", "backend", "decode", "pre", "inference [p10-p90]", "post", "overlay",
@@ -229,7 +238,8 @@ def format_table(results: Sequence[dict]) -> str:
         st = r["stages_ms"]
         eff = c.get("effective_input_size")
         size = fmt_size(c["input_size"]) if c["input_size"] else (fmt_size(eff) if eff else "default")
-        rows.append([c["network"], size, str(c.get("threads") or "-"), r.get("backend_used") or _backend(c),
+        rows.append([c["network"] + options_label(c.get("options")), size, str(c.get("threads") or "-"),
+                     r.get("backend_used") or _backend(c),
                      f"{st['decode']['median']:.1f}", f"{st['preprocess']['median']:.1f}", _range(st["inference"]),
                      f"{st['postprocess']['median']:.1f}", f"{st['overlay']['median']:.1f}", _range(st["total"]),
                      f"{r['fps']:.1f}", f"{r['pre_post_pct_of_inference']:.1f}%",

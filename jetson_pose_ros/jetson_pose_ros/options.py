@@ -45,11 +45,18 @@ class Option:
         """``value`` cast to the option's type, or a one-line ``PoseNetError``."""
         if value is None:                       # not given: the default (None: the network's)
             return self.default
+        if self.nullable and value == "":       # ROS string parameters: "" = unset
+            return None
         if (self.nullable and isinstance(value, (int, float)) and not isinstance(value, bool)
                 and self.type in (int, float) and value == -1):
             return None
         if self.name == "input_size":
             return parse_size(value, self.name)
+        if self.name == "scales":
+            if value == "":
+                return None
+            from .decoders.tta import parse_scales
+            return parse_scales(value)
         if self.type is bool:
             if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
                 return value.lower() in ("true", "1", "yes")
@@ -157,6 +164,15 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        min=0.0, max=1.0, group="decoder", families=MEDIAPIPE, nullable=True, ros=False),
     _o("derive_keypoints", bool, True, "publish derived keypoints (neck = shoulder midpoint)", group="decoder",
        cli=None, ros=False),
+    # ---- test-time augmentation (decoders/tta.py, decoders/merge.py) and presets (presets.py)
+    _o("preset", str, "", "fast, balanced or accurate: network + input size + scales chosen by measured AP and "
+       "speed (README, Presets); options given explicitly win", choices=("fast", "balanced", "accurate"),
+       nullable=True),
+    _o("scales", str, "", "test scales, e.g. 0.5,1.0,1.5: the input size times each, averaged (PAF maps) or "
+       "merged by OKS (other families); each in 0.25..4; unset: 1.0 (dynamic-size models only)",
+       group="decoder", nullable=True),
+    _o("flip", bool, False, "flip test: also run on the mirrored image and average (about 2x inference)",
+       group="decoder"),
     _o("interpolation", str, None, "input resize: linear (fast) or area (anti-aliased)", group="decoder",
        choices=("linear", "area"), nullable=True, ros=False),
     # ---- pipeline stages after the network

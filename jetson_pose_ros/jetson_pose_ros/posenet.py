@@ -14,6 +14,7 @@ from .errors import InputError, ModelError
 from .model_files import resolve_files
 from .options import MODEL_GROUPS, OPTIONS, check_options, validate
 from .pose import ObjectPose, PoseFrame
+from .presets import apply_preset
 from .registry import get_network
 
 # options that choose files rather than configure the model class
@@ -37,6 +38,8 @@ class PoseNet:
     def __init__(self, network: str | None = None, threshold: float = 0.15, *, model_files: dict | None = None,
                  **options):
         opts = check_options({"threshold": threshold, **options}, MODEL_GROUPS + ("overlay",))
+        # a preset fills in network, input_size, scales where not given (presets.py)
+        network, opts = apply_preset(opts.pop("preset", None), network, opts)
         self.spec = get_network(network or None)
         opts = check_options(opts, MODEL_GROUPS + ("overlay",), family=self.spec.family)
         self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
@@ -45,7 +48,7 @@ class PoseNet:
         files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})},
                               backend=opts.get("backend", OPTIONS["backend"].default))
         model_opts = {k: v for k, v in opts.items()
-                      if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale",
+                      if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale", "preset",
                                                    "link_scale", "backend", "num_threads") and v not in (None, "")}
         cls = model_class(self.spec.family)
         self.model = cls(self.spec, self.topology, files, backend=opts.get("backend", OPTIONS["backend"].default),

@@ -161,8 +161,9 @@ def test_eval_bad_input(coco, shared, tmp_path):
     assert_one_line_error(command("eval", str(bad), str(images), "--network", "mobilenet-body"),
                           "missing.jpg")
     assert_one_line_error(command("eval", str(ann), str(images), "--network", "no-such-net"), "unknown network")
-    assert_one_line_error(command("eval", str(ann), str(images), "--network", "mobilenet-body", "--flip"),
-                          "does not support a flip test")
+    assert_one_line_error(command("eval", str(ann), str(images), "--scales", "0.5,9"), "scales")
+    assert_one_line_error(command("eval", str(ann), str(images), "--preset", "fast", "--network", "mobilenet-body"),
+                          "preset 'fast' is for network 'movenet-body'")
     assert_one_line_error(command("eval", str(ann), str(images), "--kind", "hand"), "17 keypoints")
     hann, himages = hand_set(shared, "onehand10k")
     assert_one_line_error(command("eval", str(hann), str(himages), "--network", "mobilenet-body"),

@@ -23,7 +23,7 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
                        "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
                        "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
-                       "smooth_beta"}
+                       "smooth_beta", "preset", "scales", "flip"}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .. import benchmark, model_files, registry
 from ..backends import NATIVE_FORMATS
+from ..decoders.tta import parse_scales
+from ..presets import apply_preset
 from ..errors import InputError, PoseNetError
 from . import run_main, size_arg
 
@@ -36,6 +38,13 @@ def _positive(text: str) -> int:
     return v
 
 
+def _on_off(text: str) -> bool:
+    v = text.strip().lower()
+    if v not in ("on", "off", "true", "false", "1", "0"):
+        raise ValueError(f"expected on or off, got {text}")
+    return v in ("on", "true", "1")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="posenet-bench",
@@ -50,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input size(s) WIDTHxHEIGHT, comma-separated (default: each network's own)")
     p.add_argument("--threads", type=_list(_positive), default=None,
                    help="inference thread count(s), comma-separated (default: ONNX Runtime's)")
+    p.add_argument("--scales", action="append", default=None,
+                   help="test scales, e.g. 0.5,1.0,1.5; repeat the option to compare sets (default 1.0)")
+    p.add_argument("--flip", type=_list(_on_off), default=[False],
+                   help="flip test: off, on, or off,on to compare both (default off)")
+    p.add_argument("--preset", type=_list(str), default=None,
+                   help="preset(s) fast, balanced, accurate, comma-separated (each adds a configuration)")
     p.add_argument("--batch", type=_list(_positive), default=[1],
                    help="batch size(s); PoseNet processes one image per call, so only 1 is supported")
     p.add_argument("--repeat", type=_positive, default=5, help="timed passes over the images (default 5)")
@@ -76,6 +91,9 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
         raise PoseNetError(f"--batch {bad[0]}: not supported (PoseNet.process takes one image per call; "
                            "only batch 1 exists)")
     skipped: dict[str, str] = {}
+    if args.preset and not args.network:
+        configs = [preset_config(p, args) for p in args.preset]
+        return configs, {}
     if args.network:
         names = [registry.get_network(n).name for group in args.network for n in group]  # unknown -> error
         names = list(dict.fromkeys(names))
@@ -92,10 +110,21 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
                 skipped[f"{n} [{b}]"] = f"no original {NATIVE_FORMATS[b]} file for backend '{b}'"
             else:
                 pairs.append((n, b))
+    tta = [{**({"scales": tuple(parse_scales(sc))} if sc else {}), **({"flip": True} if f else {})}
+           for sc in (args.scales or [None]) for f in args.flip]
     configs = [benchmark.BenchConfig(n, s, t, 1, b, args.threshold, args.overlay,
-                                     {"precision": pr} if pr != "auto" else {})
-               for n, b in pairs for s in sizes for t in threads for pr in args.precision]
+                                     {**o, **({"precision": pr} if pr != "auto" else {})})
+               for n, b in pairs for s in sizes for t in threads for pr in args.precision for o in tta]
+    configs += [preset_config(p, args, b) for p in args.preset or [] for b in args.backend
+                if b not in NATIVE_FORMATS]
     return configs, skipped
+
+
+def preset_config(name: str, args, backend: str) -> benchmark.BenchConfig:
+    network, options = apply_preset(name, None, {})
+    size = options.pop("input_size", None)
+    return benchmark.BenchConfig(network, tuple(size) if size else None, (args.threads or [None])[0], 1,
+                                 backend, args.threshold, args.overlay, options)
 
 
 def run(args) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import evaluation, options, registry
 from ..errors import PoseNetError
+from ..presets import apply_preset
 from . import run_main
 
 log = logging.getLogger("posenet-eval")
@@ -27,7 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", help="folder holding the images named in the annotation file")
     p.add_argument("--network", default=None, help="registry network (default: 'body' or 'hand' alias by --kind)")
     options.add_arguments(p, ("network", "detection", "decoder"))
-    p.add_argument("--flip", action="store_true", help="flip test (only for networks that support it)")
     p.add_argument("--kind", choices=("body", "hand"), help="data set kind (default: from the keypoint count)")
     p.add_argument("--score", choices=evaluation.SCORE_MODES, default="pose",
                    help="detection score for the AP ranking: pose (the network's), mean (mean keypoint score), "
@@ -42,12 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 def make_pipeline(args, kind: str):
     from ..pipeline import Pipeline
 
-    name = args.network or registry.aliases().get(kind, registry.default_network())
+    given = options.given(args, ("network", "detection", "decoder"))
+    network, given = apply_preset(given.pop("preset", None), args.network, given)   # presets.py
+    name = network or registry.aliases().get(kind, registry.default_network())
     spec = registry.get_network(name)          # unknown names fail here, before any model load
-    if args.flip:
-        raise PoseNetError(f"--flip: network '{spec.name}' ({spec.family} family) does not support a flip "
-                           "test; run without --flip")
-    return Pipeline(spec.name, **options.given(args, ("network", "detection", "decoder")))
+    return Pipeline(spec.name, **given)
 
 
 def format_summary(summary: dict) -> str:
@@ -73,8 +72,11 @@ def run(args) -> int:
     metrics, results = evaluation.evaluate(pipeline, ds, ids, score=args.score, progress=not args.no_progress)
     summary = {"network": net.network, "kind": ds.kind, "annotations": str(args.annotations),
                "images_dir": str(args.images), "threshold": net.threshold, "pose_threshold": net.pose_threshold,
-               "input_size": list(args.input_size) if args.input_size else list(net.model.spec.input.get("size", [])),
-               "score": args.score, "flip": bool(args.flip), "seconds": round(time.perf_counter() - t0, 2),
+               "input_size": list(getattr(getattr(net.model, "input", None), "size", None)
+                                  or net.model.spec.input.get("size", [])),
+               "score": args.score, "flip": any(p.flip for p in getattr(net.model, "passes", [])),
+               "scales": sorted({p.scale for p in getattr(net.model, "passes", [])}) or [1.0],
+               "preset": args.preset, "seconds": round(time.perf_counter() - t0, 2),
                "metrics": metrics}
     for path, data in ((args.results, results), (args.summary, summary)):
         if path:

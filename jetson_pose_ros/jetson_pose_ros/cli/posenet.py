@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Hyphens and underscores in option names are interchangeable.")
     p.add_argument("input", help="input image / glob / directory / video")
     p.add_argument("output", nargs="?", default=None, help="output image / %%i pattern / directory / video")
-    p.add_argument("--network", default=registry.default_network(), help="network name (see below)")
+    p.add_argument("--network", default=None, help=f"network name (see below; default {registry.default_network()}, or the --preset's)")
     options.add_arguments(p, ("network", "detection", "decoder", "overlay", "input"))
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
     p.add_argument("--input-loop", type=int, default=0, help="repeat the input N more times (-1: forever)")

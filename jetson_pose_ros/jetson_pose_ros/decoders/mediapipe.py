@@ -36,6 +36,9 @@ of theirs and its name is listed in ``attributes["derived_keypoints"]``; see
 
 Options (``PoseNet(..., max_objects=, detector_threshold=, pose_threshold=,
 nms_threshold=, dedup_iou=)``) override the registry's ``decoder`` values.
+``flip=True`` also runs the whole graph on the mirrored image and merges the two by
+OKS (``merge``; handedness of mirrored hands swapped); ``scales`` is refused (both
+models have a fixed input size).
 
 Registry entries: ``mediapipe-hand`` (alias ``hand``; full palm + full landmark model,
 21 keypoints in trt_pose_hand order), ``mediapipe-hand-lite``; ``blazepose-body``
@@ -53,7 +56,9 @@ import numpy as np
 
 from ..backends import require_tensors
 from ..preprocess import crop_rotated, prepare
+from . import tta
 from .base import PoseModel
+from .merge import Candidate, run_passes, sigmas_for
 from .ssd_anchors import AnchorOptions, decode_boxes, generate_anchors, iou, sigmoid_scores, weighted_nms
 
 
@@ -131,6 +136,7 @@ def refine_from_heatmap(xy: np.ndarray, heatmap: np.ndarray, crop_size: tuple[in
 class MediaPipeModel(PoseModel):
     """Palm/pose detector + hand/pose landmark model (MediaPipe graphs without tracking)."""
 
+    supports_flip = True
     pose_score_param = "min_presence"      # registry value = default pose_threshold
 
     def __init__(self, *args, **kw):
@@ -158,6 +164,13 @@ class MediaPipeModel(PoseModel):
         self.roi_rule = dict(cfg["roi"])
         self.params = self.make_params(MediaPipeParams, cfg)
         self.keypoint_map = self.make_keypoint_map(cfg)
+        self.passes = tta.passes(self.options)
+        if any(p.scale != 1.0 for p in self.passes):
+            tta.require_dynamic_input(self.detector, self.det_input, self.spec.name)
+        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+        self.sigmas = sigmas_for(self.topology.keypoints)
+        a, b = self.handedness_labels[:2]
+        self.mirror_attributes = {a: b, b: a}
 
     # ------------------------------------------------------------ stage 1
     def detect(self, image_bgr: np.ndarray) -> list[Roi]:
@@ -217,7 +230,15 @@ class MediaPipeModel(PoseModel):
 
     # ------------------------------------------------------------ both
     def _infer(self, image_bgr, threshold):
-        poses, kept_boxes = [], []
+        found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas,
+                           self.mirror_attributes)
+        with self.stage("decode"):
+            return [self.make_pose(n, c.points, c.scores, threshold, score=c.score,
+                                   derived=self.keypoint_map.derived, **c.attributes) for n, c in enumerate(found)]
+
+    def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
+        """Detector + landmarks on one image -> poses in image pixels, topology order."""
+        found, kept_boxes = [], []
         for roi in self.detect(image_bgr):
             res = self.landmarks(image_bgr, roi)
             with self.stage("decode"):
@@ -231,9 +252,8 @@ class MediaPipeModel(PoseModel):
                 attrs = {"detection_score": round(roi.score, 4)}
                 if "handedness" in res:
                     attrs.update(handedness=res["handedness"], handedness_score=res["handedness_score"])
-                poses.append(self.make_pose(len(poses), points, scores, threshold, score=res["presence"],
-                                            derived=self.keypoint_map.derived, **attrs))
-        return poses
+                found.append(Candidate(points, scores, res["presence"], None, attrs))
+        return found
 
 
 __all__ = ["MediaPipeModel", "MediaPipeParams", "Roi", "roi_from_detection"]

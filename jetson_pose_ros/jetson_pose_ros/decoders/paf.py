@@ -18,7 +18,7 @@ OpenPose-style model (one NHWC tensor: heatmaps, background, PAF) into that view
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -26,12 +26,13 @@ from scipy.optimize import linear_sum_assignment
 
 from ..backends import require_tensors
 from ..preprocess import prepare
+from . import tta
 from .base import PoseModel
 
 
 @dataclass
 class PafParams:
-    link_threshold: float = 0.15
+    link_threshold: float = 0.05
     window: int = 5
     max_peaks: int = 100
     samples: int = 7
@@ -240,7 +241,10 @@ class PafLayout:
 
 # ------------------------------------------------------------------ network
 class PafModel(PoseModel):
-    """A bottom-up PAF network (trt_pose or OpenPose tensor layout)."""
+    """A bottom-up PAF network (trt_pose or OpenPose tensor layout).  Options ``scales``
+    and ``flip`` average the maps of several passes before decoding (``tta``)."""
+
+    supports_flip = True
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
@@ -256,19 +260,64 @@ class PafModel(PoseModel):
         self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)
         self.params = self.make_params(PafParams, cfg)
         self.outputs = list(dict.fromkeys([cfg["cmap"], cfg["paf"]]))
+        self.passes = tta.passes(self.options)
+        if any(p.scale != 1.0 for p in self.passes):
+            tta.require_dynamic_input(self.backend, self.input, self.spec.name)
+        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+        self.flip_link_index, self.flip_link_sign = tta.flip_links(
+            [(lk.a, lk.b) for lk in self.layout.links], self.flip_perm)
 
-    def _infer(self, image_bgr, threshold):
+    def maps(self, image_bgr, spec):
+        """One network pass: (cmap [C,H,W], paf [L,2,H,W], image->tensor affine, stride (x, y))."""
         with self.stage("preprocess"):
-            tensor, affine = prepare(image_bgr, self.input)
+            tensor, affine = prepare(image_bgr, spec)
         with self.stage("inference"):
-            out = self.backend.run({self.input.name: tensor}, self.outputs)
+            out = self.backend.run({spec.name: tensor}, self.outputs)
         with self.stage("decode"):
             cmap, paf = self.layout.split(out)
+        th, tw = tensor.shape[1:3] if spec.layout == "NHWC" else tensor.shape[2:4]
+        return cmap, paf, affine, np.array([tw / cmap.shape[2], th / cmap.shape[1]])
+
+    def averaged_maps(self, image_bgr):
+        """Maps averaged over the ``scales`` x ``flip`` passes on the grid of the first
+        (largest-scale) pass, as OpenPose's multi-scale testing."""
+        mirrored = None
+        total = None
+        for p in self.passes:
+            spec = self.input if p.scale == 1.0 else replace(
+                self.input, size=tuple(max(1, round(v * p.scale)) for v in self.input.size))
+            if p.flip:
+                mirrored = cv2.flip(image_bgr, 1) if mirrored is None else mirrored
+            cmap, paf, affine, stride = self.maps(mirrored if p.flip else image_bgr, spec)
+            with self.stage("decode"):
+                if p.flip:
+                    cmap, paf = tta.unflip_maps(cmap, paf, self.flip_perm, self.flip_link_index,
+                                                self.flip_link_sign)
+                if total is None:
+                    ref_affine, ref_stride, shape = affine, stride, cmap.shape
+                    total = [cmap.astype(np.float32, copy=True), paf.astype(np.float32, copy=True)]
+                    continue
+                if cmap.shape != shape or not np.allclose(affine.matrix, ref_affine.matrix) \
+                        or not np.allclose(stride, ref_stride):
+                    stack = tta.resample(np.concatenate([cmap, paf.reshape(-1, *cmap.shape[1:])]),
+                                         tta.grid_affine(affine, stride), tta.grid_affine(ref_affine, ref_stride),
+                                         (shape[2], shape[1]))
+                    cmap, paf = stack[:shape[0]], stack[shape[0]:].reshape(-1, 2, shape[1], shape[2])
+                total[0] += cmap
+                total[1] += paf
+        n = np.float32(len(self.passes))
+        return total[0] / n, total[1] / n, ref_affine, ref_stride
+
+    def _infer(self, image_bgr, threshold):
+        if len(self.passes) == 1 and not self.passes[0].flip:
+            cmap, paf, affine, stride = self.maps(image_bgr, self.input)
+        else:
+            cmap, paf, affine, stride = self.averaged_maps(image_bgr)
+        with self.stage("decode"):
             if self.params.upsample > 1:
                 cmap, paf = upsample(cmap, paf, self.params.upsample)
+                stride = stride / self.params.upsample
             objects = decode(cmap, paf, self.layout.links, self.params, threshold)
-            th, tw = tensor.shape[1:3] if self.input.layout == "NHWC" else tensor.shape[2:4]
-            stride = np.array([tw / cmap.shape[2], th / cmap.shape[1]])
             names = self.topology.keypoints
             poses = []
             for n, obj in enumerate(objects):
@@ -280,3 +329,4 @@ class PafModel(PoseModel):
                 scores[ids] = [obj["parts"][p][2] for p in ids]
                 poses.append(self.make_pose(n, pts, scores, -np.inf, score=obj["score"]))
         return poses
+

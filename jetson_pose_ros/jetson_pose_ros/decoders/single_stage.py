@@ -26,9 +26,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dataclasses import replace
+
 from ..backends import require_tensors
 from ..preprocess import prepare
+from . import tta
 from .base import PoseModel
+from .merge import Candidate, run_passes, sigmas_for
 
 COCO17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
@@ -57,9 +61,11 @@ class Candidates:
 
 class SingleStageModel(PoseModel):
     """Common part of the single-stage families; subclasses implement
-    ``candidates(output, tensor_size) -> Candidates``."""
+    ``candidates(output, tensor_size) -> Candidates``.  Options ``flip`` / ``scales``
+    (dynamic-size models only) run several passes merged by OKS (``merge``)."""
 
     params_defaults: dict = {}
+    supports_flip = True
     pose_score_param = "score_threshold"
 
     def __init__(self, *args, **kw):
@@ -76,6 +82,11 @@ class SingleStageModel(PoseModel):
         self.params = self.make_params(SingleStageParams, cfg, self.params_defaults)
         cfg.setdefault("keypoints", list(COCO17))
         self.keypoint_map = self.make_keypoint_map(cfg)
+        self.passes = tta.passes(self.options)
+        if any(p.scale != 1.0 for p in self.passes):
+            tta.require_dynamic_input(self.backend, self.input, self.spec.name)
+        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+        self.sigmas = sigmas_for(self.topology.keypoints)
 
     def tensor_size(self, tensor: np.ndarray) -> tuple[int, int]:
         """(width, height) of a batched tensor in the spec's layout."""
@@ -86,24 +97,30 @@ class SingleStageModel(PoseModel):
         raise NotImplementedError
 
     def _infer(self, image_bgr, threshold):
+        found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas)
+        with self.stage("decode"):
+            return [self.make_pose(n, c.points, c.scores, threshold, score=c.score, box=c.box,
+                                   derived=self.keypoint_map.derived) for n, c in enumerate(found)]
+
+    def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
+        """One pass at ``scale`` x the input size -> poses in image pixels, topology order."""
+        spec = self.input if scale == 1.0 else replace(
+            self.input, size=tuple(max(1, round(v * scale)) for v in self.input.size))
         with self.stage("preprocess"):
-            tensor, affine = prepare(image_bgr, self.input)
+            tensor, affine = prepare(image_bgr, spec)
         with self.stage("inference"):
-            output = self.backend.run({self.input.name: tensor}, [self.output])[self.output]
+            output = self.backend.run({spec.name: tensor}, [self.output])[self.output]
         with self.stage("decode"):
             c = self.candidates(output, self.tensor_size(tensor))
             order = np.argsort(-c.scores, kind="stable")
             c = c.take(order[c.scores[order] >= self.pose_threshold][:max(0, int(self.params.max_objects))])
-            poses = [self._pose(n, affine, c.boxes[n], c.scores[n], c.keypoints[n], threshold)
-                     for n in range(len(c.scores))]
-        return poses
+            return [self._candidate(affine, c.boxes[n], c.scores[n], c.keypoints[n]) for n in range(len(c.scores))]
 
-    def _pose(self, n, affine, box, score, kps, threshold):
-        """One candidate (tensor pixels, network order) -> ObjectPose (image pixels, topology order)."""
+    def _candidate(self, affine, box, score, kps) -> Candidate:
+        """One detection (tensor pixels, network order) -> image pixels, topology order."""
         pts, scores = self.keypoint_map.apply(kps[:, :2], kps[:, 2])
         x0, y0, x1, y1 = affine.to_image(np.asarray(box, np.float64).reshape(2, 2)).ravel()
-        return self.make_pose(n, affine.to_image(pts), scores, threshold, score=float(score),
-                              box=(x0, y0, x1, y1), derived=self.keypoint_map.derived)
+        return Candidate(affine.to_image(pts), scores, float(score), (x0, y0, x1, y1))
 
 
 class MoveNetModel(SingleStageModel):

@@ -60,7 +60,8 @@ class PoseNetNode(Node):
 
         from ..pipeline import Pipeline  # onnxruntime etc. are imported here
 
-        self.pipeline = Pipeline(p["network"] or None,
+        # a preset chooses the network (the network parameter always has a value)
+        self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
                                  **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
                                     and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
         self.net = self.pipeline.net
