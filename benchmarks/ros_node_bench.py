@@ -12,7 +12,7 @@ that stamp, and publishes the next (lock-step, so no frame waits in a queue).  R
 * node overhead = receive->publish time inside the node (subscription callback to `poses` published)
   minus the network's inference time (`PoseNet.timings["inference"]`); also minus the whole
   `PoseNet.process` (preprocess + inference + decode), i.e. the ROS-side cost alone (image
-  conversion, message building, hand-over to the worker thread, publishing). Taken from the node's
+  conversion, message building, publishing). Taken from the node's
   per-second debug statistics, weighted by the frames of each second.  Target: <= 3 ms.
 * client round trip (publish -> Pose2DArray received here) minus inference: adds DDS transport both ways.
 * node RSS (VmRSS of the node process) after --rss-at frames (default 200) and after all frames.
@@ -54,7 +54,8 @@ def find_image() -> Path:
 
 STATS = re.compile(r"stats rate=(?P<rate>[\d.]+)Hz latency=(?P<latency>[\d.]+)ms process=(?P<process>[\d.]+)ms "
                    r"inference=(?P<inference>[\d.]+)ms overhead=(?P<overhead>-?[\d.]+)ms "
-                   r"ros_overhead=(?P<ros>-?[\d.]+)ms received=\d+ processed=(?P<processed>\d+)")
+                   r"ros_overhead=(?P<ros>-?[\d.]+)ms received=\d+ processed=(?P<processed>\d+)"
+                   r"(?:.*? overhead_median=(?P<overhead_median>-?[\d.]+)ms ros_overhead_median=(?P<ros_median>-?[\d.]+)ms)?")
 
 
 def main() -> int:
@@ -171,6 +172,9 @@ def main() -> int:
             weighted[k] += float(wnd[k]) * n
     means = {k: v / total for k, v in weighted.items()} if total else {}
     median_rt = statistics.median(round_trips)
+    # robust to a busy machine: the median over the per-second windows of the per-frame medians
+    med = {k: statistics.median(float(wnd[k]) for wnd in windows if wnd.get(k) is not None)
+           for k in ("overhead_median", "ros_median") if any(wnd.get(k) is not None for wnd in windows)}
     summary = {
         "frames": args.frames, "size": f"{w}x{h}", "encoding": args.encoding, "overlay": args.overlay,
         "num_threads": args.num_threads, "wall_s": round(wall, 1), "fps": round(args.frames / wall, 2),
@@ -180,6 +184,8 @@ def main() -> int:
         "node_inference_ms": round(means.get("inference", float("nan")), 2),
         "node_overhead_ms (latency - inference)": round(means.get("latency", 0) - means.get("inference", 0), 2),
         "node_ros_overhead_ms (latency - process)": round(means.get("latency", 0) - means.get("process", 0), 2),
+        "node_overhead_median_ms": round(med.get("overhead_median", float("nan")), 2),
+        "node_ros_overhead_median_ms": round(med.get("ros_median", float("nan")), 2),
         "client_round_trip_median_ms": round(median_rt, 2),
         "client_round_trip_minus_inference_ms": round(median_rt - means.get("inference", 0), 2),
         f"rss_mb_after_{args.rss_at}": round(rss.get("at_rss_at", float("nan")), 1),

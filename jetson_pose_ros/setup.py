@@ -35,6 +35,9 @@ setup(
         ("share/" + package_name + "/launch", _files("launch/*.py")),
         ("share/" + package_name + "/config", _files("config/*.yaml") + _files("config/*.xml")),
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
+        # environment hook (listed in colcon.pkg): sourcing install/setup.bash sets
+        # FASTDDS_DEFAULT_PROFILES_FILE to config/fastdds_large_images.xml unless the user chose a profile
+        ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
     extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"]},

@@ -34,11 +34,8 @@ else
         *":$_jpr_repo/install/jetson_pose_ros/lib/jetson_pose_ros:"*) ;;
         *) export PATH="$_jpr_repo/install/jetson_pose_ros/lib/jetson_pose_ros:$PATH" ;;
     esac
-    # Fast DDS drops best-effort camera-sized images with its default 512 KiB shared-memory segment:
-    # use the profile with larger buffers unless the caller chose a profile
-    if [ -z "${FASTDDS_DEFAULT_PROFILES_FILE:-}" ] && [ -z "${FASTRTPS_DEFAULT_PROFILES_FILE:-}" ]; then
-        export FASTDDS_DEFAULT_PROFILES_FILE="$_jpr_repo/jetson_pose_ros/config/fastdds_large_images.xml"
-    fi
+    # (install/setup.bash also set FASTDDS_DEFAULT_PROFILES_FILE to the package's large-image Fast DDS
+    # profile unless a profile was already chosen: jetson_pose_ros' environment hook, hook/*.dsv)
 fi
 [ "$_jpr_nounset" = 1 ] && set -u
 unset _jpr_repo _jpr_venv _jpr_nounset

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One-command setup: virtual environment, core package, ROS 2 Kilted (PyPI wheels) + colcon
-# workspace, system tools for video tests, model files (sha256-verified from MODEL_MIRROR; without a
-# mirror, from the networks' original public packages on PyPI/npm), then the demo on real sample
-# media (skip it with --no-demo).
+# workspace (+ launch, the ros2 CLI, launch_testing and vision_msgs from ROS2_EXTRAS, default
+# ../shared/ros2-extras, where the ROS installation lacks them: see scripts/setup_ros.sh),
+# system tools for video tests, model files (sha256-verified from MODEL_MIRROR; without a mirror,
+# from the networks' original public packages on PyPI/npm), then the demo on real sample media
+# (skip it with --no-demo).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"

@@ -8,7 +8,11 @@
 # Environment:
 #   VENV=/path/to/venv     virtual environment to use/create (default: $REPO/.venv)
 #   PYTHON=python3.11      interpreter used to create it (the ROS wheels are built for CPython 3.11)
-#   ROS_SETUP_SKIP_PIP=1   only rebuild the workspace
+#   ROS_SETUP_SKIP_PIP=1   only rebuild the workspace (the ROS 2 extras are still installed if missing)
+#   ROS2_EXTRAS=DIR        launch, launch_ros, launch_testing, the `ros2` command, vision_msgs ... built from
+#                          their public sources (PyPI has no wheels of them); default: ../shared/ros2-extras
+#                          beside the repository.  Installed only where the ROS installation lacks them
+#                          (a distribution install, e.g. apt's ros-kilted-*, already has them).
 #   COLCON_EXTRA_ARGS=...  extra arguments for `colcon build`
 #
 # On a full ROS 2 installation none of this is needed: `colcon build` + `source install/setup.bash`.
@@ -42,7 +46,7 @@ PY="$VENV/bin/python"
 ROS_RUNTIME=(
     ros-kilted-rclpy ros-kilted-std-msgs ros-kilted-sensor-msgs ros-kilted-visualization-msgs
     ros-kilted-geometry-msgs ros-kilted-builtin-interfaces ros-kilted-rcl-interfaces
-    ros-kilted-rmw-fastrtps-cpp ros-kilted-diagnostic-msgs
+    ros-kilted-rmw-fastrtps-cpp ros-kilted-lifecycle-msgs ros-kilted-diagnostic-msgs
 )
 # building custom messages (see ../shared/notes/ros2-from-pypi.md)
 ROS_BUILD=(
@@ -75,6 +79,24 @@ if ! command -v c++ >/dev/null && ! command -v g++ >/dev/null; then
     else
         die "a C++ compiler (g++) is needed to build jetson_pose_msgs"
     fi
+fi
+
+# ----------------------------------------------------------------------------- ROS 2 extras
+# `ros2 launch`, the `ros2` CLI verbs, launch_testing and vision_msgs are not on PyPI.  Detect them
+# (an apt/distro installation has them); install them from ROS2_EXTRAS only where they are missing.
+EXTRAS_CHECK='import launch, launch_ros, launch_testing, launch_testing_ros, ros2cli, ros2launch, ros2topic, ros2param, ros2lifecycle, rosidl_runtime_py, vision_msgs.msg'
+ROS2_EXTRAS=${ROS2_EXTRAS:-$(cd "$REPO/.." && pwd)/shared/ros2-extras}
+if "$PY" -c "$EXTRAS_CHECK" >/dev/null 2>&1 && { [[ -x "$VENV/bin/ros2" ]] || command -v ros2 >/dev/null; }; then
+    log "ROS 2 extras (launch, ros2 CLI, launch_testing, vision_msgs) already installed"
+elif [[ -f "$ROS2_EXTRAS/install.sh" ]]; then
+    mkdir -p "$REPO/build"
+    log "installing the ROS 2 extras from $ROS2_EXTRAS (offline, about a minute)"
+    bash "$ROS2_EXTRAS/install.sh" "$ROS2_EXTRAS" "$VENV" > "$REPO/build/ros2_extras_install.log" 2>&1 \
+        || { tail -n 40 "$REPO/build/ros2_extras_install.log" >&2; die "installing the ROS 2 extras failed (log: build/ros2_extras_install.log)"; }
+    "$PY" -c "$EXTRAS_CHECK" || die "the ROS 2 extras do not import after installing them"
+else
+    log "WARNING: launch / ros2 CLI / vision_msgs missing and no extras at $ROS2_EXTRAS (set ROS2_EXTRAS=DIR):" \
+        "ros2 launch, the launch tests and the detections topic will not be available"
 fi
 
 # ----------------------------------------------------------------------------- wheel include-path fix

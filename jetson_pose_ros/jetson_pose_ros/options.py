@@ -203,7 +203,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     # ---- ROS node only
     _o("qos_reliability", str, "best_effort", "input subscription reliability (depth 1)",
        choices=("best_effort", "reliable"), group="node", cli=None),
-    _o("input_compressed", bool, False, "subscribe image/compressed (sensor_msgs/CompressedImage) instead of image",
+    _o("input_compressed", bool, False, "subscribe IMAGE/compressed (sensor_msgs/CompressedImage; IMAGE = the "
+       "resolved image topic) instead of image",
        group="node", cli=None),
     _o("publish_overlay", bool, False, "render and publish the overlay even when nobody subscribes",
        runtime=True, group="node", cli=None),
@@ -211,6 +212,12 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        runtime=True, group="node", cli=None),
     _o("marker_scale", float, 0.001, "metres per image pixel of the rviz markers", min=0.0, max=1000.0,
        min_exclusive=True, runtime=True, group="node", cli=None),
+    _o("output_reliability", str, "reliable", "QoS reliability of poses, detections and markers (depth 5)",
+       choices=("reliable", "best_effort"), group="node", cli=None),
+    _o("overlay_reliability", str, "reliable", "QoS reliability of the overlay image (reliable: depth 5, "
+       "best_effort: depth 1)", choices=("reliable", "best_effort"), group="node", cli=None),
+    _o("autostart", bool, True, "lifecycle node: configure and activate at start (false: wait for "
+       "`ros2 lifecycle set`)", group="node", cli=None),
     _o("stall_timeout", float, 5.0, "seconds without a processed frame, while frames arrive, after which "
        "/diagnostics reports ERROR", min=0.0, max=3600.0, min_exclusive=True, group="node", cli=None),
 ]}

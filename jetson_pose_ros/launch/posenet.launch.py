@@ -1,73 +1,87 @@
-"""Launch posenet_node.
+"""Launch posenet_node (and optionally rviz2).
 
     ros2 launch jetson_pose_ros posenet.launch.py input_topic:=/camera/image_raw
-    ros2 launch jetson_pose_ros posenet.launch.py network:=resnet18-hand threshold:=0.2 overlay:=links,keypoints,box
-    ros2 launch jetson_pose_ros posenet.launch.py config:=/path/to/my_posenet.yaml namespace:=front
+    ros2 launch jetson_pose_ros posenet.launch.py network:=movenet-body threshold:=0.2 track:=true
+    ros2 launch jetson_pose_ros posenet.launch.py namespace:=front rviz:=true
+    ros2 launch jetson_pose_ros posenet.launch.py params_file:=/path/to/my_posenet.yaml
+    ros2 launch jetson_pose_ros posenet.launch.py --show-args        # every argument with its help
 
-Parameters come from `config` (default: the package's config/posenet.yaml); the `network`, `threshold`
-and `overlay` arguments override it when they are given (empty = keep the config file's value).
-`input_topic` is remapped to the node's `image` input (and `<input_topic>/compressed` to
-`image/compressed`, used with input_compressed: true).  `namespace` prefixes the node and its topics.
+Parameters come from `params_file` (default: the package's config/posenet.yaml); the arguments
+network, threshold, pose_threshold, overlay, input_compressed, qos_reliability, output_reliability,
+overlay_reliability, track, smooth and autostart override it when given (empty = keep the file's
+value).  `input_topic` is remapped to the node's `image` input; the compressed input is
+`<input_topic>/compressed` (image_transport naming), so nothing else needs remapping.  `namespace`
+prefixes the node and its topics; rviz2's config follows it.
 """
 import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-PACKAGE = "jetson_pose_ros"
+from jetson_pose_ros.ros import launch_support as ls
 
-# launch argument -> (node parameter, type); checked against the node's parameters by the tests
-PARAMETER_ARGUMENTS = {
-    "network": ("network", "str"),
-    "threshold": ("threshold", "float"),
-    "overlay": ("overlay", "str"),
+HELP = {
+    "network": "network name (mobilenet-body, movenet-body, yolo11n-body, mediapipe-hand, ...)",
+    "threshold": "minimum keypoint confidence",
+    "pose_threshold": "minimum pose score",
+    "overlay": "overlay flags: box,links,keypoints or none",
+    "input_compressed": "true: subscribe <input_topic>/compressed (sensor_msgs/CompressedImage)",
+    "qos_reliability": "input QoS: best_effort (sensor data) or reliable",
+    "output_reliability": "QoS of poses, detections and markers: reliable or best_effort",
+    "overlay_reliability": "QoS of the overlay image: reliable or best_effort",
+    "track": "true: persistent track ids across frames",
+    "smooth": "true: One-Euro keypoint smoothing (implies track)",
+    "autostart": "true: the lifecycle node configures and activates itself at start",
 }
 
-_CASTS = {"str": str, "float": float, "int": int, "bool": lambda v: v.lower() in ("1", "true", "yes", "on")}
 
-
-def _launch_node(context, *args, **kwargs):
-    config = LaunchConfiguration("config").perform(context)
-    namespace = LaunchConfiguration("namespace").perform(context)
-    input_topic = LaunchConfiguration("input_topic").perform(context)
-    overrides = {}
-    for argument, (parameter, kind) in PARAMETER_ARGUMENTS.items():
-        value = LaunchConfiguration(argument).perform(context)
-        if value != "":
-            overrides[parameter] = _CASTS[kind](value)
-    parameters = [config] if config else []
+def _launch(context, *args, **kwargs):
+    value = {name: LaunchConfiguration(name).perform(context) for name in
+             list(ls.PARAMETER_ARGUMENTS) + ["params_file", "namespace", "input_topic", "rviz", "log_level"]}
+    overrides = ls.parameter_overrides(value)
+    parameters = [value["params_file"]] if value["params_file"] else []
     if overrides:
         parameters.append(overrides)
-    return [Node(
-        package=PACKAGE,
+    namespace = value["namespace"]
+    actions = [Node(
+        package=ls.PACKAGE,
         executable="posenet_node",
-        name="posenet",
+        name=ls.NODE_NAME,
         namespace=namespace,
         output="screen",
         emulate_tty=True,
         parameters=parameters,
-        remappings=[("image", input_topic), ("image/compressed", input_topic.rstrip("/") + "/compressed")],
+        remappings=[("image", value["input_topic"])],
+        arguments=["--ros-args", "--log-level", f"{ls.NODE_NAME}:={value['log_level']}"],
     )]
+    if ls.cast(value["rviz"], "bool"):
+        if ls.rviz2_available():
+            template = os.path.join(get_package_share_directory(ls.PACKAGE), "rviz", "posenet.rviz")
+            config = ls.write_rviz_config(template, namespace)
+            actions.append(Node(package="rviz2", executable="rviz2", name="rviz2", namespace=namespace,
+                                arguments=["-d", config], output="screen"))
+        else:
+            actions.append(LogInfo(msg=ls.RVIZ_MISSING))
+    return actions
 
 
 def generate_launch_description():
-    default_config = os.path.join(get_package_share_directory(PACKAGE), "config", "posenet.yaml")
-    return LaunchDescription([
-        DeclareLaunchArgument("network", default_value="",
-                              description="network name (mobilenet-body, resnet18-body, resnet18-hand, ...); "
-                                          "empty = the config file's"),
-        DeclareLaunchArgument("threshold", default_value="",
-                              description="minimum keypoint/pose confidence; empty = the config file's"),
-        DeclareLaunchArgument("overlay", default_value="",
-                              description="overlay flags (box,links,keypoints or none); empty = the config file's"),
+    default_params = os.path.join(get_package_share_directory(ls.PACKAGE), "config", "posenet.yaml")
+    arguments = [DeclareLaunchArgument(name, default_value="",
+                                       description=f"{HELP[name]}; empty = the params_file's value")
+                 for name in ls.PARAMETER_ARGUMENTS]
+    arguments += [
         DeclareLaunchArgument("input_topic", default_value="image",
-                              description="sensor_msgs/Image topic to subscribe"),
-        DeclareLaunchArgument("config", default_value=default_config,
+                              description="sensor_msgs/Image topic to subscribe "
+                                          "(compressed: <input_topic>/compressed)"),
+        DeclareLaunchArgument("params_file", default_value=default_params,
                               description="parameters file (ros__parameters of the posenet node)"),
-        DeclareLaunchArgument("namespace", default_value="",
-                              description="namespace of the node and its topics"),
-        OpaqueFunction(function=_launch_node),
-    ])
+        DeclareLaunchArgument("namespace", default_value="", description="namespace of the node and its topics"),
+        DeclareLaunchArgument("rviz", default_value="false",
+                              description="true: also start rviz2 showing the overlay and markers of this node"),
+        DeclareLaunchArgument("log_level", default_value="info", description="log level of the node"),
+    ]
+    return LaunchDescription(arguments + [OpaqueFunction(function=_launch)])

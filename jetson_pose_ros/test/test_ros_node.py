@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import array
-import ast
 import json
+import os
 import subprocess
 import time
 
@@ -23,7 +23,8 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "overlay", "keypoint_scale",
                        "link_scale", "backend", "num_threads", "qos_reliability", "input_compressed",
                        "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
-                       "smooth_beta", "preset", "scales", "flip"}
+                       "smooth_beta", "preset", "scales", "flip", "pose_threshold", "output_reliability",
+                       "overlay_reliability", "autostart"}
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,19 @@ def humans():
     return {name: ros_helpers.load_bgr(name) for name in ("humans_1.jpg", "humans_4.jpg")}
 
 
+def found(pose) -> list:
+    """The keypoints found in a pose message (it has one entry per topology keypoint)."""
+    return [k for k in pose.keypoints if k.found]
+
+
 def people(msg, min_keypoints: int = 8) -> int:
     """Poses that are whole people (the PAF decoder may also report stray 2-3 keypoint fragments)."""
-    return sum(len(p.keypoints) >= min_keypoints for p in msg.poses)
+    return sum(len(found(p)) >= min_keypoints for p in msg.poses)
+
+
+def visible_links(msg, pose) -> list:
+    flat = list(msg.skeleton)
+    return [(a, b) for a, b in zip(flat[0::2], flat[1::2]) if pose.keypoints[a].found and pose.keypoints[b].found]
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +87,10 @@ def same_as_library(msg, library, bgr):
     poses = library.process(bgr.copy(), overlay="none")
     assert len(msg.poses) == len(poses)
     for got, want in zip(msg.poses, poses):
-        assert [k.id for k in got.keypoints] == [k.id for k in want.keypoints]
-        np.testing.assert_allclose([(k.x, k.y, k.score) for k in got.keypoints],
+        assert [i for i, k in enumerate(got.keypoints) if k.found] == [k.id for k in want.keypoints]
+        np.testing.assert_allclose([(k.x, k.y, k.score) for k in found(got)],
                                    [(k.x, k.y, k.score) for k in want.keypoints], rtol=1e-4, atol=1e-3)
-        assert list(got.links) == [i for link in want.links for i in link]
+        assert visible_links(msg, got) == [(want.keypoints[a].id, want.keypoints[b].id) for a, b in want.links]
         assert got.score == pytest.approx(want.score, rel=1e-4, abs=1e-5)
 
 
@@ -89,16 +100,19 @@ def check_pose_msg(msg, sent, width, height):
     assert (msg.image_width, msg.image_height) == (width, height)
     assert msg.network == "mobilenet-body"
     assert len(msg.keypoint_names) == 18 and "nose" in msg.keypoint_names
+    assert len(msg.skeleton) % 2 == 0 and all(0 <= i < len(msg.keypoint_names) for i in msg.skeleton)
     for i, pose in enumerate(msg.poses):
-        assert pose.id == i
-        assert len(pose.keypoints) >= 2 and len(pose.links) % 2 == 0
+        assert pose.index == i and pose.track_id == -1          # not tracked
+        assert len(pose.keypoints) == len(msg.keypoint_names)  # one per topology keypoint
+        assert len(found(pose)) >= 2
         assert 0 <= pose.left <= pose.right <= width and 0 <= pose.top <= pose.bottom <= height
         for kp in pose.keypoints:
+            if not kp.found:
+                assert np.isnan(kp.x) and np.isnan(kp.y) and kp.score == 0.0
+                continue
             assert 0 <= kp.x < width and 0 <= kp.y < height
-            assert kp.name == msg.keypoint_names[kp.id]
             assert pose.left - 1e-3 <= kp.x <= pose.right + 1e-3 and pose.top - 1e-3 <= kp.y <= pose.bottom + 1e-3
             assert 0 < kp.score
-        assert all(0 <= i < len(pose.keypoints) for i in pose.links)
 
 
 # ----------------------------------------------------------------------------- main results
@@ -152,7 +166,7 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     changed = np.any(drawn != bgr, axis=2)
     assert 0.002 < changed.mean() < 0.5  # skeletons drawn, the photo itself intact
     # the drawing is at the keypoints
-    kp = msg.poses[0].keypoints[0]
+    kp = found(msg.poses[0])[0]
     y, x = int(round(kp.y)), int(round(kp.x))
     assert changed[max(0, y - 2): y + 3, max(0, x - 2): x + 3].any()
 
@@ -163,11 +177,11 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     spheres = [m for m in markers if m.type == Marker.SPHERE_LIST]
     lines = [m for m in markers if m.type == Marker.LINE_LIST]
     assert people(msg) == 5
-    assert len(spheres) == len(msg.poses) and len(lines) == len([p for p in msg.poses if p.links])
+    assert len(spheres) == len(msg.poses) and len(lines) == len([p for p in msg.poses if visible_links(msg, p)])
     assert all(m.header.frame_id == "overlay_cam" for m in markers)
-    assert sum(len(m.points) for m in spheres) == sum(len(p.keypoints) for p in msg.poses)
-    assert sum(len(m.points) for m in lines) == sum(len(p.links) for p in msg.poses)
-    assert spheres[0].points[0].x == pytest.approx(msg.poses[0].keypoints[0].x * 0.001, rel=1e-5)
+    assert sum(len(m.points) for m in spheres) == sum(len(found(p)) for p in msg.poses)
+    assert sum(len(m.points) for m in lines) == 2 * sum(len(visible_links(msg, p)) for p in msg.poses)
+    assert spheres[0].points[0].x == pytest.approx(found(msg.poses[0])[0].x * 0.001, rel=1e-5)
 
 
 def test_runtime_threshold_change(client, humans):
@@ -294,6 +308,26 @@ def test_demo_publisher_node_echo(node, client, tmp_path):
 
 
 # ----------------------------------------------------------------------------- other node setups
+def test_node_runs_without_vision_msgs(ros, tmp_path, humans, monkeypatch):
+    """Where vision_msgs cannot be imported the node still publishes poses and says so once."""
+    hidden = tmp_path / "no_vision_msgs" / "vision_msgs"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('vision_msgs hidden by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", f"{hidden.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    proc = NodeProcess(tmp_path / "novision.log", namespace="/novision")
+    try:
+        proc.wait_ready()
+        c = Client(proc, name="novision_client")
+        c.wait_connected()
+        assert people(c.send(c.image_msg(humans["humans_1.jpg"]))) == 5
+        assert people(c.send(c.image_msg(humans["humans_4.jpg"]))) == 5
+        assert proc.log().count("vision_msgs is not installed") == 1, proc.log()[-2000:]
+        assert "/novision/detections" not in proc.log()
+        c.destroy()
+    finally:
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
 def test_compressed_input(ros, tmp_path, humans):
     proc = NodeProcess(tmp_path / "compressed.log", namespace="/comp", params={"input_compressed": True})
     try:
@@ -334,14 +368,15 @@ def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
         ids = []
         for _ in range(4):
             msg = c.send(c.image_msg(humans["humans_1.jpg"]))
-            ids.append(sorted(p.id for p in msg.poses if len(p.keypoints) >= 8))
-        assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: no ID yet
+            assert [p.index for p in msg.poses] == list(range(len(msg.poses)))  # per-frame index, separate
+            ids.append(sorted(p.track_id for p in msg.poses if len(found(p)) >= 8))
+        assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: NO_TRACK (-1)
         assert len(ids[2]) == 5 and min(ids[2]) >= 1
         assert ids[2] == ids[3], ids
         # another scene: its people get new IDs, none of the earlier ones is reused for them
         for _ in range(3):
             msg = c.send(c.image_msg(humans["humans_4.jpg"]))
-        new = [p.id for p in msg.poses if len(p.keypoints) >= 8]
+        new = [p.track_id for p in msg.poses if len(found(p)) >= 8]
         assert len(new) == 5 and min(new) >= 1 and not set(new) & set(ids[2]), (new, ids[2])
         c.destroy()
     finally:
@@ -425,40 +460,3 @@ def test_invalid_parameter_exits_nonzero(ros):
     _one_error_line(result, "qos_reliability")
     result = ros_helpers.run_node_to_exit(["--ros-args", "-r", "__ns:=/bad", "-p", "network:=no-such-net"])
     _one_error_line(result, "no-such-net")
-
-
-# ----------------------------------------------------------------------------- launch file
-def _launch_tree():
-    return ast.parse(ros_helpers.LAUNCH_FILE.read_text())
-
-
-def test_launch_arguments_map_to_node_parameters(client):
-    tree = _launch_tree()
-    declared = {}
-    used = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "DeclareLaunchArgument":
-            declared[n.args[0].value] = {kw.arg: kw.value for kw in n.keywords}
-        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "LaunchConfiguration":
-            if isinstance(n.args[0], ast.Constant):
-                used.add(n.args[0].value)
-    assert set(declared) == {"network", "threshold", "overlay", "input_topic", "config", "namespace"}
-    mapping = None
-    for n in tree.body:
-        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "PARAMETER_ARGUMENTS":
-            mapping = ast.literal_eval(n.value)
-    assert mapping is not None
-    node_params = set(client.list_parameters())
-    for argument, (parameter, kind) in mapping.items():
-        assert argument in declared
-        assert parameter in node_params, f"launch argument {argument} -> unknown node parameter {parameter}"
-        value = client.get_parameters([parameter])[parameter]
-        assert type(value).__name__ == kind, (parameter, value, kind)
-    # config file, input remapping and namespace are used by the node action
-    assert {"config", "namespace", "input_topic"} <= used
-    source = ros_helpers.LAUNCH_FILE.read_text()
-    assert '("image", input_topic)' in source and "namespace=namespace" in source
-    assert "for argument, (parameter, kind) in PARAMETER_ARGUMENTS.items()" in source
-    assert "LaunchConfiguration(argument)" in source
-    assert '"config", "posenet.yaml"' in source and 'executable="posenet_node"' in source
-    assert 'name="posenet"' in source and 'package=PACKAGE' in source

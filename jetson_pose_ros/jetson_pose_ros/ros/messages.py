@@ -3,35 +3,41 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..pose import Keypoint, ObjectPose, PoseFrame
+import numpy as np
+
+from ..pose import ObjectPose, PoseFrame
 from ..serialize import object_pose_dict
 
 
-def frame_to_msg(frame: PoseFrame, header, tracking: bool | None = None):
+def frame_to_msg(frame: PoseFrame, header):
     """Build a ``jetson_pose_msgs/Pose2DArray`` from a frame; ``header`` is the input image's
-    (stamp, frame_id).  A pose's ``id`` is its track ID when ``tracking`` (-1: track not yet
-    confirmed), else its index in the frame (``tracking`` None: whether any pose has a track ID)."""
+    (stamp, frame_id).  Each pose has one Keypoint per topology keypoint (not found: ``found``
+    false, x = y = NaN, score 0), its per-frame ``index`` and its ``track_id`` (-1: not tracked);
+    the skeleton is sent once, as pairs of keypoint ids."""
     from jetson_pose_msgs.msg import Keypoint as KeypointMsg
     from jetson_pose_msgs.msg import ObjectPose as ObjectPoseMsg
     from jetson_pose_msgs.msg import Pose2DArray
 
-    out = Pose2DArray()
-    out.header = header
-    out.network = str(frame.network)
+    names = [str(n) for n in frame.keypoint_names]
+    out = Pose2DArray(header=header, network=str(frame.network), keypoint_names=names,
+                      skeleton=[int(i) for link in frame.skeleton for i in link])
     out.image_width, out.image_height = (int(v) for v in frame.image_size)
-    out.keypoint_names = [str(n) for n in frame.keypoint_names]
-    tracked = bool((frame.track_ids >= 0).any()) if tracking is None else tracking
+    if not len(frame):
+        return out
+    ids = {n: i for i, n in enumerate(names)}
+    # plain Python floats once per frame (NaN for a keypoint not found, score 0)
+    xy, scores = frame.xy.tolist(), frame.scores.tolist()
+    boxes, pose_scores, track_ids = frame.boxes.tolist(), frame.pose_scores.tolist(), frame.track_ids.tolist()
     msgs = []
-    for pose in frame.poses():
-        p = ObjectPoseMsg()
-        p.id = int(pose.track_id if tracked else pose.id)
-        p.score = float(pose.score)
-        p.left, p.top, p.right, p.bottom = (float(pose.left), float(pose.top),
-                                            float(pose.right), float(pose.bottom))
-        p.keypoints = [KeypointMsg(id=int(k.id), name=str(k.name), x=float(k.x), y=float(k.y),
-                                   score=float(k.score)) for k in pose.keypoints]
-        p.links = [int(i) for link in pose.links for i in link]
-        msgs.append(p)
+    for i, attrs in enumerate(frame.attributes):
+        derived = {ids[n] for n in attrs.get("derived_keypoints", ()) if n in ids}
+        left, top, right, bottom = boxes[i]
+        msgs.append(ObjectPoseMsg(
+            index=i, track_id=int(track_ids[i]), score=pose_scores[i], left=left, top=top, right=right,
+            bottom=bottom, handedness=str(attrs.get("handedness", "")),
+            handedness_score=float(attrs.get("handedness_score", 0.0)),
+            keypoints=[KeypointMsg(found=x == x, x=x, y=y, score=s, derived=k in derived)
+                       for k, ((x, y), s) in enumerate(zip(xy[i], scores[i]))]))
     out.poses = msgs
     return out
 
@@ -44,16 +50,36 @@ def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, 
                                              network=network), header)
 
 
-def msg_to_poses(msg) -> list[ObjectPose]:
-    """The inverse of :func:`poses_to_msg` (for subscribers that want the library's types)."""
-    poses = []
+def msg_to_frame(msg) -> PoseFrame:
+    """The inverse of :func:`frame_to_msg` (for subscribers that want the library's types)."""
+    names = list(msg.keypoint_names)
+    flat = list(msg.skeleton)
+    skeleton = [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+    attributes = []
     for p in msg.poses:
-        kps = [Keypoint(int(k.id), float(k.x), float(k.y), float(k.score), str(k.name)) for k in p.keypoints]
-        flat = list(p.links)
-        links = [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
-        poses.append(ObjectPose(int(p.id), kps, links, float(p.score), float(p.left), float(p.top),
-                                float(p.right), float(p.bottom)))
-    return poses
+        attrs = {}
+        if p.handedness:
+            attrs.update(handedness=p.handedness, handedness_score=float(p.handedness_score))
+        derived = [names[k] for k, kp in enumerate(p.keypoints) if kp.derived and kp.found and k < len(names)]
+        if derived:
+            attrs["derived_keypoints"] = derived
+        attributes.append(attrs)
+    n, k = len(msg.poses), len(names)
+    xy, scores = np.full((n, k, 2), np.nan), np.zeros((n, k))
+    for i, p in enumerate(msg.poses):
+        for j, kp in enumerate(p.keypoints[:k]):
+            if kp.found:
+                xy[i, j], scores[i, j] = (kp.x, kp.y), kp.score
+    return PoseFrame(xy, scores, [[p.left, p.top, p.right, p.bottom] for p in msg.poses],
+                     [p.score for p in msg.poses], [p.track_id for p in msg.poses], attributes,
+                     image_size=(msg.image_width, msg.image_height), network=msg.network,
+                     keypoint_names=names, skeleton=skeleton)
+
+
+def msg_to_poses(msg) -> list[ObjectPose]:
+    """The poses of a Pose2DArray as the library's ``ObjectPose`` objects (found keypoints only,
+    links between them), e.g. to call ``PoseNet.overlay`` in a subscriber."""
+    return msg_to_frame(msg).poses()
 
 
 def pose_msg_to_dict(msg) -> dict:

@@ -1,23 +1,32 @@
-"""``posenet_node``: the ROS 2 pose estimation node.
+"""``posenet_node``: the ROS 2 pose estimation node (a lifecycle node).
 
-Subscribes ``image`` (sensor_msgs/Image) or, with ``input_compressed:=true``, ``image/compressed``
-(sensor_msgs/CompressedImage, jpeg/png).  Publishes for every processed frame
+Subscribes ``image`` (sensor_msgs/Image) or, with ``input_compressed:=true``, ``<image>/compressed``
+(sensor_msgs/CompressedImage, jpeg/png; the name follows the resolved ``image`` topic, as
+image_transport names it).  Publishes for every processed frame
 
 * ``poses``   jetson_pose_msgs/Pose2DArray (header copied from the input; also when nobody is found),
+* ``detections`` vision_msgs/Detection2DArray (same header; while it has a subscriber; needs vision_msgs),
 * ``overlay`` sensor_msgs/Image bgr8 with the skeletons drawn (same header; only rendered while it
   has a subscriber or ``publish_overlay`` is true),
 * ``markers`` visualization_msgs/MarkerArray of the skeletons (only while it has a subscriber or
   ``publish_markers`` is true).
 
-Only the newest frame is processed: the subscription callback keeps the latest message and a worker
-thread processes it, so a slow network never builds a backlog of stale frames.
+Only the newest frame is processed: the input subscription keeps one message (KEEP_LAST, depth 1)
+and each is processed in its callback, so a slow network never builds a backlog of stale frames
+(and no frame waits for a hand-over to another thread).
+
+Lifecycle: configure loads the network and creates the publishers, activate subscribes, deactivate
+unsubscribes, cleanup frees the network.  With ``autostart`` (default true) the node configures and
+activates itself, so ``ros2 run`` and the launch files work without a lifecycle manager.
 
     posenet_node --ros-args -p network:=mobilenet-body -p threshold:=0.2 -r image:=/camera/image_raw
     posenet_node --ros-args --params-file config/posenet.yaml
+    posenet_node --help                     # the parameters, then exit
 """
 from __future__ import annotations
 
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -31,7 +40,7 @@ import rclpy  # noqa: E402
 import rclpy.executors  # noqa: E402
 from rclpy.exceptions import ParameterException  # noqa: E402
 from rcl_interfaces.msg import SetParametersResult  # noqa: E402
-from rclpy.node import Node  # noqa: E402
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn  # noqa: E402
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,  # noqa: E402
                        qos_profile_sensor_data)
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
@@ -41,66 +50,133 @@ from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
 
 from ..errors import PoseNetError  # noqa: E402
 from ..pipeline import GROUPS  # noqa: E402
+from . import detections as det  # noqa: E402
 from . import image_conversion as conv  # noqa: E402
 from . import parameters  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
-from .worker import NewestFrameWorker  # noqa: E402
 
 NODE_NAME = "posenet"
 WARN_PERIOD_S = 5.0
 RUNTIME = parameters.RUNTIME
+NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
 
 
-class PoseNetNode(Node):
-    """The ``posenet`` node; raises :class:`PoseNetError` when the network cannot be loaded."""
+def _qos(reliability: str, depth: int) -> QoSProfile:
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, durability=DurabilityPolicy.VOLATILE,
+                      reliability=ReliabilityPolicy.RELIABLE if reliability == "reliable"
+                      else ReliabilityPolicy.BEST_EFFORT)
+
+
+class PoseNetNode(LifecycleNode):
+    """The ``posenet`` lifecycle node.  The constructor declares and checks the parameters
+    (:class:`PoseNetError` for a bad value); ``configure`` loads the network."""
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs):
         super().__init__(node_name, **kwargs)
-        p = parameters.declare(self)
-
-        from ..pipeline import Pipeline  # onnxruntime etc. are imported here
-
-        # a preset chooses the network (the network parameter always has a value)
-        self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
-                                 **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
-                                    and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
-        self.net = self.pipeline.net
-        self.publish_overlay = p["publish_overlay"]
-        self.publish_markers = p["publish_markers"]
-        self.marker_scale = p["marker_scale"]
-        self.add_on_set_parameters_callback(self._on_set_parameters)
-
-        reliability = p["qos_reliability"]
-        if reliability == "reliable":
-            in_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                                durability=DurabilityPolicy.VOLATILE)
-        else:
-            in_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
-                                reliability=qos_profile_sensor_data.reliability,
-                                durability=qos_profile_sensor_data.durability)
-        out_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5, reliability=ReliabilityPolicy.RELIABLE)
-
-        self.poses_pub = self.create_publisher(Pose2DArray, "poses", out_qos)
-        self.overlay_pub = self.create_publisher(Image, "overlay", out_qos)
-        self.markers_pub = self.create_publisher(MarkerArray, "markers", out_qos)
-        self.compressed = p["input_compressed"]
+        self.params = parameters.declare(self)
+        self.pipeline = self.net = None
+        self.sub = self.poses_pub = self.detections_pub = self.overlay_pub = self.markers_pub = None
+        self.publish_overlay = self.params["publish_overlay"]
+        self.publish_markers = self.params["publish_markers"]
+        self.marker_scale = self.params["marker_scale"]
         self.records: deque = deque(maxlen=1000)  # per frame: (latency_ms, process_ms, inference_ms)
         self._window = []
         self._window_start = time.monotonic()
         self._warned: dict[str, float] = {}
         self._suppressed: dict[str, int] = {}
-        self.worker = NewestFrameWorker(self.process, self._frame_error)
-        self.stats = self.worker.stats
-        if self.compressed:
-            self.sub = self.create_subscription(CompressedImage, "image/compressed", self.worker.submit, in_qos)
-        else:
-            self.sub = self.create_subscription(Image, "image", self.worker.submit, in_qos)
+        self._active = False
+        self.stats = {"received": 0, "processed": 0, "bad": 0}
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        if not self.params["autostart"]:
+            self.get_logger().info("unconfigured (autostart: false): waiting for `ros2 lifecycle set "
+                                   f"{self.get_fully_qualified_name()} configure` and `activate`")
 
+    # ------------------------------------------------------------------ lifecycle
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        """Load the network and create the publishers."""
+        from ..pipeline import Pipeline  # onnxruntime etc. are imported here
+
+        p = self.params
+        try:
+            # a preset chooses the network (the network parameter always has a value)
+            self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
+                                     **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
+                                        and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
+        except PoseNetError as err:
+            self.get_logger().error(str(err).replace("\n", " "))
+            return TransitionCallbackReturn.FAILURE
+        self.net = self.pipeline.net
+        self.object_class = det.object_class(self.net.network)
+        out_qos = _qos(p["output_reliability"], 5)
+        overlay_qos = _qos(p["overlay_reliability"], 5 if p["overlay_reliability"] == "reliable" else 1)
+        self.poses_pub = self.create_publisher(Pose2DArray, "poses", out_qos)
+        self.overlay_pub = self.create_publisher(Image, "overlay", overlay_qos)
+        self.markers_pub = self.create_publisher(MarkerArray, "markers", out_qos)
+        ok, why = det.available()
+        if ok:
+            from vision_msgs.msg import Detection2DArray
+
+            self.detections_pub = self.create_publisher(Detection2DArray, "detections", out_qos)
+        else:
+            self.get_logger().warning(f"vision_msgs is not installed ({why}): no `detections` topic; "
+                                      "poses, overlay and markers are published")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state) -> TransitionCallbackReturn:
+        """Subscribe to the input: frames are processed and published from now on."""
+        p = self.params
+        if p["qos_reliability"] == "reliable":
+            in_qos = _qos("reliable", 1)
+        else:
+            in_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
+                                reliability=qos_profile_sensor_data.reliability,
+                                durability=qos_profile_sensor_data.durability)
+        self.compressed = p["input_compressed"]
+        if self.compressed:  # image_transport naming: <resolved image topic>/compressed
+            topic = self.resolve_topic_name("image").rstrip("/") + "/compressed"
+            self.sub = self.create_subscription(CompressedImage, topic, self._on_image, in_qos)
+        else:
+            self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
+        self._active = True
         threads = self.net.model.num_threads or "default"
+        outputs = [self.poses_pub, self.detections_pub, self.overlay_pub, self.markers_pub]
         self.get_logger().info(
             f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
-            f"input {self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'}, {reliability}), "
-            f"output {self.poses_pub.topic_name}, {self.overlay_pub.topic_name}, {self.markers_pub.topic_name}")
+            f"input {self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'}, "
+            f"{p['qos_reliability']}), output {', '.join(o.topic_name for o in outputs if o is not None)}")
+        return super().on_activate(state)
+
+    def on_deactivate(self, state) -> TransitionCallbackReturn:
+        """Unsubscribe: nothing is processed or published until activated again."""
+        self._unsubscribe()
+        self.get_logger().info("deactivated: not subscribed, nothing published")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state) -> TransitionCallbackReturn:
+        self._unsubscribe()
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _unsubscribe(self) -> None:
+        self._active = False
+        if self.sub is not None:
+            self.destroy_subscription(self.sub)
+            self.sub = None
+
+    def _release(self) -> None:
+        """Free the network and the publishers (cleanup / shutdown)."""
+        for name in ("poses_pub", "detections_pub", "overlay_pub", "markers_pub"):
+            pub = getattr(self, name)
+            if pub is not None:
+                self.destroy_publisher(pub)
+                setattr(self, name, None)
+        if self.pipeline is not None:
+            self.pipeline.close()
+        self.pipeline = self.net = None
 
     # ------------------------------------------------------------------ parameters
     def _on_set_parameters(self, params) -> SetParametersResult:
@@ -108,12 +184,13 @@ class PoseNetNode(Node):
             values = parameters.changes(params)
         except PoseNetError as err:
             return SetParametersResult(successful=False, reason=str(err))
-        with self.worker.lock:
-            for name, value in values.items():
-                if name in ("publish_overlay", "publish_markers", "marker_scale"):
-                    setattr(self, name, value)
-                elif name in RUNTIME:
-                    self.pipeline.set(name, value)
+        # callbacks (frames, parameters, lifecycle) all run in the node's one executor thread
+        self.params.update(values)
+        for name, value in values.items():
+            if name in NODE_ONLY:
+                setattr(self, name, value)
+            elif name in RUNTIME and self.pipeline is not None:
+                self.pipeline.set(name, value)
         if values:
             self.get_logger().info("set " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
         return SetParametersResult(successful=True)
@@ -145,16 +222,32 @@ class PoseNetNode(Node):
             self.get_logger().warning(text)
 
     # ------------------------------------------------------------------ processing
+    def _on_image(self, msg) -> None:
+        """Subscription callback: process the frame; a bad frame is counted and reported, never fatal."""
+        received = time.perf_counter()
+        self.stats["received"] += 1
+        try:
+            self.process(msg, received)
+            self.stats["processed"] += 1
+        except Exception as err:  # noqa: BLE001 - one bad frame must never end the node
+            self.stats["bad"] += 1
+            self._frame_error(err)
+
     def process(self, msg, received: float | None = None) -> None:
-        """Process one Image/CompressedImage message and publish the results."""
+        """Process one Image/CompressedImage message and publish the results (only while active)."""
+        if not self._active:
+            return
         received = time.perf_counter() if received is None else received
         bgr = conv.compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else conv.image_to_bgr(msg)
         t0 = time.perf_counter()
         stamp = msg.header.stamp
         frame = self.pipeline.process(bgr, stamp.sec + stamp.nanosec * 1e-9)
         t1 = time.perf_counter()
-        self.poses_pub.publish(frame_to_msg(frame, msg.header, self.pipeline.tracker is not None))
+        self.poses_pub.publish(frame_to_msg(frame, msg.header))
         published = time.perf_counter()
+        if self.detections_pub is not None and self.detections_pub.get_subscription_count() > 0:
+            self.detections_pub.publish(det.to_detections(msg.header, frame.boxes.tolist(), frame.pose_scores.tolist(),
+                                                          frame.track_ids.tolist(), self.object_class))
 
         if self.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
             image = bgr.copy() if not bgr.flags.writeable or bgr.base is not None else bgr
@@ -178,25 +271,45 @@ class PoseNetNode(Node):
                 f"stats rate={n / (now - self._window_start):.2f}Hz latency={lat:.2f}ms "
                 f"process={proc:.2f}ms inference={inf:.2f}ms overhead={lat - inf:.2f}ms "
                 f"ros_overhead={lat - proc:.2f}ms received={st['received']} "
-                f"processed={st['processed']} dropped={st['dropped']} bad={st['bad']}")
+                f"processed={st['processed']} bad={st['bad']} "
+                f"overhead_median={statistics.median(r[0] - r[2] for r in self._window):.2f}ms "
+                f"ros_overhead_median={statistics.median(r[0] - r[1] for r in self._window):.2f}ms")
             self._window = []
             self._window_start = now
 
     def destroy_node(self):
-        worker = getattr(self, "worker", None)
-        if worker is not None:  # None when the constructor failed half-way
-            worker.stop()
+        if getattr(self, "stats", None) is not None:  # None when the constructor failed half-way
+            self._active = False
+            self._release()
         return super().destroy_node()
+
+
+def usage() -> str:
+    """``posenet_node --help``: every parameter with its type, default and meaning."""
+    lines = [__doc__.split("\n\n")[0], "",
+             "usage: posenet_node [--help] [--ros-args -p NAME:=VALUE ... -r image:=TOPIC --params-file FILE]", "",
+             "parameters (name type default: meaning; [runtime-changeable] ones also with `ros2 param set`):"]
+    for name, opt in parameters.ROS_OPTIONS.items():
+        default = parameters.ros_default(opt)
+        lines.append(f"  {name:<22} {opt.type.__name__:<5} {default!r}: {parameters.describe(opt).description}")
+    lines += ["", "topics: image (in; or <image>/compressed with input_compressed), poses, detections, overlay, "
+              "markers (out)", "lifecycle: ros2 lifecycle set /posenet deactivate|activate|cleanup|configure"]
+    return "\n".join(lines)
 
 
 def main(args=None) -> int:
     # Our own SIGINT/SIGTERM handling: rclpy's handler sometimes left the executor waiting after
-    # SIGTERM (about 1 run in 4 with the worker thread busy), and a node started in the
+    # SIGTERM (about 1 run in 4 while a frame was processed), and a node started in the
     # background of a script has SIGINT ignored.  The handlers set a flag that the spin loop
     # checks every 0.1 s.
     from rclpy.signals import SignalHandlerOptions
 
-    rclpy.init(args=sys.argv if args is None else args, signal_handler_options=SignalHandlerOptions.NO)
+    argv = sys.argv if args is None else args
+    own = argv[1:argv.index("--ros-args")] if "--ros-args" in argv else argv[1:]
+    if "-h" in own or "--help" in own:
+        print(usage())
+        return 0
+    rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -206,6 +319,12 @@ def main(args=None) -> int:
         rclpy.logging.get_logger(NODE_NAME).error(str(err).replace("\n", " "))
         rclpy.try_shutdown()
         return 1
+    if node.params["autostart"]:
+        if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:  # the reason is logged
+            node.destroy_node()
+            rclpy.try_shutdown()
+            return 1
+        node.trigger_activate()
     executor = rclpy.executors.SingleThreadedExecutor()
     executor.add_node(node)
     try:

@@ -13,7 +13,7 @@ import sys
 
 def summary(msg) -> str:
     """``stamp 1700000000.123456789 frame camera network mobilenet-body 640x480 people 3 keypoints 51``"""
-    keypoints = sum(len(p.keypoints) for p in msg.poses)
+    keypoints = sum(kp.found for p in msg.poses for kp in p.keypoints)
     return (f"stamp {msg.header.stamp.sec}.{msg.header.stamp.nanosec:09d} frame {msg.header.frame_id or '-'} "
             f"network {msg.network} {msg.image_width}x{msg.image_height} people {len(msg.poses)} "
             f"keypoints {keypoints}")
