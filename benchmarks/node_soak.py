@@ -14,7 +14,7 @@ data, unknown encoding, zero width, step too small, odd YUV width), after which 
 node has counted it as bad (``/diagnostics`` when the node publishes it, else a short pause).
 
 Reported: frames answered, bad frames sent, node RSS after warm-up and at the end (growth; target
-< 10 MB), worker deaths (the node gone, a frame never answered, or a worker error in its log:
+< 10 MB), node deaths (the node gone, a frame never answered, or a fatal error in its log:
 target 0), tracebacks in the log (target 0), round-trip latency median/p95 over the first and the
 last ``--window`` good frames after warm-up.
 """
@@ -153,7 +153,7 @@ def main() -> int:
                 msg.header.stamp = stamp
                 pub.publish(msg)
                 sent_bad += 1
-                # counted by the node (diagnostics once wired), else give the worker a moment
+                # counted by the node (its /diagnostics), else give it a moment
                 if not spin_until(lambda: node_bad[0] >= sent_bad, 1.0 if DiagnosticArray else 0.0):
                     spin_until(lambda: False, 0.05)
             else:
@@ -190,7 +190,7 @@ def main() -> int:
         log.close()
 
     text = log_path.read_text(errors="replace")
-    deaths = int(not alive) + text.count("worker thread stopped") + (1 if unanswered else 0)
+    deaths = int(not alive) + text.count("exiting so that the node can be restarted") + (1 if unanswered else 0)
     after = latencies[warm_index:]
     summary = {
         "frames": args.frames, "bad_every": args.bad_every, "bad_sent": sent_bad, "good_answered": answered,
@@ -198,7 +198,7 @@ def main() -> int:
         "wall_s": round(wall, 1), "fps": round(args.frames / wall, 1),
         "rss_mb_after_warmup": round(rss.get("after_warmup", float("nan")), 1),
         "rss_mb_end": round(rss["end"], 1), "rss_growth_mb": round(rss["end"] - rss.get("after_warmup", 0), 1),
-        "worker_deaths": deaths, "node_exit_code": proc.returncode, "tracebacks_in_log": text.count("Traceback"),
+        "node_deaths": deaths, "node_exit_code": proc.returncode, "tracebacks_in_log": text.count("Traceback"),
         "bad_frame_warnings_in_log": text.count("frame dropped"),
         "latency_start": stats(after[:args.window]), "latency_end": stats(after[-args.window:]),
         "node_log": str(log_path),

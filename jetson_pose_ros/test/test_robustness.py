@@ -159,40 +159,6 @@ def test_input_size_bounded(text):
     assert size is None or all(16 <= v <= 8192 for v in size)
 
 
-# ----------------------------------------------------------------------------- worker
-def test_worker_survives_every_frame_error_and_reports_its_end():
-    import time
-
-    from jetson_pose_ros.ros.worker import NewestFrameWorker
-
-    done = []
-
-    def process(msg, received):
-        if isinstance(msg, BaseException):
-            raise msg
-        done.append(msg)
-
-    def handled(n):
-        deadline = time.monotonic() + 5
-        while w.stats["processed"] + w.stats["bad"] < n and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    w = NewestFrameWorker(process, lambda err: 1 / 0)      # even a failing error report is survived
-    try:
-        frames = [ValueError("Logger severity cannot be changed between calls"), MemoryError(),
-                  InputError("bad"), RecursionError(), "good"]
-        for n, frame in enumerate(frames, 1):
-            w.submit(frame)
-            handled(n)
-        assert done == ["good"] and w.alive()
-        assert w.stats["bad"] == 4 and w.last_error == "RecursionError"
-        w.submit(SystemExit(3))                              # not an Exception: the thread ends ...
-        w._thread.join(5)
-        assert not w.alive() and w.exit_error.startswith("SystemExit")   # ... and says why
-    finally:
-        w.stop()
-
-
 @pytest.fixture(scope="module")
 def small_png(tmp_path_factory):
     import cv2

@@ -1,6 +1,6 @@
 """Robustness (issue 10) of ``posenet_node`` (real node subprocess, real rclpy/DDS): generated bad
 raw and compressed images (bombs, truncated, malformed fields; hypothesis), non-finite and
-out-of-range runtime parameters and broken ``--params-file`` never end the node or its worker;
+out-of-range runtime parameters and broken ``--params-file`` never end the node;
 the next good frame is answered correctly and no traceback is in the log."""
 from __future__ import annotations
 
@@ -183,12 +183,12 @@ def test_diagnostics_levels_and_values():
         level, msg, _ = step(1, {"received": 15 + 10 * (_ + 1), "processed": 14, "dropped": 0, "bad": 1})
     assert level == DiagnosticStatus.ERROR and "none was processed" in msg
     level, msg, _ = step(1, {"received": 100, "processed": 80, "dropped": 0, "bad": 1}, [5.0], alive=False)
-    assert level == DiagnosticStatus.ERROR and "worker thread stopped" in msg
+    assert level == DiagnosticStatus.ERROR and "frame processing stopped" in msg
     level, msg, _ = step(10, {"received": 100, "processed": 80, "dropped": 0, "bad": 1})
     assert level == DiagnosticStatus.OK and msg == "no input frames"     # idle camera is not an error
 
 
-def test_node_exits_nonzero_when_its_worker_stops(ros, tmp_path, humans):
+def test_node_exits_nonzero_when_frame_processing_escapes(ros, tmp_path, humans):
     """Fault injected from the test: the pipeline raises SystemExit (not an Exception, so no per-frame
     handler takes it) on the first frame.  The node must log one error and exit 1 (so that respawn
     restarts it), not stay up subscribed and silent."""

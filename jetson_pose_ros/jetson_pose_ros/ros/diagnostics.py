@@ -1,10 +1,10 @@
 """The node's health as ``diagnostic_msgs/DiagnosticArray`` (for ``/diagnostics``, rqt_robot_monitor,
-diagnostic_aggregator): frames received, processed, dropped (replaced by a newer one before the
-worker took them) and bad (the frame failed: undecodable, too large, ...), processing rate and
-latency over the last period, and the last error.
+diagnostic_aggregator): frames received, processed and bad (the frame failed: undecodable, too
+large, ...; and dropped where the node counts them), processing rate and latency over the last
+period, and the last error.
 
-Level: ERROR when the worker thread has stopped, or when frames arrived but none was processed
-for ``stall_timeout`` seconds; WARN when frames failed in the last period; else OK.
+Level: ERROR when frame processing has stopped (``alive`` false), or when frames arrived but none
+was processed for ``stall_timeout`` seconds; WARN when frames failed in the last period; else OK.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ OK, WARN, ERROR = DiagnosticStatus.OK, DiagnosticStatus.WARN, DiagnosticStatus.E
 class FrameDiagnostics:
     """Call ``update(stats, latencies_ms, ...)`` once per period; it returns the DiagnosticArray.
 
-    ``stats``: the worker's counters (received, processed, dropped, bad); ``latencies_ms``: the
+    ``stats``: the node's counters (received, processed, bad[, dropped]); ``latencies_ms``: the
     latencies of the frames processed since the last call (receive -> poses published)."""
 
     def __init__(self, name: str = "posenet: frames", hardware_id: str = "", stall_timeout: float = 5.0,
@@ -32,7 +32,7 @@ class FrameDiagnostics:
         self._processed_at = clock()        # when the processed count last grew
 
     def status(self, stats: dict, latencies_ms=(), last_error: str | None = None,
-               worker_alive: bool = True) -> DiagnosticStatus:
+               alive: bool = True) -> DiagnosticStatus:
         now = self._clock()
         prev_t, prev = self._last
         self._last = (now, dict(stats))
@@ -43,8 +43,8 @@ class FrameDiagnostics:
         idle = now - self._processed_at
         lat = np.asarray(list(latencies_ms), dtype=np.float64)
         lat = lat[np.isfinite(lat)]
-        if not worker_alive:
-            level, message = ERROR, "worker thread stopped: no frame will be processed"
+        if not alive:
+            level, message = ERROR, "frame processing stopped: no frame will be processed"
         elif delta["received"] > 0 and idle >= self.stall_timeout:
             level, message = ERROR, f"frames arrive but none was processed for {idle:.1f} s"
         elif delta["bad"] > 0:
@@ -65,9 +65,9 @@ class FrameDiagnostics:
         return DiagnosticStatus(level=level, name=self.name, message=message, hardware_id=self.hardware_id,
                                 values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
 
-    def update(self, stats: dict, latencies_ms=(), last_error: str | None = None, worker_alive: bool = True,
+    def update(self, stats: dict, latencies_ms=(), last_error: str | None = None, alive: bool = True,
                stamp=None) -> DiagnosticArray:
-        array = DiagnosticArray(status=[self.status(stats, latencies_ms, last_error, worker_alive)])
+        array = DiagnosticArray(status=[self.status(stats, latencies_ms, last_error, alive)])
         if stamp is not None:
             array.header.stamp = stamp
         return array

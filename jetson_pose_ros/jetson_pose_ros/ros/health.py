@@ -1,12 +1,7 @@
-"""The node's health, attached with two small hooks in ``node.py``:
-
-* ``NodeHealth(node, stats, records, stall_timeout, last_error, alive)`` publishes ``diagnostic_msgs/DiagnosticArray``
-  on ``/diagnostics`` once a second (``diagnostics.FrameDiagnostics``: received, processed, dropped,
-  bad, rate, latency, last error; ERROR when frames arrive but none is processed);
-* ``worker_failure(worker)`` is checked by the spin loop: when the worker thread has stopped, the
-  node logs one error line and exits non-zero (``respawn`` in a launch file restarts it) instead
-  of staying up, subscribed and silent.
-"""
+"""The node's health: ``NodeHealth(node, stats, records, stall_timeout, last_error, alive)``
+publishes ``diagnostic_msgs/DiagnosticArray`` on ``/diagnostics`` once a second
+(``diagnostics.FrameDiagnostics``: received, processed, bad, rate, latency, last error; ERROR when
+frames arrive but none is processed for ``stall_timeout`` seconds)."""
 from __future__ import annotations
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -15,13 +10,6 @@ from rclpy.qos import QoSProfile
 from .diagnostics import FrameDiagnostics
 
 PERIOD_S = 1.0
-
-
-def worker_failure(worker) -> str | None:
-    """One line saying why the worker is gone, or None while it runs."""
-    if worker is None or worker.alive():
-        return None
-    return f"worker thread stopped ({worker.exit_error or 'no reason recorded'}): exiting so that it can be restarted"
 
 
 class NodeHealth:
