@@ -39,8 +39,8 @@ setup(
         # FASTDDS_DEFAULT_PROFILES_FILE to config/fastdds_large_images.xml unless the user chose a profile
         ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
-    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm"],
-    extras_require={"test": ["pytest"], "litert": ["ai-edge-litert"],
+    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
+    extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"],
                     "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
     zip_safe=False,
     tests_require=["pytest"],

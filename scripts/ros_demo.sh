@@ -15,7 +15,8 @@ FRAMES=${FRAMES:-6}
 
 IMAGES=${DEMO_IMAGES:-$SHARED/data/jetson_inference/images/humans_*.jpg}
 echo "== ROS 2: image_publisher -> posenet_node -> pose_echo ($FRAMES frames of $IMAGES)"
-posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true &
+# reliable input: a frame written before the node's side of discovery completed is re-sent, not lost
+posenet_node --ros-args -p network:=mobilenet-body -p num_threads:=2 -p track:=true -p qos_reliability:=reliable &
 NODE=$!
 stop_node() {
   kill -TERM "$NODE" 2>/dev/null || return 0
@@ -24,9 +25,9 @@ stop_node() {
   kill -KILL "$NODE" 2>/dev/null || true
 }
 trap stop_node EXIT
-# best-effort (sensor-data QoS) input: a frame sent while discovery completes may be lost, so the
-# echo waits for all but one of them
-pose_echo --count "$((FRAMES - 1))" --timeout 60 --json out/ros_poses.jsonl &
+# image_publisher waits for the node's subscription (and --settle s before the first frame and after
+# the last), so every frame arrives: the echo waits for all of them
+pose_echo --count "$FRAMES" --timeout 60 --json out/ros_poses.jsonl &
 ECHO=$!
 sleep 2
 image_publisher "$IMAGES" --loop --rate 1 --count "$FRAMES" \

@@ -46,7 +46,7 @@ PY="$VENV/bin/python"
 ROS_RUNTIME=(
     ros-kilted-rclpy ros-kilted-std-msgs ros-kilted-sensor-msgs ros-kilted-visualization-msgs
     ros-kilted-geometry-msgs ros-kilted-builtin-interfaces ros-kilted-rcl-interfaces
-    ros-kilted-rmw-fastrtps-cpp ros-kilted-lifecycle-msgs
+    ros-kilted-rmw-fastrtps-cpp ros-kilted-lifecycle-msgs ros-kilted-diagnostic-msgs
 )
 # building custom messages (see ../shared/notes/ros2-from-pypi.md)
 ROS_BUILD=(
@@ -57,7 +57,7 @@ ROS_BUILD=(
     colcon-common-extensions
 )
 # jetson_pose_ros' own requirements (setup.py install_requires) + the test runner
-PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm pytest)
+PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm imagesize pytest hypothesis)
 
 if [[ "${ROS_SETUP_SKIP_PIP:-0}" != 1 ]]; then
     log "pip install: ROS 2 Kilted wheels, colcon, python dependencies -> $VENV"

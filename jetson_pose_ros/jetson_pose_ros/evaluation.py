@@ -83,6 +83,7 @@ def load_keypoint_set(annotations: str | Path, image_dir: str | Path, kind: str 
     if not cats:
         raise InputError(f"{path}: no category with 'keypoints' (not a keypoint annotation file)")
     cat = cats[0]
+    check_entries(data, path)
     names = [str(n) for n in cat["keypoints"]]
     found = detect_kind(len(names))
     if kind and kind != found:
@@ -100,6 +101,54 @@ def load_keypoint_set(annotations: str | Path, image_dir: str | Path, kind: str 
         msg = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise InputError(f"{path}: malformed COCO annotations ({msg})") from None
     return KeypointSet(coco, folder, found, int(cat["id"]), names)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def check_entries(data: dict, path: Path) -> None:
+    """What pycocotools takes for granted, checked with one-line ``InputError``s: integer ids,
+    every image with a ``file_name``, every annotation on a known image and category with
+    numeric keypoints.  A missing ``area`` is taken from the ``bbox`` (w*h), a missing
+    ``num_keypoints`` counted from the keypoints (COCOeval needs both)."""
+    def bad(what: str):
+        raise InputError(f"{path}: malformed COCO annotations ({what})")
+
+    cat_ids = set()
+    for c in data["categories"]:
+        if not isinstance(c, dict) or not _is_int(c.get("id")):
+            bad(f"category {c.get('name', '?') if isinstance(c, dict) else c!r} needs an integer 'id'")
+        cat_ids.add(c["id"])
+    image_ids = set()
+    for i, im in enumerate(data["images"]):
+        if not isinstance(im, dict) or not _is_int(im.get("id")):
+            bad(f"image entry {i} needs an integer 'id'")
+        if not isinstance(im.get("file_name"), str) or not im["file_name"]:
+            bad(f"image {im['id']} has no 'file_name'")
+        image_ids.add(im["id"])
+    for i, a in enumerate(data["annotations"]):
+        if not isinstance(a, dict) or not _is_int(a.get("id")):
+            bad(f"annotation entry {i} needs an integer 'id'")
+        if a.get("image_id") not in image_ids or not _is_int(a.get("image_id")):
+            bad(f"annotation {a['id']}: image_id {a.get('image_id')!r} is not an image of the file")
+        if a.get("category_id") not in cat_ids or not _is_int(a.get("category_id")):
+            bad(f"annotation {a['id']}: category_id {a.get('category_id')!r} is not an integer category id "
+                "of the file")
+        kps = a.get("keypoints")
+        if not isinstance(kps, list) or not all(_is_number(v) for v in kps):
+            bad(f"annotation {a['id']}: 'keypoints' must be a list of numbers")
+        if "num_keypoints" not in a:
+            a["num_keypoints"] = int(sum(1 for v in kps[2::3] if v > 0))
+        if not _is_number(a.get("area")):
+            box = a.get("bbox")
+            if "area" in a or not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
+                bad(f"annotation {a['id']}: needs a numeric 'area' or a 'bbox' [x, y, w, h]")
+            a["area"] = float(box[2]) * float(box[3])
 
 
 # ------------------------------------------------------------------ poses -> COCO results
@@ -187,18 +236,16 @@ def predict(pipeline, ds: KeypointSet, image_ids: Sequence[int], progress: bool 
             on_image: Callable | None = None) -> dict[int, PoseFrame]:
     """Run ``pipeline`` (a ``Pipeline``, or anything with ``process(image) -> PoseFrame`` such as
     ``PoseNet.infer``'s owner) on every image; returns image id -> frame."""
-    import cv2
     from tqdm import tqdm
+
+    from .video.sources import read_image
 
     run = pipeline.process if hasattr(pipeline, "sinks") else pipeline.infer
     name = getattr(getattr(pipeline, "net", pipeline), "network", "")
     out = {}
     for img in tqdm(image_ids, desc=name, unit="img", disable=not progress, leave=False):
         path = ds.image_path(img)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise InputError(f"cannot read image {path}")
-        out[img] = run(image)
+        out[img] = run(read_image(str(path)))
         if on_image:
             on_image(img, out[img])
     return out

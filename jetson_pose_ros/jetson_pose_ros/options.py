@@ -31,7 +31,7 @@ class Option:
     min_exclusive: bool = False
     choices: tuple | None = None
     runtime: bool = False        # may change while running (node: ros2 param set)
-    group: str = "network"       # network | detection | decoder | pipeline | overlay | node
+    group: str = "network"       # network | detection | decoder | pipeline | overlay | input | node
     families: tuple | None = None
     cli: str | None = ""         # flag name; "" = --name-with-hyphens; None = not a CLI flag
     ros: bool = True             # a ROS parameter of the node
@@ -196,6 +196,10 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        min=0.0, max=0.1, min_exclusive=True, runtime=True, group="overlay"),
     _o("link_scale", float, 0.0013, "link width as a fraction of the image's larger side",
        min=0.0, max=0.1, min_exclusive=True, runtime=True, group="overlay"),
+    # ---- input images
+    _o("max_image_pixels", int, 50_000_000, "largest image (width x height) decoded or processed; checked "
+       "from the header before decoding (files, CompressedImage, raw Image), so a larger one is refused "
+       "without allocating it", min=1, max=1_000_000_000, group="input"),
     # ---- ROS node only
     _o("qos_reliability", str, "best_effort", "input subscription reliability (depth 1)",
        choices=("best_effort", "reliable"), group="node", cli=None),
@@ -214,6 +218,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        "best_effort: depth 1)", choices=("reliable", "best_effort"), group="node", cli=None),
     _o("autostart", bool, True, "lifecycle node: configure and activate at start (false: wait for "
        "`ros2 lifecycle set`)", group="node", cli=None),
+    _o("stall_timeout", float, 5.0, "seconds without a processed frame, while frames arrive, after which "
+       "/diagnostics reports ERROR", min=0.0, max=3600.0, min_exclusive=True, group="node", cli=None),
     _o("input_topics", str, "", "several cameras, one network: comma-separated image topics (ending in "
        "/compressed: CompressedImage); each camera's poses, detections, overlay and markers go to its topic's "
        "namespace (/front/image_raw -> /front/poses); empty: the one image topic", group="node", cli=None),

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import overlay as _overlay
 from .decoders import model_class
-from .errors import InputError
+from .errors import InputError, ModelError
 from .model_files import resolve_files
 from .options import MODEL_GROUPS, OPTIONS, check_options, validate
 from .pose import ObjectPose, PoseFrame
@@ -43,6 +43,8 @@ class PoseNet:
         self.spec = get_network(network or None)
         opts = check_options(opts, MODEL_GROUPS + ("overlay",), family=self.spec.family)
         self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
+        if opts.get("topology"):
+            check_topology(self.topology, self.spec.topology(), opts["topology"], self.spec.name)
         files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})},
                               backend=opts.get("backend", OPTIONS["backend"].default))
         model_opts = {k: v for k, v in opts.items()
@@ -161,6 +163,16 @@ class poseNet(PoseNet):  # noqa: N801 - jetson-inference's class name
         extra = {k: v for k, v in vars(known).items() if v is not None and k not in ("network", "threshold")}
         super().__init__(known.network or network,
                          known.threshold if known.threshold is not None else threshold, **{**extra, **kw})
+
+
+def check_topology(topology, network_topology, path: str, network: str) -> None:
+    """A user topology must describe the network's outputs: as many keypoints and links (PAF
+    networks have a field per link) as the network's own topology, else a one-line ModelError
+    at load instead of every frame failing."""
+    for what, mine, theirs in (("keypoints", topology.num_keypoints, network_topology.num_keypoints),
+                               ("links", len(topology.skeleton), len(network_topology.skeleton))):
+        if mine != theirs:
+            raise ModelError(f"topology {path} has {mine} {what}; network '{network}' has {theirs}")
 
 
 def as_bgr(image: np.ndarray, color: str = "bgr") -> np.ndarray:

@@ -64,11 +64,25 @@ def target_size(spec: InputSpec, width: int, height: int) -> tuple[int, int]:
     if spec.resize != "fit":
         return -(-bw // m) * m, -(-bh // m) * m
     s = min(bw / width, bh / height)
-    return (max(m, int(round(width * s / m)) * m), max(m, int(round(height * s / m)) * m))
+    low = fit_min_side(spec)
+    return (max(low, int(round(width * s / m)) * m), max(low, int(round(height * s / m)) * m))
+
+
+def fit_min_side(spec: InputSpec) -> int:
+    """The least tensor side of a ``fit`` input: a quarter of the bound's smaller side (rounded up to
+    the multiple).  A thinner image (1x4000) is padded up to it instead: a tensor a few pixels
+    high is mostly the network's border, where it finds phantom people in an all-black image."""
+    m = max(1, spec.multiple)
+    return max(m, -(-min(spec.size) // 4 // m) * m)
 
 
 def resize_transform(spec: InputSpec, width: int, height: int) -> tuple[Affine, tuple[int, int]]:
     tw, th = target_size(spec, width, height)
+    if spec.resize == "fit":
+        s = min(spec.size[0] / width, spec.size[1] / height)
+        if min(width, height) * s < fit_min_side(spec):    # degenerate aspect: pad the thin side
+            rw, rh = min(tw, max(1, round(width * s))), min(th, max(1, round(height * s)))
+            return Affine.scale_offset(rw / width, rh / height, (tw - rw) // 2, (th - rh) // 2), (tw, th)
     if spec.resize == "letterbox":
         s = min(tw / width, th / height)
         if spec.subpixel:

@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+from .errors import PoseNetError
 from .pose import PoseFrame
 from .serialize import CSV_COLUMNS, frame_csv_rows, frame_to_dict
 
@@ -15,8 +16,11 @@ class _FileSink:
     newline: str | None = None
 
     def __init__(self, path: str | Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(path, "w", encoding="utf-8", newline=self.newline)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.file = open(path, "w", encoding="utf-8", newline=self.newline)
+        except OSError as exc:
+            raise PoseNetError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def close(self) -> None:
         self.file.close()

@@ -53,8 +53,9 @@ def node_frames(video, tmp_path) -> list[list[tuple]]:
         frames = []
         for f in open_source(str(video)):
             msg = c.send(c.image_msg(f.image))
-            frames.append([(p.id, round(p.score, 4),
-                            [(k.id, round(k.x, 2), round(k.y, 2), round(k.score, 4)) for k in p.keypoints])
+            frames.append([(p.track_id, round(p.score, 4),
+                            [(i, round(k.x, 2), round(k.y, 2), round(k.score, 4))
+                             for i, k in enumerate(p.keypoints) if k.found])   # one entry per topology id
                            for p in msg.poses])
         c.destroy()
     finally:

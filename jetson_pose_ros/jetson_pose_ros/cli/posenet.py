@@ -9,6 +9,8 @@ import argparse
 import logging
 import sys
 
+import cv2
+
 from tqdm import tqdm
 
 from .. import options, registry
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="input image / glob / directory / video")
     p.add_argument("output", nargs="?", default=None, help="output image / %%i pattern / directory / video")
     p.add_argument("--network", default=None, help=f"network name (see below; default {registry.default_network()}, or the --preset's)")
-    options.add_arguments(p, ("network", "detection", "decoder", "overlay"))
+    options.add_arguments(p, ("network", "detection", "decoder", "overlay", "input"))
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
     p.add_argument("--input-loop", type=int, default=0, help="repeat the input N more times (-1: forever)")
     add_video_options(p)
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(args.network, **options.given(args, GROUPS))
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
-                         timeout=args.input_timeout, topic=args.topic)
+                         timeout=args.input_timeout, max_pixels=args.max_image_pixels, topic=args.topic)
     total = len(source) or None
     bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
                detections=args.bag_detections) if is_bag_output(args.output) else {}
@@ -116,7 +118,14 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + ([CsvSink(args.csv)] if args.csv else [])
+    try:
+        pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
+            ([CsvSink(args.csv)] if args.csv else [])
+    except BaseException:
+        output.close()
+        source.close()
+        pipeline.close()
+        raise
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)
     say = (lambda msg: bar.write(msg, file=sys.stderr)) if not bar.disable else log.info
@@ -133,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
             except PoseNetError as exc:
                 failed += 1
                 log.error("posenet: error: %s: %s", frame.source, exc)
+                continue
+            except (OSError, MemoryError, cv2.error) as exc:    # one file's trouble never ends a batch
+                failed += 1
+                log.error("posenet: error: %s: %s: %s", frame.source, type(exc).__name__,
+                          str(exc).strip().splitlines()[-1] if str(exc).strip() else "")
                 continue
             processed += 1
             t = result.timings

@@ -124,6 +124,32 @@ class PoseModel:
         size = self.options.get("input_size") if key is None else None
         return InputSpec.from_dict(d, size=tuple(size) if size else None)
 
+    def fit_to_model(self, spec: InputSpec, backend) -> InputSpec:
+        """The input spec for the model actually loaded: a model exported with a fixed input
+        size (e.g. 1x368x432x3 instead of dynamic height/width) gets exactly that tensor size
+        (``fit`` becomes ``letterbox``: aspect kept, padded); ``--input-size`` must then match it,
+        and a fixed channel count must be 3 (else a one-line ModelError)."""
+        shape = backend.inputs.get(spec.name) or []
+        if len(shape) != 4:
+            return spec
+        h, w, c = (shape[1], shape[2], shape[3]) if spec.layout == "NHWC" else (shape[2], shape[3], shape[1])
+        model = Path(getattr(backend, "path", "model")).name
+        if isinstance(c, int) and c > 0 and c != 3:
+            raise ModelError(f"network '{self.spec.name}': model {model} takes {c} input channels, not 3 "
+                             f"(input '{spec.name}' shape {shape})")
+        if not (isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0):
+            return spec
+        asked = self.options.get("input_size")
+        if asked and tuple(asked) != (w, h):
+            raise ModelError(f"network '{self.spec.name}': model {model} has a fixed input size {w}x{h}; "
+                             f"input_size {asked[0]}x{asked[1]} does not fit it")
+        if (spec.resize, spec.size, spec.multiple) == ("stretch", (w, h), 1) or \
+                (spec.resize == "letterbox" and spec.size == (w, h)):
+            return spec
+        from dataclasses import replace
+        return replace(spec, size=(w, h), multiple=1,
+                       resize="letterbox" if spec.resize == "fit" else spec.resize)
+
     def make_params(self, cls, cfg: dict, defaults: dict | None = None):
         """A family's parameter dataclass: its defaults < ``defaults`` < the registry's
         ``decoder`` entry < the user's options (cast to the field's type)."""

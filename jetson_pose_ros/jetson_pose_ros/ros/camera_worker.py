@@ -50,10 +50,6 @@ class FairFrameWorker:
             self.stats[camera]["received"] += 1
             self._lock.notify()
 
-    def submitter(self, camera: int) -> Callable:
-        """A subscription callback for ``camera``."""
-        return lambda msg: self.submit(camera, msg)
-
     def take(self) -> list:
         """The next frames to process (call with the lock held): up to ``batch`` waiting cameras,
         starting after the camera served last."""

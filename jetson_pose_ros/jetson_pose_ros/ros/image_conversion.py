@@ -6,7 +6,8 @@ pose node needs, following sensor_msgs/image_encodings and cv_bridge's behaviour
 * ``image_to_numpy(msg)``   -> the pixels as stored (HxW or HxWxC, uint8/uint16, native byte
   order), honouring ``step`` (row padding) and ``is_bigendian``;
 * ``image_to_bgr(msg)``     -> HxWx3 uint8 BGR (what ``PoseNet.process`` takes);
-* ``compressed_to_bgr(msg)``-> decodes jpeg/png with ``cv2.imdecode``;
+* ``compressed_to_bgr(msg)``-> decodes jpeg/png (``image_decode.decode_image``: size checked from
+  the header before decoding, truncated data refused);
 * ``bgr_to_image(...)`` / ``numpy_to_image(...)`` / ``bgr_to_compressed(...)`` for publishing.
 
 Every malformed message raises :class:`jetson_pose_ros.errors.InputError` with a one-line message.
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from ..image_decode import check_pixels, decode_image
 
 # encoding -> (dtype, channels, conversion to BGR or None when already BGR / special)
 _U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
@@ -58,10 +60,11 @@ def _describe(msg) -> str:
     return f"{getattr(msg, 'width', '?')}x{getattr(msg, 'height', '?')} '{getattr(msg, 'encoding', '?')}'"
 
 
-def image_to_numpy(msg) -> np.ndarray:
+def image_to_numpy(msg, max_pixels: int | None = None) -> np.ndarray:
     """The pixels of a sensor_msgs/Image as an array (HxW for one channel, else HxWxC).
 
-    The array may be a read-only view of ``msg.data``; copy it before drawing on it.
+    The array may be a read-only view of ``msg.data``; copy it before drawing on it.  An image of
+    more than ``max_pixels`` (None: the ``max_image_pixels`` default) is refused.
     """
     encoding = str(msg.encoding)
     spec = ENCODINGS.get(encoding)
@@ -74,6 +77,7 @@ def image_to_numpy(msg) -> np.ndarray:
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
     if height <= 0 or width <= 0:
         raise InputError(f"empty image {_describe(msg)}: width and height must be > 0")
+    check_pixels(width, height, max_pixels, f"image {_describe(msg)}")
     if encoding.lower() in _YUV and width % 2:
         raise InputError(f"image {_describe(msg)}: YUV 4:2:2 needs an even width")
     row_bytes = width * channels * dtype.itemsize
@@ -108,9 +112,9 @@ def _bytes_of(msg) -> np.ndarray:
         return np.frombuffer(bytes(msg.data), dtype=np.uint8)
 
 
-def image_to_bgr(msg) -> np.ndarray:
+def image_to_bgr(msg, max_pixels: int | None = None) -> np.ndarray:
     """A sensor_msgs/Image as a contiguous HxWx3 uint8 BGR array (16-bit images are scaled >> 8)."""
-    pixels = image_to_numpy(msg)
+    pixels = image_to_numpy(msg, max_pixels)
     encoding = str(msg.encoding)
     _, _, code = ENCODINGS.get(encoding) or ENCODINGS[encoding.lower()]
     if pixels.dtype == np.uint16:
@@ -120,9 +124,10 @@ def image_to_bgr(msg) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(pixels), code)
 
 
-def compressed_to_bgr(msg) -> np.ndarray:
+def compressed_to_bgr(msg, max_pixels: int | None = None) -> np.ndarray:
     """Decode a sensor_msgs/CompressedImage (jpeg or png, as image_transport's compressed plugin
-    writes it; ``format`` like "jpeg", "png" or "bgr8; jpeg compressed bgr8") to HxWx3 BGR."""
+    writes it; ``format`` like "jpeg", "png" or "bgr8; jpeg compressed bgr8") to HxWx3 BGR.
+    Larger than ``max_pixels`` by its header, truncated or undecodable: a one-line InputError."""
     fmt = str(getattr(msg, "format", "")).strip()
     low = fmt.lower()
     if "compresseddepth" in low:
@@ -130,11 +135,7 @@ def compressed_to_bgr(msg) -> np.ndarray:
     buf = _bytes_of(msg)
     if buf.size == 0:
         raise InputError(f"compressed image ('{fmt}') has no data")
-    image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    if image is None or image.size == 0:
-        raise InputError(f"compressed image ('{fmt}', {buf.size} bytes) could not be decoded: "
-                         "corrupt or not jpeg/png")
-    return image
+    return decode_image(buf, f"compressed image ('{fmt}', {buf.size} bytes)", max_pixels)
 
 
 # ----------------------------------------------------------------------------- numpy -> msg

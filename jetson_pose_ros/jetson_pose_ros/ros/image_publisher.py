@@ -41,6 +41,35 @@ def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | 
             source.close()
 
 
+def wait_for_subscriber(node, pub, timeout: float, settle: float, spin_once) -> bool:
+    """Spin until ``pub`` has a subscriber (at most ``timeout`` s), then ``settle`` s more; False
+    when none came."""
+    deadline = time.monotonic() + max(0.0, timeout)
+    while pub.get_subscription_count() == 0:
+        if time.monotonic() >= deadline:
+            return False
+        spin_once(node, timeout_sec=0.05)
+    end = time.monotonic() + max(0.0, settle)
+    while time.monotonic() < end:
+        spin_once(node, timeout_sec=0.05)
+    return True
+
+
+def linger(node, pub, seconds: float, spin_once) -> None:
+    """Keep the publisher up until reliable subscribers acknowledged everything (at most
+    ``seconds``) and for ``seconds`` in any case: Fast DDS sends large samples asynchronously,
+    and the last one is dropped if the writer is destroyed right after ``publish``."""
+    from rclpy.duration import Duration
+
+    try:
+        pub.wait_for_all_acked(Duration(seconds=max(0.0, seconds)))
+    except Exception:  # noqa: BLE001 - best-effort publishers / older rmw: only the wait below
+        pass
+    end = time.monotonic() + max(0.0, seconds)
+    while time.monotonic() < end:
+        spin_once(node, timeout_sec=0.05)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="image_publisher", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,6 +90,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="publisher reliability (default reliable; matches best-effort subscribers too)")
     p.add_argument("--wait", type=float, default=5.0,
                    help="seconds to wait for a subscriber before the first frame (default 5)")
+    p.add_argument("--settle", type=float, default=1.0,
+                   help="seconds to wait after a subscriber matched, before the first frame, and after the "
+                   "last frame, before leaving (default 1): discovery completes on the subscriber's side "
+                   "later than on ours, a best-effort subscriber loses what arrives before, and a large "
+                   "image still being sent when the publisher goes away is lost")
     p.add_argument("--quiet", action="store_true", help="do not print a line per frame")
     args = p.parse_args(argv)
     if args.resize:
@@ -97,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     log = node.get_logger()
     sent = 0
     try:
-        deadline = time.monotonic() + max(0.0, args.wait)
-        while pub.get_subscription_count() == 0 and time.monotonic() < deadline:
-            rclpy.spin_once(node, timeout_sec=0.05)
+        if not wait_for_subscriber(node, pub, args.wait, args.settle, rclpy.spin_once):
+            log.warning(f"no subscriber on {topic} after {args.wait:g} s; publishing anyway")
         period = 1.0 / args.rate if args.rate > 0 else 0.0
         next_t = time.monotonic()
         for source, bgr in iter_frames(args.path, args.loop, args.resize, args.flip):
@@ -122,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             rclpy.spin_once(node, timeout_sec=0.0)
             if args.count and sent >= args.count:
                 break
+        if sent and rclpy.ok():
+            linger(node, pub, args.settle, rclpy.spin_once)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

@@ -45,6 +45,7 @@ require_ros()
 import rclpy  # noqa: E402
 import rclpy.executors  # noqa: E402
 from rclpy.exceptions import ParameterException  # noqa: E402
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy  # noqa: E402
 from rcl_interfaces.msg import SetParametersResult  # noqa: E402
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn  # noqa: E402
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,  # noqa: E402
@@ -59,6 +60,8 @@ from ..pipeline import GROUPS  # noqa: E402
 from . import detections as det  # noqa: E402
 from . import image_conversion as conv  # noqa: E402
 from . import parameters  # noqa: E402
+from .arguments import check_arguments  # noqa: E402
+from .health import NodeHealth  # noqa: E402
 from .camera_worker import FairFrameWorker  # noqa: E402
 from .cameras import Camera, parse_input_topics  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
@@ -97,6 +100,9 @@ class PoseNetNode(LifecycleNode):
         self._suppressed: dict[str, int] = {}
         self._active = False
         self.stats = {"received": 0, "processed": 0, "bad": 0}
+        self.last_error: str | None = None
+        self.health = NodeHealth(self, self.stats, self.records, self.params["stall_timeout"],
+                                 lambda: self.last_error)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         if not self.params["autostart"]:
             self.get_logger().info("unconfigured (autostart: false): waiting for `ros2 lifecycle set "
@@ -158,7 +164,7 @@ class PoseNetNode(LifecycleNode):
             self.worker = FairFrameWorker(len(self.cameras), self._process_cameras, self._frame_error)
         for i, cam in enumerate(self.cameras):
             cam.sub = self.create_subscription(CompressedImage if cam.spec.compressed else Image, cam.spec.topic,
-                                               self.worker.submitter(i), in_qos)
+                                               lambda msg, i=i: self._on_camera_image(i, msg), in_qos)
         if self.cameras:
             inputs = ", ".join(f"{c.sub.topic_name} ({'CompressedImage' if c.spec.compressed else 'Image'})"
                                for c in self.cameras)
@@ -240,6 +246,7 @@ class PoseNetNode(LifecycleNode):
 
     # ------------------------------------------------------------------ errors
     def _frame_error(self, err: BaseException) -> None:
+        self.last_error = " ".join(str(err).split()) or type(err).__name__
         if isinstance(err, PoseNetError):
             self._warn_throttled(f"frame dropped: {err}")
         elif rclpy.ok():
@@ -276,10 +283,21 @@ class PoseNetNode(LifecycleNode):
             self.stats["bad"] += 1
             self._frame_error(err)
 
+    def _on_camera_image(self, index: int, msg) -> None:
+        """Subscription callback of camera ``index`` (several cameras): hand the frame to the worker."""
+        self.stats["received"] += 1
+        self.worker.submit(index, msg)
+
     def _process_cameras(self, items) -> None:
-        """The worker's frames (several cameras; its per-camera stats count them, errors included)."""
+        """The worker's frames (several cameras).  The node's counters (and /diagnostics) add up all
+        cameras; the worker counts per camera and reports a failed frame through ``_frame_error``."""
         for index, msg, received in items:
-            self.process(msg, received, self.cameras[index])
+            try:
+                self.process(msg, received, self.cameras[index])
+                self.stats["processed"] += 1
+            except Exception:
+                self.stats["bad"] += 1
+                raise
 
     def process(self, msg, received: float | None = None, cam: Camera | None = None) -> None:
         """Process one Image/CompressedImage message (of camera ``cam``, else of the one ``image``
@@ -288,7 +306,8 @@ class PoseNetNode(LifecycleNode):
             return
         out = cam if cam is not None else self          # the pipeline and publishers of this input
         received = time.perf_counter() if received is None else received
-        bgr = conv.compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else conv.image_to_bgr(msg)
+        limit = self.params["max_image_pixels"]
+        bgr = conv.compressed_to_bgr(msg, limit) if isinstance(msg, CompressedImage) else conv.image_to_bgr(msg, limit)
         t0 = time.perf_counter()
         stamp = msg.header.stamp
         frame = out.pipeline.process(bgr, stamp.sec + stamp.nanosec * 1e-9)
@@ -359,7 +378,12 @@ def main(args=None) -> int:
     if "-h" in own or "--help" in own:
         print(usage())
         return 0
-    rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        check_arguments(argv)              # a missing/broken --params-file: one line naming it
+        rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
+    except (PoseNetError, _rclpy.RCLError) as err:
+        rclpy.logging.get_logger(NODE_NAME).error(" ".join(str(err).split()))
+        return 1
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -377,16 +401,21 @@ def main(args=None) -> int:
         node.trigger_activate()
     executor = rclpy.executors.SingleThreadedExecutor()
     executor.add_node(node)
+    code = 0
     try:
         while not stop.is_set() and rclpy.ok():
             executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
+    except BaseException as err:  # noqa: BLE001 - escaped the per-frame handling: never stay up silent
+        node.get_logger().error(f"stopped by {type(err).__name__}: {' '.join(str(err).split())}; "
+                                "exiting so that the node can be restarted (respawn)")
+        code = 1
     finally:
         executor.remove_node(node)
         node.destroy_node()
         rclpy.try_shutdown()
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, PoseNetError
 from .ffmpeg import CODECS, FFmpegWriter, codec_names, encoder_args, even_size, ffmpeg_binary
 from .sources import IMAGE_EXTS, VIDEO_EXTS, Frame
 
@@ -41,11 +41,32 @@ WEBM_CODECS = {"vp8", "vp9"}
 
 
 def _write_image(path: str, image: np.ndarray) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     ok, buf = cv2.imencode(Path(path).suffix or ".jpg", image)
     if not ok:
         raise InputError(f"{path}: cannot encode image")
-    buf.tofile(path)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        buf.tofile(path)
+    except OSError as exc:
+        raise PoseNetError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_writable(path: str | Path) -> None:
+    """Before any frame is processed: ``path``'s directory can be made and written to, and its
+    name is not too long; else a one-line PoseNetError (instead of a traceback on frame 1)."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        limit = os.pathconf(parent, "PC_NAME_MAX")
+    except OSError as exc:
+        raise PoseNetError(f"cannot write {path}: {exc.strerror or exc} ({parent})") from None
+    if len(os.fsencode(path.name)) > limit:
+        raise PoseNetError(f"cannot write {str(path)[:80]}...: file name longer than {limit} bytes")
+    if path.is_dir():
+        raise PoseNetError(f"cannot write {path}: it is a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PoseNetError(f"cannot write {path}: directory {parent} is not writable")
 
 
 def _fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -65,6 +86,7 @@ class ImageOutput:
         self.target = target
         self.directory = directory
         self.written: list[str] = []
+        check_writable(Path(target) / "frame.jpg" if directory else self.path_for(Frame(None, 0, "input.jpg")))
 
     def path_for(self, frame: Frame) -> str:
         if self.directory:
@@ -125,6 +147,7 @@ class VideoFileOutput:
         self.writer = None
         self.size: tuple[int, int] | None = None
         self.frames = 0
+        check_writable(path)
 
     def _open(self, w: int, h: int) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +272,6 @@ def open_output(uri: str | None, fps: float = 30.0, codec: str | None = None, mu
     path = uri[len("file://"):] if scheme == "file" else uri
     ext = Path(path).suffix.lower()
     if path.endswith(("/", os.sep)) or os.path.isdir(path) or (not ext and multi_frame):
-        os.makedirs(path, exist_ok=True)
         return ImageOutput(path, directory=True)
     if ext in VIDEO_EXTS:
         return VideoFileOutput(path, fps, codec, bitrate, **options)

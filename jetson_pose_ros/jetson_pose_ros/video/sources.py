@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from ..image_decode import check_pixels, decode_image
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pnm", ".jp2"}
 VIDEO_EXTS = {".mp4", ".mkv", ".avi", ".webm", ".mov", ".m4v", ".flv", ".mpg", ".mpeg", ".ts", ".h264", ".h265"}
@@ -55,17 +56,18 @@ def _natural_key(path: str):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path)]
 
 
-def read_image(path: str) -> np.ndarray:
-    """Read an image file as BGR uint8, or raise InputError with a one-line reason."""
+def read_image(path: str, max_pixels: int | None = None) -> np.ndarray:
+    """Read an image file as BGR uint8, or raise InputError with a one-line reason (no such
+    file, empty, larger than ``max_pixels`` by its header, truncated, not decodable)."""
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file")
-    data = np.fromfile(path, dtype=np.uint8)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise InputError(f"{path}: empty file")
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if img is None:
-        raise InputError(f"{path}: not a readable image (corrupt or unsupported format)")
-    return img
+    return decode_image(data, path, max_pixels)
 
 
 # --- frame transforms ------------------------------------------------------------
@@ -116,7 +118,7 @@ class Source:
     live = False            # a camera/stream (no length, no loop)
 
     def __init__(self, uri: str, loop: int = 0, width: int | None = None, height: int | None = None,
-                 rate: float | None = None, flip: str | None = None):
+                 rate: float | None = None, flip: str | None = None, max_pixels: int | None = None):
         for name, v in (("width", width), ("height", height), ("rate", rate)):
             if v is not None and v <= 0:
                 raise InputError(f"input {name} must be > 0, got {v}")
@@ -124,6 +126,7 @@ class Source:
         self.loop = int(loop)
         self.req_width, self.req_height, self.rate = width, height, rate
         self.flip = check_flip(flip)
+        self.max_pixels = max_pixels      # largest decoded frame (None: options' max_image_pixels)
         self.fps = 0.0
         self.width = self.height = 0      # size of the frames as decoded (before resize / flip)
         self.frame_count = 0              # frames per pass, 0 when unknown
@@ -162,8 +165,16 @@ class Source:
         h, w = image.shape[:2]
         size = target_size(w, h, self.req_width, self.req_height)
         if size != (w, h):
+            check_pixels(*size, self.max_pixels, f"{self.uri}: resizing {w}x{h} with --input-width/--input-height")
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
         return flip_image(image, self.flip)
+
+    def _transform(self, frame: Frame) -> None:
+        """Resize/flip one frame in place; a frame that cannot be (too large) becomes an error frame."""
+        try:
+            frame.image = self.transform(frame.image)
+        except InputError as exc:
+            frame.image, frame.error = None, str(exc)
 
     def __iter__(self) -> Iterator[Frame]:
         period = 1.0 / self.rate if self.rate else 0.0
@@ -178,7 +189,7 @@ class Source:
                         continue
                     next_t = frame.timestamp + period if next_t is None or frame.timestamp - next_t > period \
                         else next_t + period
-                frame.image = self.transform(frame.image)
+                self._transform(frame)
             frame.index = index
             index += 1
             yield frame
@@ -201,7 +212,7 @@ class ImageListSource(Source):
         index = 0
         for frame in self._frames():
             if frame.image is not None:
-                frame.image = self.transform(frame.image)
+                self._transform(frame)
             frame.index = index
             frame.timestamp = index / self.rate if self.rate else 0.0
             index += 1
@@ -212,7 +223,7 @@ class ImageListSource(Source):
         while True:
             for path in self.paths:
                 try:
-                    yield Frame(read_image(path), 0, path)
+                    yield Frame(read_image(path, self.max_pixels), 0, path)
                 except InputError as exc:
                     yield Frame(None, 0, path, error=str(exc))
             rounds += 1
@@ -241,6 +252,7 @@ class VideoFileSource(Source):
             if os.path.getsize(path) == 0:
                 raise InputError(f"{path}: empty file")
             raise InputError(f"{path}: cannot open video (corrupt, truncated or unsupported codec)")
+        check_pixels(self.width, self.height, self.max_pixels, path)
 
     def _frames(self) -> Iterator[Frame]:
         rounds, offset = 0, 0.0
@@ -289,18 +301,19 @@ def expand_images(uri: str) -> list[str]:
 
 def open_source(uri: str, loop: int = 0, *, width: int | None = None, height: int | None = None,
                 rate: float | None = None, codec: str | None = None, flip: str | None = None,
-                timeout: float = 10.0, topic: str | None = None) -> Source:
+                timeout: float = 10.0, max_pixels: int | None = None, topic: str | None = None) -> Source:
     """Open an input URI (see the module doc).  ``width``/``height``: frame size
     (requested from a camera, resized otherwise); ``rate``: frames per second at most
     (camera rate, frames dropped otherwise); ``codec``: RTP payload / camera format;
     ``flip``: one of ``FLIP_METHODS``; ``loop``: repeat a file/image input N more times
     (-1 forever); ``timeout``: seconds before a camera/stream that sends nothing is an error;
+    ``max_pixels``: largest image/video frame (width x height) decoded (None: the default);
     ``topic``: the image topic of a recording (may be omitted when it has one image topic)."""
     from . import rosbag, streams
 
     if not uri:
         raise InputError("no input given")
-    options = dict(width=width, height=height, rate=rate, flip=flip)
+    options = dict(width=width, height=height, rate=rate, flip=flip, max_pixels=max_pixels)
     if rosbag.is_bag(uri):
         from .bag_source import BagSource
         return BagSource(rosbag.strip_scheme(uri), topic, loop, **options)
