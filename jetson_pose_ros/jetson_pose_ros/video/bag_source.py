@@ -156,7 +156,8 @@ class BagSource(Source):
 
     def _decode(self, conn, raw) -> tuple:
         msg = self.ts.deserialize_cdr(raw, conn.msgtype)
-        image = image_to_bgr(msg) if conn.msgtype.endswith("/Image") else compressed_to_bgr(msg)
+        decode = image_to_bgr if conn.msgtype.endswith("/Image") else compressed_to_bgr
+        image = decode(msg, self.max_pixels)       # larger than max_pixels: an error frame, not decoded
         return (image if image.flags.writeable else image.copy()), msg.header    # the overlay draws on it
 
     def _frames(self) -> Iterator[Frame]:
