@@ -40,7 +40,8 @@ setup(
         ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
     install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
-    extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"]},
+    extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"],
+                    "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
     zip_safe=False,
     tests_require=["pytest"],
     entry_points={

@@ -220,6 +220,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        "`ros2 lifecycle set`)", group="node", cli=None),
     _o("stall_timeout", float, 5.0, "seconds without a processed frame, while frames arrive, after which "
        "/diagnostics reports ERROR", min=0.0, max=3600.0, min_exclusive=True, group="node", cli=None),
+    _o("input_topics", str, "", "several cameras, one network: comma-separated image topics (ending in "
+       "/compressed: CompressedImage); each camera's poses, detections, overlay and markers go to its topic's "
+       "namespace (/front/image_raw -> /front/poses); empty: the one image topic", group="node", cli=None),
 ]}
 
 MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes

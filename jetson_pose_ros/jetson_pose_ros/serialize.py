@@ -61,3 +61,4 @@ def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None)
             x, y = frame.xy[i, k]
             yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",
                    f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}")
+

@@ -19,6 +19,7 @@ from . import run_main
 from ..pipeline import GROUPS, Pipeline
 from ..sinks import CsvSink, JsonLinesSink
 from ..video import FLIP_METHODS, open_output, open_source
+from ..video.bag_output import is_bag_output
 from ..video.ffmpeg import CODECS
 
 log = logging.getLogger("posenet")
@@ -41,9 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="posenet", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Multi-person pose estimation on images and videos (jetson-inference poseNet on ONNX Runtime).",
         epilog=network_table() + "\n\nINPUT: image file, quoted glob ('images/*.jpg'), directory, or video file;\n"
-        "  V4L2 camera (/dev/video0), RTSP (rtsp://user:pass@host:port/path), RTP (rtp://@:PORT + --input-codec).\n"
+        "  V4L2 camera (/dev/video0), RTSP (rtsp://user:pass@host:port/path), RTP (rtp://@:PORT + --input-codec);\n"
+        "  rosbag2 recording (bag directory, sqlite3 or MCAP storage; run.mcap; run.db3) + --topic.\n"
         "OUTPUT: image file, %%i pattern (out_%%i.jpg), directory (out/), or video file (.mp4/.avi/.mkv/.webm);\n"
-        "  RTP sender (rtp://HOST:PORT), browser view (http://@:PORT/).\n"
+        "  RTP sender (rtp://HOST:PORT), browser view (http://@:PORT/);\n"
+        "  recording of the poses: out.mcap, rosbag2://out_dir[?storage=sqlite3].\n"
         "Hyphens and underscores in option names are interchangeable.")
     p.add_argument("input", help="input image / glob / directory / video")
     p.add_argument("output", nargs="?", default=None, help="output image / %%i pattern / directory / video")
@@ -86,6 +89,15 @@ def add_video_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-codec", help=f"video file / RTP codec: {', '.join(sorted(CODECS))} "
                    "(default h264; vp9 for .webm)")
     g.add_argument("--bitrate", type=bitrate_arg, help="video file / RTP bitrate in bits/s (4000000, 4M, 800k)")
+    g = p.add_argument_group("recordings (rosbag2 / MCAP)")
+    g.add_argument("--topic", help="image topic of an input recording (sensor_msgs/Image or CompressedImage); "
+                   "may be omitted when the recording has one image topic")
+    g.add_argument("--bag-namespace", help="namespace of the output recording's topics (default: the input "
+                   "topic's, e.g. /camera for /camera/image_raw)")
+    g.add_argument("--bag-overlay", action="store_true",
+                   help="also record the overlay (CompressedImage, JPEG) on NS/overlay/compressed")
+    g.add_argument("--bag-detections", action="store_true",
+                   help="also record vision_msgs/Detection2DArray on NS/detections")
     options.add_arguments(p, ("pipeline",))
     g = p.add_argument_group("export")
     g.add_argument("--csv", help="write one CSV row per keypoint (frame, timestamp, pose_id, track_id, keypoint_id, "
@@ -96,11 +108,13 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(args.network, **options.given(args, GROUPS))
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
-                         timeout=args.input_timeout, max_pixels=args.max_image_pixels)
+                         timeout=args.input_timeout, max_pixels=args.max_image_pixels, topic=args.topic)
     total = len(source) or None
+    bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
+               detections=args.bag_detections) if is_bag_output(args.output) else {}
     try:
         output = open_output(args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec,
-                             bitrate=args.bitrate, multi_frame=(total or 2) > 1)
+                             bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
     except BaseException:
         source.close()
         raise
@@ -124,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             try:
                 result = pipeline(frame.image, frame.timestamp, source=frame.source, index=frame.index)
-                output.render(frame.image, frame)
+                output.render(frame.image, frame, result)
             except PoseNetError as exc:
                 failed += 1
                 log.error("posenet: error: %s: %s", frame.source, exc)

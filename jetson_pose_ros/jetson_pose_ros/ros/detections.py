@@ -25,10 +25,14 @@ def object_class(network: str) -> str:
 
 
 def to_detections(header, boxes: Sequence[Sequence[float]], scores: Sequence[float],
-                  track_ids: Sequence[int], class_id: str):
+                  track_ids: Sequence[int], class_id: str, msgs=None):
     """A ``vision_msgs/Detection2DArray`` from per-pose boxes (left, top, right, bottom), pose
-    scores and track ids (< 0: not tracked)."""
-    from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
+    scores and track ids (< 0: not tracked).  ``msgs``: where the message classes come from
+    (default ``vision_msgs.msg``; recordings pass ``video.rosbag.message_classes``, no rclpy)."""
+    if msgs is None:
+        import vision_msgs.msg as msgs
+    Detection2D, Detection2DArray, ObjectHypothesisWithPose = (msgs.Detection2D, msgs.Detection2DArray,
+                                                               msgs.ObjectHypothesisWithPose)
 
     out = Detection2DArray(header=header)
     detections = []

@@ -9,14 +9,15 @@ from ..pose import ObjectPose, PoseFrame
 from ..serialize import object_pose_dict
 
 
-def frame_to_msg(frame: PoseFrame, header):
+def frame_to_msg(frame: PoseFrame, header, msgs=None):
     """Build a ``jetson_pose_msgs/Pose2DArray`` from a frame; ``header`` is the input image's
     (stamp, frame_id).  Each pose has one Keypoint per topology keypoint (not found: ``found``
     false, x = y = NaN, score 0), its per-frame ``index`` and its ``track_id`` (-1: not tracked);
-    the skeleton is sent once, as pairs of keypoint ids."""
-    from jetson_pose_msgs.msg import Keypoint as KeypointMsg
-    from jetson_pose_msgs.msg import ObjectPose as ObjectPoseMsg
-    from jetson_pose_msgs.msg import Pose2DArray
+    the skeleton is sent once, as pairs of keypoint ids.  ``msgs``: where the message classes come
+    from (default ``jetson_pose_msgs.msg``; recordings pass ``video.rosbag.message_classes``, no rclpy)."""
+    if msgs is None:
+        import jetson_pose_msgs.msg as msgs
+    KeypointMsg, ObjectPoseMsg, Pose2DArray = msgs.Keypoint, msgs.ObjectPose, msgs.Pose2DArray
 
     names = [str(n) for n in frame.keypoint_names]
     out = Pose2DArray(header=header, network=str(frame.network), keypoint_names=names,

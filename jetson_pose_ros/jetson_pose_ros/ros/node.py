@@ -15,6 +15,11 @@ Only the newest frame is processed: the input subscription keeps one message (KE
 and each is processed in its callback, so a slow network never builds a backlog of stale frames
 (and no frame waits for a hand-over to another thread).
 
+Several cameras, one network: ``input_topics:="/front/image_raw,/rear/image_raw/compressed"``
+subscribes each topic (``/compressed``: CompressedImage) and publishes each camera's results under
+its topic's namespace (``/front/poses``, ``/front/detections``, ``/front/overlay``, ``/front/markers``)
+with its image's header; the cameras are served in turn (see ``cameras.py``).
+
 Lifecycle: configure loads the network and creates the publishers, activate subscribes, deactivate
 unsubscribes, cleanup frees the network.  With ``autostart`` (default true) the node configures and
 activates itself, so ``ros2 run`` and the launch files work without a lifecycle manager.
@@ -25,6 +30,7 @@ activates itself, so ``ros2 run`` and the launch files work without a lifecycle 
 """
 from __future__ import annotations
 
+import contextlib
 import signal
 import statistics
 import sys
@@ -56,6 +62,8 @@ from . import image_conversion as conv  # noqa: E402
 from . import parameters  # noqa: E402
 from .arguments import check_arguments  # noqa: E402
 from .health import NodeHealth  # noqa: E402
+from .camera_worker import FairFrameWorker  # noqa: E402
+from .cameras import Camera, parse_input_topics  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
 
 NODE_NAME = "posenet"
@@ -77,6 +85,9 @@ class PoseNetNode(LifecycleNode):
     def __init__(self, node_name: str = NODE_NAME, **kwargs):
         super().__init__(node_name, **kwargs)
         self.params = parameters.declare(self)
+        self.camera_specs = parse_input_topics(self.params["input_topics"]) if self.params["input_topics"] else []
+        self.cameras: list[Camera] = []
+        self.worker: FairFrameWorker | None = None        # several cameras: their frames' one worker thread
         self.pipeline = self.net = None
         self.sub = self.poses_pub = self.detections_pub = self.overlay_pub = self.markers_pub = None
         self.publish_overlay = self.params["publish_overlay"]
@@ -115,17 +126,28 @@ class PoseNetNode(LifecycleNode):
         self.object_class = det.object_class(self.net.network)
         out_qos = _qos(p["output_reliability"], 5)
         overlay_qos = _qos(p["overlay_reliability"], 5 if p["overlay_reliability"] == "reliable" else 1)
-        self.poses_pub = self.create_publisher(Pose2DArray, "poses", out_qos)
-        self.overlay_pub = self.create_publisher(Image, "overlay", overlay_qos)
-        self.markers_pub = self.create_publisher(MarkerArray, "markers", out_qos)
         ok, why = det.available()
-        if ok:
-            from vision_msgs.msg import Detection2DArray
-
-            self.detections_pub = self.create_publisher(Detection2DArray, "detections", out_qos)
-        else:
+        if not ok:
             self.get_logger().warning(f"vision_msgs is not installed ({why}): no `detections` topic; "
                                       "poses, overlay and markers are published")
+
+        def create_publishers(target, topic) -> None:
+            target.poses_pub = self.create_publisher(Pose2DArray, topic("poses"), out_qos)
+            target.overlay_pub = self.create_publisher(Image, topic("overlay"), overlay_qos)
+            target.markers_pub = self.create_publisher(MarkerArray, topic("markers"), out_qos)
+            if ok:
+                from vision_msgs.msg import Detection2DArray
+
+                target.detections_pub = self.create_publisher(Detection2DArray, topic("detections"), out_qos)
+
+        # several cameras: each its own Pipeline (tracker, smoother) around the one network
+        camera_options = {k: v for k, v in p.items() if k in parameters.OPTIONS
+                          and parameters.OPTIONS[k].group in ("pipeline", "overlay")}
+        self.cameras = [Camera(spec, Pipeline(net=self.net, **camera_options)) for spec in self.camera_specs]
+        for cam in self.cameras:
+            create_publishers(cam, cam.spec.output)
+        if not self.cameras:
+            create_publishers(self, lambda name: name)
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
@@ -138,18 +160,28 @@ class PoseNetNode(LifecycleNode):
                                 reliability=qos_profile_sensor_data.reliability,
                                 durability=qos_profile_sensor_data.durability)
         self.compressed = p["input_compressed"]
-        if self.compressed:  # image_transport naming: <resolved image topic>/compressed
-            topic = self.resolve_topic_name("image").rstrip("/") + "/compressed"
-            self.sub = self.create_subscription(CompressedImage, topic, self._on_image, in_qos)
+        if self.cameras:
+            self.worker = FairFrameWorker(len(self.cameras), self._process_cameras, self._frame_error)
+        for i, cam in enumerate(self.cameras):
+            cam.sub = self.create_subscription(CompressedImage if cam.spec.compressed else Image, cam.spec.topic,
+                                               lambda msg, i=i: self._on_camera_image(i, msg), in_qos)
+        if self.cameras:
+            inputs = ", ".join(f"{c.sub.topic_name} ({'CompressedImage' if c.spec.compressed else 'Image'})"
+                               for c in self.cameras)
+            outputs = [pub for c in self.cameras for pub in c.publishers]
         else:
-            self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
+            if self.compressed:  # image_transport naming: <resolved image topic>/compressed
+                topic = self.resolve_topic_name("image").rstrip("/") + "/compressed"
+                self.sub = self.create_subscription(CompressedImage, topic, self._on_image, in_qos)
+            else:
+                self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
+            inputs = f"{self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'})"
+            outputs = [o for o in (self.poses_pub, self.detections_pub, self.overlay_pub, self.markers_pub) if o]
         self._active = True
         threads = self.net.model.num_threads or "default"
-        outputs = [self.poses_pub, self.detections_pub, self.overlay_pub, self.markers_pub]
         self.get_logger().info(
             f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
-            f"input {self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'}, "
-            f"{p['qos_reliability']}), output {', '.join(o.topic_name for o in outputs if o is not None)}")
+            f"input {inputs}, {p['qos_reliability']}; output {', '.join(o.topic_name for o in outputs)}")
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
@@ -169,20 +201,28 @@ class PoseNetNode(LifecycleNode):
 
     def _unsubscribe(self) -> None:
         self._active = False
-        if self.sub is not None:
-            self.destroy_subscription(self.sub)
-            self.sub = None
+        if self.worker is not None:           # the last frame in progress ends before anything is freed
+            self.worker.stop()
+            self.worker = None
+        for holder in [self] + self.cameras:
+            if holder.sub is not None:
+                self.destroy_subscription(holder.sub)
+                holder.sub = None
 
     def _release(self) -> None:
         """Free the network and the publishers (cleanup / shutdown)."""
-        for name in ("poses_pub", "detections_pub", "overlay_pub", "markers_pub"):
-            pub = getattr(self, name)
-            if pub is not None:
-                self.destroy_publisher(pub)
-                setattr(self, name, None)
+        for holder in [self] + self.cameras:
+            for name in ("poses_pub", "detections_pub", "overlay_pub", "markers_pub"):
+                pub = getattr(holder, name)
+                if pub is not None:
+                    self.destroy_publisher(pub)
+                    setattr(holder, name, None)
+        for cam in self.cameras:
+            cam.pipeline.close()
         if self.pipeline is not None:
             self.pipeline.close()
         self.pipeline = self.net = None
+        self.cameras = []
 
     # ------------------------------------------------------------------ parameters
     def _on_set_parameters(self, params) -> SetParametersResult:
@@ -190,13 +230,16 @@ class PoseNetNode(LifecycleNode):
             values = parameters.changes(params)
         except PoseNetError as err:
             return SetParametersResult(successful=False, reason=str(err))
-        # callbacks (frames, parameters, lifecycle) all run in the node's one executor thread
-        self.params.update(values)
-        for name, value in values.items():
-            if name in NODE_ONLY:
-                setattr(self, name, value)
-            elif name in RUNTIME and self.pipeline is not None:
-                self.pipeline.set(name, value)
+        # callbacks (frames, parameters, lifecycle) run in the node's one executor thread; several
+        # cameras' frames run in the worker thread, which does not take a frame while its lock is held
+        with self.worker.lock if self.worker is not None else contextlib.nullcontext():
+            self.params.update(values)
+            for name, value in values.items():
+                if name in NODE_ONLY:
+                    setattr(self, name, value)
+                elif name in RUNTIME and self.pipeline is not None:
+                    for pipeline in [self.pipeline] + [c.pipeline for c in self.cameras]:
+                        pipeline.set(name, value)
         if values:
             self.get_logger().info("set " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
         return SetParametersResult(successful=True)
@@ -240,30 +283,48 @@ class PoseNetNode(LifecycleNode):
             self.stats["bad"] += 1
             self._frame_error(err)
 
-    def process(self, msg, received: float | None = None) -> None:
-        """Process one Image/CompressedImage message and publish the results (only while active)."""
+    def _on_camera_image(self, index: int, msg) -> None:
+        """Subscription callback of camera ``index`` (several cameras): hand the frame to the worker."""
+        self.stats["received"] += 1
+        self.worker.submit(index, msg)
+
+    def _process_cameras(self, items) -> None:
+        """The worker's frames (several cameras).  The node's counters (and /diagnostics) add up all
+        cameras; the worker counts per camera and reports a failed frame through ``_frame_error``."""
+        for index, msg, received in items:
+            try:
+                self.process(msg, received, self.cameras[index])
+                self.stats["processed"] += 1
+            except Exception:
+                self.stats["bad"] += 1
+                raise
+
+    def process(self, msg, received: float | None = None, cam: Camera | None = None) -> None:
+        """Process one Image/CompressedImage message (of camera ``cam``, else of the one ``image``
+        input) and publish the results (only while active)."""
         if not self._active:
             return
+        out = cam if cam is not None else self          # the pipeline and publishers of this input
         received = time.perf_counter() if received is None else received
         limit = self.params["max_image_pixels"]
         bgr = conv.compressed_to_bgr(msg, limit) if isinstance(msg, CompressedImage) else conv.image_to_bgr(msg, limit)
         t0 = time.perf_counter()
         stamp = msg.header.stamp
-        frame = self.pipeline.process(bgr, stamp.sec + stamp.nanosec * 1e-9)
+        frame = out.pipeline.process(bgr, stamp.sec + stamp.nanosec * 1e-9)
         t1 = time.perf_counter()
-        self.poses_pub.publish(frame_to_msg(frame, msg.header))
+        out.poses_pub.publish(frame_to_msg(frame, msg.header))
         published = time.perf_counter()
-        if self.detections_pub is not None and self.detections_pub.get_subscription_count() > 0:
-            self.detections_pub.publish(det.to_detections(msg.header, frame.boxes.tolist(), frame.pose_scores.tolist(),
-                                                          frame.track_ids.tolist(), self.object_class))
+        if out.detections_pub is not None and out.detections_pub.get_subscription_count() > 0:
+            out.detections_pub.publish(det.to_detections(msg.header, frame.boxes.tolist(), frame.pose_scores.tolist(),
+                                                         frame.track_ids.tolist(), self.object_class))
 
-        if self.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
+        if self.publish_overlay or out.overlay_pub.get_subscription_count() > 0:
             image = bgr.copy() if not bgr.flags.writeable or bgr.base is not None else bgr
-            self.pipeline.draw(image, frame)
-            self.overlay_pub.publish(conv.bgr_to_image(image, "bgr8", header=msg.header))
-        if self.publish_markers or self.markers_pub.get_subscription_count() > 0:
-            self.markers_pub.publish(frame_to_markers(frame, msg.header, self.net.topology.colors,
-                                                      scale=self.marker_scale))
+            out.pipeline.draw(image, frame)
+            out.overlay_pub.publish(conv.bgr_to_image(image, "bgr8", header=msg.header))
+        if self.publish_markers or out.markers_pub.get_subscription_count() > 0:
+            out.markers_pub.publish(frame_to_markers(frame, msg.header, self.net.topology.colors,
+                                                     scale=self.marker_scale))
         self._record((published - received) * 1e3, (t1 - t0) * 1e3,
                      float(frame.timings.get("inference", (t1 - t0) * 1e3)))
 

@@ -72,7 +72,7 @@ class HttpOutput:
         log.info("browser view: %s", self.url)
 
     # --- frames ---------------------------------------------------------------
-    def render(self, image: np.ndarray, frame=None) -> None:
+    def render(self, image: np.ndarray, frame=None, poses=None) -> None:
         with self._cond:
             self._image = image.copy()
             self._seq += 1

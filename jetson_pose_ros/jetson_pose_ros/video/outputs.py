@@ -7,9 +7,11 @@ directory                   ``out/`` (file names from the input)
 video file                  ``out.mp4 .mkv .avi .webm ...`` (``codec``, ``bitrate``)
 RTP sender                  ``rtp://HOST:PORT`` (``codec``, ``bitrate``)
 browser view                ``http://@:PORT/`` (MJPEG page; see ``video.http``)
+recording                   ``out.mcap``, ``rosbag2://out_dir`` (poses as messages; see ``video.bag_output``)
 ==========================  ======================================================
 
-Every output has ``render(image, frame)`` and ``close()``; ``close()`` finishes
+Every output has ``render(image, frame, poses=None)`` (``poses``: the frame's ``PoseFrame``, used
+by outputs that record results) and ``close()``; ``close()`` finishes
 the file or stream (a video written so far stays playable when input breaks).
 """
 from __future__ import annotations
@@ -95,7 +97,7 @@ class ImageOutput:
             return _PATTERN.sub(lambda m: f"%{m.group(1)}d" % frame.index, self.target)
         return self.target
 
-    def render(self, image: np.ndarray, frame: Frame) -> None:
+    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
         path = self.path_for(frame)
         _write_image(path, image)
         self.written.append(path)
@@ -163,7 +165,7 @@ class VideoFileOutput:
             raise InputError(f"{self.path}: OpenCV cannot write codec '{self.fourcc}' "
                              f"(install ffmpeg for h264/h265/vp9 and bitrate control)")
 
-    def render(self, image: np.ndarray, frame: Frame) -> None:
+    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
         if self.writer is None:
             self._open(image.shape[1], image.shape[0])
         self.writer.write(_fit(image, self.size))
@@ -209,7 +211,7 @@ class RtpOutput:
         self.size: tuple[int, int] | None = None
         self.frames = 0
 
-    def render(self, image: np.ndarray, frame: Frame) -> None:
+    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
         if self.writer is None:
             self.size = even_size(self.codec, (image.shape[1], image.shape[0]))
             args = encoder_args(self.codec, self.bitrate, self.fps)
@@ -234,7 +236,7 @@ class RtpOutput:
 
 
 class NullOutput:
-    def render(self, image, frame) -> None:
+    def render(self, image, frame, poses=None) -> None:
         pass
 
     def close(self) -> None:
@@ -247,11 +249,16 @@ def open_output(uri: str | None, fps: float = 30.0, codec: str | None = None, mu
     directory is a directory; a video extension is a video file; anything else an
     image path or ``%i`` pattern.  Several frames into one plain image path
     overwrite it, as in jetson-inference.  ``options`` go to the output class
-    (``backend=`` for video files; ``title=`` for the browser view)."""
+    (``backend=`` for video files; ``title=`` for the browser view; ``topic=``, ``namespace=``,
+    ``overlay=``, ``detections=`` for recordings)."""
     from .http import HttpOutput
+
+    from .bag_output import BagOutput, is_bag_output
 
     if not uri:
         return NullOutput()
+    if is_bag_output(uri):
+        return BagOutput(uri, **options)
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
     if scheme == "rtp":
         return RtpOutput(uri, fps, codec, bitrate)

@@ -9,6 +9,7 @@ video file                     ``.mp4 .mkv .avi .webm .mov ...`` (H.264/H.265/VP
 V4L2 camera                    ``/dev/video0``, ``v4l2:///dev/video0``
 RTSP client                    ``rtsp://user:pass@host:port/path``
 RTP receiver                   ``rtp://@:5000`` (needs ``codec``: h264, h265, vp8, vp9, mjpeg, mpeg4)
+rosbag2 / MCAP recording       ``bag_dir/`` (sqlite3 or MCAP storage), ``run.mcap``, ``run.db3`` (``topic``)
 other FFmpeg network inputs    ``http(s)://``, ``rtmp://``, ``udp://``, ``srt://``
 =============================  ==================================================
 
@@ -44,8 +45,11 @@ class Frame:
     image: np.ndarray | None
     index: int
     source: str
-    timestamp: float = 0.0          # seconds from the start of the source
+    timestamp: float = 0.0          # seconds from the start of the source (recordings: the message stamp)
     error: str | None = None
+    stamp_ns: int | None = None     # recordings: the image header's stamp (ns); its frame_id
+    frame_id: str = ""
+    log_time_ns: int | None = None  # recordings: when the message was recorded (ns)
 
 
 def _natural_key(path: str):
@@ -297,18 +301,24 @@ def expand_images(uri: str) -> list[str]:
 
 def open_source(uri: str, loop: int = 0, *, width: int | None = None, height: int | None = None,
                 rate: float | None = None, codec: str | None = None, flip: str | None = None,
-                timeout: float = 10.0, max_pixels: int | None = None) -> Source:
+                timeout: float = 10.0, max_pixels: int | None = None, topic: str | None = None) -> Source:
     """Open an input URI (see the module doc).  ``width``/``height``: frame size
     (requested from a camera, resized otherwise); ``rate``: frames per second at most
     (camera rate, frames dropped otherwise); ``codec``: RTP payload / camera format;
     ``flip``: one of ``FLIP_METHODS``; ``loop``: repeat a file/image input N more times
     (-1 forever); ``timeout``: seconds before a camera/stream that sends nothing is an error;
-    ``max_pixels``: largest image/video frame (width x height) decoded (None: the default)."""
-    from . import streams
+    ``max_pixels``: largest image/video frame (width x height) decoded (None: the default);
+    ``topic``: the image topic of a recording (may be omitted when it has one image topic)."""
+    from . import rosbag, streams
 
     if not uri:
         raise InputError("no input given")
     options = dict(width=width, height=height, rate=rate, flip=flip, max_pixels=max_pixels)
+    if rosbag.is_bag(uri):
+        from .bag_source import BagSource
+        return BagSource(rosbag.strip_scheme(uri), topic, loop, **options)
+    if topic:
+        raise InputError(f"{uri}: --topic applies to rosbag2/MCAP recordings only")
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
     if scheme == "v4l2" or re.fullmatch(r"/dev/video\d+", uri):
         return streams.V4L2Source(uri, codec=codec, timeout=timeout, **options)

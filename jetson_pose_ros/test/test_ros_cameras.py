@@ -1,0 +1,126 @@
+"""Two cameras into one posenet_node (``input_topics``, one network; real rclpy, the node as a
+subprocess): camera A (raw Image) at 10 Hz, camera B (CompressedImage) at 1 Hz, more than the node
+can process on a loaded 2-core machine together.  Each camera's poses
+equal the library's result for its frames, headers are preserved, and neither camera is starved
+(counts per camera)."""
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+import ros_helpers
+
+ros_helpers.require_ros()
+ros_helpers.setup_environment()
+
+import rclpy  # noqa: E402
+from builtin_interfaces.msg import Time  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
+from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
+from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
+from std_msgs.msg import Header  # noqa: E402
+
+from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
+from jetson_pose_ros.errors import PoseNetError  # noqa: E402
+from jetson_pose_ros.pipeline import Pipeline  # noqa: E402
+from jetson_pose_ros.ros import image_conversion as conv  # noqa: E402
+from jetson_pose_ros.ros.cameras import parse_input_topics  # noqa: E402
+from jetson_pose_ros.ros.messages import msg_to_frame  # noqa: E402
+
+TOPICS = "/cam_a/image_raw, /cam_b/image_raw/compressed"
+
+
+def test_parse_input_topics():
+    a, b = parse_input_topics(TOPICS.replace("cam_", ""))
+    assert (a.topic, a.compressed, a.output("poses")) == ("/a/image_raw", False, "/a/poses")
+    assert (b.topic, b.compressed, b.output("overlay")) == ("/b/image_raw/compressed", True, "/b/overlay")
+    for bad, words in (("/image", "no namespace"), ("/a/image,/a/image/compressed", "share the namespace"),
+                       ("/a/image,,/b/image", "bad topic")):
+        with pytest.raises(PoseNetError, match=words):
+            parse_input_topics(bad)
+
+
+def test_bad_input_topics_parameter_is_one_line_error():
+    res = ros_helpers.run_node_to_exit(["--ros-args", "-p", "input_topics:=/image_raw"])
+    assert res.returncode == 1 and "no namespace" in res.stdout and "Traceback" not in res.stdout, res.stdout
+
+
+def assert_same(msg, want):
+    got = msg_to_frame(msg)
+    assert len(got) == len(want) > 0 and (got.found == want.found).all()
+    np.testing.assert_allclose(got.xy[got.found], want.xy[want.found], atol=1e-3)
+
+
+def test_two_cameras_one_node(tmp_path):
+    img_a = ros_helpers.load_bgr("humans_0.jpg")
+    jpeg_b = cv2.imencode(".jpg", ros_helpers.load_bgr("humans_1.jpg"))[1]
+    library = Pipeline()
+    want_a, want_b = library.process(img_a.copy()), library.process(cv2.imdecode(jpeg_b, cv2.IMREAD_COLOR))
+    library.close()
+
+    node = ros_helpers.NodeProcess(tmp_path / "node.log", params={"input_topics": f'"{TOPICS}"',
+                                                                  "qos_reliability": "reliable"})
+    ctx = rclpy.Context()                   # own context: other ROS test modules may hold the default one
+    rclpy.init(context=ctx)
+    feeder = rclpy.create_node("feeder", context=ctx)
+    ex = SingleThreadedExecutor(context=ctx)
+    ex.add_node(feeder)
+    got = {"a": [], "b": []}
+    sent = {"a": [], "b": []}
+    try:
+        node.wait_ready()
+        assert "/cam_a/image_raw (Image), /cam_b/image_raw/compressed (CompressedImage)" in node.log()
+        qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        pub_a = feeder.create_publisher(Image, "/cam_a/image_raw", qos)
+        pub_b = feeder.create_publisher(CompressedImage, "/cam_b/image_raw/compressed", qos)
+        feeder.create_subscription(Pose2DArray, "/cam_a/poses", got["a"].append, qos)
+        feeder.create_subscription(Pose2DArray, "/cam_b/poses", got["b"].append, qos)
+        deadline = time.monotonic() + 20
+        while pub_a.get_subscription_count() == 0 or pub_b.get_subscription_count() == 0 or \
+                feeder.count_publishers("/cam_b/poses") == 0:
+            assert time.monotonic() < deadline, "discovery timed out"
+            ex.spin_once(timeout_sec=0.05)
+        start = time.monotonic()
+        for i in range(60):                 # 6 s: A every 0.1 s, B every 1 s
+            pub_a.publish(conv.bgr_to_image(img_a, "bgr8", header=Header(stamp=Time(sec=1000 + i, nanosec=7),
+                                                                       frame_id="cam_a_optical")))
+            sent["a"].append(1000 + i)
+            if i % 10 == 0:
+                pub_b.publish(CompressedImage(header=Header(stamp=Time(sec=2000 + i, nanosec=9),
+                                                            frame_id="cam_b_optical"),
+                                              format="jpeg", data=jpeg_b.tobytes()))
+                sent["b"].append(2000 + i)
+            while time.monotonic() < start + (i + 1) * 0.1:
+                ex.spin_once(timeout_sec=max(0.0, start + (i + 1) * 0.1 - time.monotonic()))
+        deadline = time.monotonic() + 20
+        while len(got["b"]) < len(sent["b"]) and time.monotonic() < deadline:
+            ex.spin_once(timeout_sec=0.05)
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            ex.spin_once(timeout_sec=0.05)
+    finally:
+        log = node.log()
+        ex.shutdown()
+        feeder.destroy_node()
+        ctx.try_shutdown()
+        rc = node.stop()
+    print("per camera: received poses", {k: len(v) for k, v in got.items()}, "sent", {k: len(v) for k, v in sent.items()},
+          "camera B stamps", [m.header.stamp.sec for m in got["b"]])
+    assert rc == 0, log[-2000:]
+    # the slow camera is never starved: its frames are all processed (the first may meet a subscription
+    # not yet matched both ways), while the fast camera floods the node
+    b_stamps = [m.header.stamp.sec for m in got["b"]]
+    assert b_stamps == sorted(b_stamps) and set(b_stamps) <= set(sent["b"]), log[-2000:]
+    assert len(b_stamps) >= len(sent["b"]) - 1 and set(sent["b"][1:]) <= set(b_stamps), log[-2000:]
+    # the fast camera gets the rest (newest frames only), in order
+    a_stamps = [m.header.stamp.sec for m in got["a"]]
+    assert len(a_stamps) >= 5 and a_stamps == sorted(a_stamps) and set(a_stamps) <= set(sent["a"])
+    for m in got["a"]:
+        assert (m.header.frame_id, m.header.stamp.nanosec) == ("cam_a_optical", 7)
+        assert_same(m, want_a)
+    for m in got["b"]:
+        assert (m.header.frame_id, m.header.stamp.nanosec) == ("cam_b_optical", 9)
+        assert_same(m, want_b)
