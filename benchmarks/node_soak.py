@@ -22,33 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from node_harness import REPO, NodeBench, rss_mb, setup_environment  # noqa: E402
+
 sys.path.insert(0, str(REPO / "jetson_pose_ros" / "test"))
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
-def shared_images() -> Path:
-    for cand in (os.environ.get("JETSON_POSE_SHARED"), REPO.parent / "shared", REPO / "shared"):
-        if cand and (Path(cand) / "data" / "jetson_inference" / "images").is_dir():
-            return Path(cand) / "data" / "jetson_inference" / "images"
-    sys.exit("sample photos not found (expected ../shared/data/jetson_inference/images beside the repo)")
 
 
 def stats(values) -> dict:
@@ -67,25 +49,16 @@ def main() -> int:
     ap.add_argument("--json", help="write the summary here as JSON")
     args = ap.parse_args()
 
-    os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
-    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
-    os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE",
-                          str(REPO / "jetson_pose_ros" / "config" / "fastdds_large_images.xml"))
-    images = shared_images()
-    os.environ.setdefault("MODEL_MIRROR", str(images.parents[2] / "models"))
+    images = setup_environment()
 
     import array
 
     import cv2
-    import rclpy
     from builtin_interfaces.msg import Time
-    from rclpy.node import Node
-    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
     import bad_inputs as bad
-    from jetson_pose_msgs.msg import Pose2DArray
     from jetson_pose_ros.ros.image_conversion import bgr_to_image
 
     try:
@@ -106,22 +79,9 @@ def main() -> int:
 
     bads = [bad_msg(k) for k in bad.BAD_RAW]
 
-    exe = shutil.which("posenet_node")
-    cmd = ([exe] if exe else [sys.executable, "-m", "jetson_pose_ros.ros.node"]) + [
-        "--ros-args", "-r", "__ns:=/soak", "-p", "num_threads:=1", "-p", "qos_reliability:=reliable",
-        "-p", f"input_size:={args.input_size}"]
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"node_soak_{os.getpid()}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-
-    rclpy.init()
-    node = Node("soak_client")
-    qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
-    pub = node.create_publisher(Image, "/soak/image", qos)
-    got: dict[tuple[int, int], float] = {}
-    node.create_subscription(Pose2DArray, "/soak/poses",
-                             lambda m: got.__setitem__((m.header.stamp.sec, m.header.stamp.nanosec),
-                                                       time.perf_counter()), qos)
+    bench = NodeBench("soak", ["-p", "num_threads:=1", "-p", "qos_reliability:=reliable",
+                               "-p", f"input_size:={args.input_size}"], "node_soak")
+    proc, node, pub, got, log_path = bench.proc, bench.node, bench.pub, bench.got, bench.log_path
     node_bad = [0]
 
     def on_diag(msg):
@@ -133,17 +93,11 @@ def main() -> int:
         node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
 
     def spin_until(pred, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if pred():
-                return True
-            rclpy.spin_once(node, timeout_sec=0.01)
-        return pred()
+        return bench.spin_until(pred, timeout)
 
     latencies, rss, unanswered, sent_bad, answered = [], {}, 0, 0, 0
     try:
-        if not spin_until(lambda: pub.get_subscription_count() > 0, 90):
-            sys.exit(f"posenet_node did not come up:\n{log_path.read_text()[-2000:]}")
+        bench.wait_node(90)
         spin_until(lambda: False, 1.0)            # discovery settles on the node's side
         t_start = time.monotonic()
         for i in range(1, args.frames + 1):
@@ -180,14 +134,7 @@ def main() -> int:
         alive = proc.poll() is None
         rss["end"] = rss_mb(proc.pid) if alive else float("nan")
     finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        bench.__exit__(None, None, None)
 
     text = log_path.read_text(errors="replace")
     deaths = int(not alive) + text.count("exiting so that the node can be restarted") + (1 if unanswered else 0)

@@ -22,34 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
-def find_image() -> Path:
-    for cand in (os.environ.get("JETSON_POSE_SHARED"), REPO.parent / "shared", REPO / "shared"):
-        if cand:
-            p = Path(cand) / "data" / "jetson_inference" / "images" / "humans_1.jpg"
-            if p.is_file():
-                return p
-    sys.exit("humans_1.jpg not found (expected ../shared/data/jetson_inference/images beside the repo)")
+from node_harness import NodeBench, rss_mb, setup_environment  # noqa: E402
 
 
 STATS = re.compile(r"stats rate=(?P<rate>[\d.]+)Hz latency=(?P<latency>[\d.]+)ms process=(?P<process>[\d.]+)ms "
@@ -70,57 +49,29 @@ def main() -> int:
     args = ap.parse_args()
 
     # private, local DDS domain; large-image Fast DDS profile (see config/fastdds_large_images.xml)
-    os.environ.setdefault("ROS_DOMAIN_ID", str(150 + os.getpid() % 50))
-    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
-    os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE",
-                          str(REPO / "jetson_pose_ros" / "config" / "fastdds_large_images.xml"))
-    shared_models = find_image().parents[3] / "models"
-    os.environ.setdefault("MODEL_MIRROR", str(shared_models))
+    images = setup_environment()
 
     import cv2
-    import rclpy
     from builtin_interfaces.msg import Time
-    from rclpy.node import Node
-    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
-    from jetson_pose_msgs.msg import Pose2DArray
     from jetson_pose_ros.ros.image_conversion import bgr_to_image
 
     w, h = (int(v) for v in args.size.lower().split("x"))
-    frame = cv2.resize(cv2.imread(str(find_image())), (w, h))
+    frame = cv2.resize(cv2.imread(str(images / "humans_1.jpg")), (w, h))
 
-    exe = shutil.which("posenet_node")
-    cmd = ([exe] if exe else [sys.executable, "-m", "jetson_pose_ros.ros.node"]) + [
-        "--ros-args", "-r", "__ns:=/bench", "--log-level", "bench.posenet:=debug",
-        "-p", f"num_threads:={args.num_threads}"]
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ros_node_bench_{os.getpid()}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-
-    rclpy.init()
-    node = Node("bench_client")
-    qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
-    pub = node.create_publisher(Image, "/bench/image", qos)
-    got: dict[tuple[int, int], float] = {}
-    node.create_subscription(Pose2DArray, "/bench/poses",
-                             lambda m: got.__setitem__((m.header.stamp.sec, m.header.stamp.nanosec),
-                                                       time.perf_counter()), qos)
+    bench = NodeBench("bench", ["--log-level", "bench.posenet:=debug", "-p", f"num_threads:={args.num_threads}"],
+                      "ros_node_bench")
     if args.overlay:
-        node.create_subscription(Image, "/bench/overlay", lambda m: None, qos)
+        bench.node.create_subscription(Image, "/bench/overlay", lambda m: None, bench.qos)
+    proc, pub, got, log_path = bench.proc, bench.pub, bench.got, bench.log_path
 
     def spin_until(pred, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if pred():
-                return True
-            rclpy.spin_once(node, timeout_sec=0.02)
-        return pred()
+        return bench.spin_until(pred, timeout, step=0.02)
 
     try:
-        if not spin_until(lambda: pub.get_subscription_count() > 0, 60):
-            sys.exit(f"posenet_node did not come up:\n{log_path.read_text()[-2000:]}")
+        bench.wait_node(60)
         template = bgr_to_image(frame, args.encoding, header=Header(frame_id="bench"))
         round_trips = []
         rss = {}
@@ -148,14 +99,7 @@ def main() -> int:
         wall = time.monotonic() - t_start
         time.sleep(1.2)  # let the node print its last statistics line
     finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        bench.__exit__(None, None, None)
 
     text = log_path.read_text(errors="replace")
     windows = [m.groupdict() for m in STATS.finditer(text)]

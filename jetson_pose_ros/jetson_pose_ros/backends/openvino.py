@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..user_dirs import user_dir
 
 log = logging.getLogger("jetson_pose_ros")
 
@@ -31,11 +32,7 @@ CAPABILITY = {"f32": "FP32", "bf16": "BF16", "int8": "INT8"}   # OPTIMIZATION_CA
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("JETSON_POSE_OV_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "jetson_pose_ros" / "openvino"
+    return user_dir("JETSON_POSE_OV_CACHE", "openvino")
 
 
 def cpu_capabilities() -> set[str]:

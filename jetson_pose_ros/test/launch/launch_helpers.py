@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -46,33 +45,16 @@ def ros2(*args: str, timeout: float = 60.0, check: bool = True) -> subprocess.Co
     return res
 
 
-class Launch:
+class Launch(ros_helpers.LoggedProcess):
     """`ros2 launch jetson_pose_ros FILE ARGS...` in its own process group; output in ``log_path``."""
 
+    poll_s = 0.1
+
     def __init__(self, launch_file: str, args: list[str], log_path: Path):
-        self.log_path = Path(log_path)
-        self._log = open(self.log_path, "wb")
-        self.cmd = ["ros2", "launch", "jetson_pose_ros", launch_file, *args]
-        self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+        super().__init__(["ros2", "launch", "jetson_pose_ros", launch_file, *args], log_path, start_new_session=True)
 
     def wait_log(self, pattern: str, timeout: float = 90.0) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.log())
-            if m:
-                return m
-            if not self.alive():
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"{pattern!r} not in the output of {' '.join(self.cmd)} "
-                             f"(rc={self.proc.poll()}):\n{self.log()[-4000:]}")
+        return super().wait_log(pattern, timeout)
 
     def stop(self, timeout: float = 20.0) -> int:
         if self.alive():
