@@ -65,9 +65,9 @@ from .health import NodeHealth  # noqa: E402
 from .camera_worker import FairFrameWorker  # noqa: E402
 from .cameras import Camera, parse_input_topics  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
+from .throttled_log import ThrottledLog  # noqa: E402
 
 NODE_NAME = "posenet"
-WARN_PERIOD_S = 5.0
 RUNTIME = parameters.RUNTIME
 NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
 
@@ -96,8 +96,7 @@ class PoseNetNode(LifecycleNode):
         self.records: deque = deque(maxlen=1000)  # per frame: (latency_ms, process_ms, inference_ms)
         self._window = []
         self._window_start = time.monotonic()
-        self._warned: dict[str, float] = {}
-        self._suppressed: dict[str, int] = {}
+        self._warn_throttled = ThrottledLog(self.get_logger())
         self._active = False
         self.stats = {"received": 0, "processed": 0, "bad": 0}
         self.last_error: str | None = None
@@ -252,25 +251,6 @@ class PoseNetNode(LifecycleNode):
         elif rclpy.ok():
             self._warn_throttled(f"frame dropped: {type(err).__name__}: {err}", error=True)
 
-    def _warn_throttled(self, text: str, error: bool = False, period: float = WARN_PERIOD_S) -> None:
-        """Log ``text`` at most once per ``period`` seconds per distinct message, so a stream of bad
-        frames does not flood the log but every new kind of problem is reported."""
-        now = time.monotonic()
-        last = self._warned.get(text)
-        if last is not None and now - last < period:
-            self._suppressed[text] = self._suppressed.get(text, 0) + 1
-            return
-        if len(self._warned) > 100:
-            self._warned.clear()
-        self._warned[text] = now
-        n = self._suppressed.pop(text, 0)
-        text += f" ({n} more since the last warning)" if n else ""
-        # one call site per severity: rclpy refuses a call site that logs at two severities
-        if error:
-            self.get_logger().error(text)
-        else:
-            self.get_logger().warning(text)
-
     # ------------------------------------------------------------------ processing
     def _on_image(self, msg) -> None:
         """Subscription callback: process the frame; a bad frame is counted and reported, never fatal."""
@@ -353,19 +333,6 @@ class PoseNetNode(LifecycleNode):
         return super().destroy_node()
 
 
-def usage() -> str:
-    """``posenet_node --help``: every parameter with its type, default and meaning."""
-    lines = [__doc__.split("\n\n")[0], "",
-             "usage: posenet_node [--help] [--ros-args -p NAME:=VALUE ... -r image:=TOPIC --params-file FILE]", "",
-             "parameters (name type default: meaning; [runtime-changeable] ones also with `ros2 param set`):"]
-    for name, opt in parameters.ROS_OPTIONS.items():
-        default = parameters.ros_default(opt)
-        lines.append(f"  {name:<22} {opt.type.__name__:<5} {default!r}: {parameters.describe(opt).description}")
-    lines += ["", "topics: image (in; or <image>/compressed with input_compressed), poses, detections, overlay, "
-              "markers (out)", "lifecycle: ros2 lifecycle set /posenet deactivate|activate|cleanup|configure"]
-    return "\n".join(lines)
-
-
 def main(args=None) -> int:
     # Our own SIGINT/SIGTERM handling: rclpy's handler sometimes left the executor waiting after
     # SIGTERM (about 1 run in 4 while a frame was processed), and a node started in the
@@ -376,7 +343,7 @@ def main(args=None) -> int:
     argv = sys.argv if args is None else args
     own = argv[1:argv.index("--ros-args")] if "--ros-args" in argv else argv[1:]
     if "-h" in own or "--help" in own:
-        print(usage())
+        print(parameters.usage(__doc__.split("\n\n")[0]))
         return 0
     try:
         check_arguments(argv)              # a missing/broken --params-file: one line naming it

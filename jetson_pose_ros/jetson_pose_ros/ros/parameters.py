@@ -75,3 +75,15 @@ def changes(params) -> dict:
             raise PoseNetError(f"{prm.name} cannot be unset")
         values[prm.name] = prm.value
     return check(values)
+
+
+def usage(summary: str) -> str:
+    """``posenet_node --help``: every parameter with its type, default and meaning."""
+    lines = [summary, "",
+             "usage: posenet_node [--help] [--ros-args -p NAME:=VALUE ... -r image:=TOPIC --params-file FILE]", "",
+             "parameters (name type default: meaning; [runtime-changeable] ones also with `ros2 param set`):"]
+    for name, opt in ROS_OPTIONS.items():
+        lines.append(f"  {name:<22} {opt.type.__name__:<5} {ros_default(opt)!r}: {describe(opt).description}")
+    lines += ["", "topics: image (in; or <image>/compressed with input_compressed), poses, detections, overlay, "
+              "markers (out)", "lifecycle: ros2 lifecycle set /posenet deactivate|activate|cleanup|configure"]
+    return "\n".join(lines)
