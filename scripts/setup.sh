@@ -34,9 +34,15 @@ else
   unset MODEL_MIRROR
 fi
 "$VENV/bin/python" -m jetson_pose_ros.cli.models install --all
-echo "== int8 variants (tools/quantize: NNCF, calibrated on images outside the evaluation sets)"
-"$VENV/bin/python" -m pip install -q -r "$REPO/tools/quantize/requirements.txt"
-"$VENV/bin/python" "$REPO/tools/quantize/quantize_int8.py" --install --quiet
+SHARED_DATA=${JETSON_POSE_SHARED:-$(cd "$REPO/.." && pwd)/shared}/data
+if [ -n "${MODEL_MIRROR:-}" ] && [ -d "$SHARED_DATA" ]; then
+  echo "== int8 variants (tools/quantize: NNCF, calibrated on images outside the evaluation sets)"
+  "$VENV/bin/python" -m pip install -q -r "$REPO/tools/quantize/requirements.txt"
+  "$VENV/bin/python" "$REPO/tools/quantize/quantize_int8.py" --install --quiet
+else
+  echo "== int8 variants: skipped (made from the mirror's ONNX files, calibrated on photos in $SHARED_DATA;" \
+       "where both exist: tools/quantize/quantize_int8.py --install); the f32/bf16 backends need none"
+fi
 
 echo "== setup done in $((SECONDS - t0)) s"
 if [ "$DEMO" = 1 ]; then
