@@ -36,6 +36,9 @@ from jetson_pose_ros.errors import ModelError, PoseNetError
 from jetson_pose_ros.model_files import resolve_files
 from jetson_pose_ros.registry import get_network
 
+# every test here runs the mirror's ONNX files (../shared/models); without it they skip, saying so
+pytestmark = pytest.mark.shared_data
+
 try:
     import openvino  # noqa: F401
     HAVE_OV = True

@@ -147,6 +147,7 @@ def test_flip_and_scales_find_people_on_a_real_photo(images):
     assert net.timings["inference"] > 0
 
 
+@pytest.mark.shared_data          # the ONNX files of the mirror (../shared/models)
 def test_scales_refused_for_fixed_input_models():
     with pytest.raises(ModelError, match="fixed input size 640x640"):
         PoseNet("yolo11n-body", scales="1.0,1.5")
