@@ -35,6 +35,8 @@ def run_main(prog: str, parser: argparse.ArgumentParser, run: Callable[[argparse
     """Parse (hyphens == underscores), set up logging, run; a PoseNetError is one line
     ``PROG: error: ...`` and exit code 2, Ctrl-C exit code 130, never a traceback."""
     log = logging.getLogger(prog)
+    # a usage error is one line too (argparse would print the whole usage block first)
+    parser.error = lambda message: parser.exit(2, f"{prog}: error: {message} (usage: {prog} --help)\n")
     try:
         args = parser.parse_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
     except SystemExit as exc:        # --help (0) or a usage error (2): argparse has printed it
