@@ -6,7 +6,6 @@ processed and written); 2 nothing could be done (bad arguments, input or model).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 
@@ -106,34 +105,27 @@ def add_video_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # input and output targets first: a bad path is reported before the network is loaded
-    with contextlib.ExitStack() as stack:
-        source = stack.enter_context(contextlib.closing(open_source(
-            args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
-            rate=args.input_rate, codec=args.input_codec, flip=args.input_flip, timeout=args.input_timeout,
-            max_pixels=args.max_image_pixels, topic=args.topic)))
-        total = len(source) or None
-        bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
-                   detections=args.bag_detections) if is_bag_output(args.output) else {}
-        output = stack.enter_context(contextlib.closing(open_output(
-            args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec, bitrate=args.bitrate,
-            multi_frame=(total or 2) > 1, **bag)))
-        sinks = [stack.enter_context(JsonLinesSink(args.json))] if args.json else []
-        sinks += [stack.enter_context(CsvSink(args.csv))] if args.csv else []
-        pipeline = Pipeline(args.network, sinks=sinks, **options.given(args, GROUPS))
-        failed, processed = run_frames(args, source, output, pipeline, total)
-    if processed == 0 and failed:
-        log.error("posenet: no frame could be processed")
-        return 2
-    if failed:
-        log.error("posenet: %d of %d frame(s) could not be read", failed, failed + processed)
-        return 1
-    return 0
-
-
-def run_frames(args, source, output, pipeline: Pipeline, total: int | None) -> tuple[int, int]:
-    """Every frame through the pipeline to the output; one frame's trouble never ends the batch.
-    Returns (failed, processed)."""
+    pipeline = Pipeline(args.network, **options.given(args, GROUPS))
+    source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
+                         rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
+                         timeout=args.input_timeout, max_pixels=args.max_image_pixels, topic=args.topic)
+    total = len(source) or None
+    bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
+               detections=args.bag_detections) if is_bag_output(args.output) else {}
+    try:
+        output = open_output(args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec,
+                             bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
+    except BaseException:
+        source.close()
+        raise
+    try:
+        pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
+            ([CsvSink(args.csv)] if args.csv else [])
+    except BaseException:
+        output.close()
+        source.close()
+        pipeline.close()
+        raise
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)
     say = (lambda msg: bar.write(msg, file=sys.stderr)) if not bar.disable else log.info
@@ -166,7 +158,18 @@ def run_frames(args, source, output, pipeline: Pipeline, total: int | None) -> t
         log.warning("posenet: interrupted after %d frame(s)", processed)
     finally:
         bar.close()
-    return failed, processed
+        try:
+            output.close()
+        finally:
+            source.close()
+            pipeline.close()
+    if processed == 0 and failed:
+        log.error("posenet: no frame could be processed")
+        return 2
+    if failed:
+        log.error("posenet: %d of %d frame(s) could not be read", failed, failed + processed)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
