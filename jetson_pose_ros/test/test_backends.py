@@ -248,3 +248,36 @@ def test_openvino_dynamic_input_size(images):
     tall = np.ascontiguousarray(img[:, : img.shape[1] // 3])
     assert len(ov_net.process(tall, overlay=None)) == len(
         PoseNet("mobilenet-body", backend="onnxruntime", input_size=(320, 240)).process(tall, overlay=None))
+
+
+@needs_ov
+@pytest.mark.parametrize("network,role", [("yolo11n-body", "model"), ("blazepose-body", "detector"),
+                                          ("mobilenet-body", "model")])
+def test_folded_input_conversion_gives_the_same_outputs(tmp_path, monkeypatch, shared, network, role):
+    """OpenVINO takes over the input's float conversion (colour order, scale, mean, layout): fed
+    the 8-bit BGR image, it must give the outputs of the plain model fed numpy's float tensor."""
+    from dataclasses import replace
+
+    from jetson_pose_ros.backends.openvino import OpenVinoBackend
+    from jetson_pose_ros.preprocess import InputSpec, prepare
+
+    monkeypatch.setenv("JETSON_POSE_OV_CACHE", str(tmp_path))
+    entry = get_network(network)
+    spec = InputSpec.from_dict(entry.entry["input"] if role == "detector" else entry.input)
+    spec = replace(spec, resize="letterbox") if spec.resize == "fit" else spec   # one fixed size here
+    path = resolve_files(entry)[role]
+    plain = OpenVinoBackend(path, 2, "f32")
+    folded = OpenVinoBackend(path, 2, "f32", fold_input=spec)
+    assert plain.fed_input is None and folded.fed_input.dtype == "uint8"
+    assert ".pp" in folded.cache_file.name and ".pp" not in plain.cache_file.name
+    img = cv2.imread(str(shared / "data" / "jetson_inference" / "images" / "humans_1.jpg"))
+    tensor, _ = prepare(img, spec)
+    pixels, _ = prepare(img, folded.fed_input)
+    assert pixels.dtype == np.uint8 and pixels.shape[-1] == 3
+    a, b = plain.run({spec.name: tensor}), folded.run({spec.name: pixels})
+    for k in a:
+        scale = max(1.0, float(np.abs(a[k]).max()))
+        assert np.abs(a[k] - b[k]).max() <= 1e-4 * scale, (k, np.abs(a[k] - b[k]).max())
+    assert OpenVinoBackend(path, 2, "f32", fold_input=spec).cache_hit     # the folded model is cached
+    if "BF16" in choice.cpu_capabilities():   # bf16: folded only without a mean (it cost BlazePose AP)
+        assert (OpenVinoBackend(path, 2, "bf16", fold_input=spec).fed_input is None) == any(spec.mean)

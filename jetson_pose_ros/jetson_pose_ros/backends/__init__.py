@@ -1,7 +1,9 @@
 """Inference backends behind one small interface.
 
 ``create_backend(path, name)`` returns an object with ``inputs`` / ``outputs``
-(name -> shape), ``path`` and ``run(feeds) -> {output name: array}``.  ``BACKENDS`` maps a
+(name -> shape), ``path``, ``run(feeds) -> {output name: array}`` and ``fed_input``: given the
+network's ``InputSpec``, a backend may take over its conversion to float (OpenVINO folds it into
+the compiled model); ``fed_input`` is then the spec of what to feed it instead, else None.  ``BACKENDS`` maps a
 backend name to a factory ``(path, num_threads, precision) -> backend``; each backend lives in
 its own module, imported only when chosen (so an optional runtime that is not installed costs
 nothing).  ``auto`` picks the fastest backend and precision verified for the network on this
@@ -18,7 +20,7 @@ PRECISIONS = ("auto", "f32", "bf16", "int8")
 
 
 def _onnxruntime(providers=None):
-    def factory(path, threads, precision="f32"):
+    def factory(path, threads, precision="f32", input_spec=None):
         from .onnxruntime import OnnxRuntimeBackend, tensorrt_providers
         if precision not in ("f32", "int8"):
             raise ModelError(f"precision {precision}: not available with the onnxruntime backend "
@@ -28,14 +30,14 @@ def _onnxruntime(providers=None):
     return factory
 
 
-def _openvino(path, threads, precision="f32"):
+def _openvino(path, threads, precision="f32", input_spec=None):
     from .openvino import OpenVinoBackend
-    return OpenVinoBackend(path, threads, precision)
+    return OpenVinoBackend(path, threads, precision, fold_input=input_spec)
 
 
 def _native(module: str, cls: str):
     """A backend that runs an original (non-ONNX) file as is, in f32."""
-    def factory(path, threads, precision="f32"):
+    def factory(path, threads, precision="f32", input_spec=None):
         import importlib
         if precision != "f32":
             raise ModelError(f"precision {precision}: the {module.split('_')[0]} backend runs the original file "
@@ -58,7 +60,7 @@ NATIVE_FORMATS = {"opencv": ".pb", "litert": ".tflite"}
 
 
 def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None,
-                   precision: str | None = None, network: str | None = None):
+                   precision: str | None = None, network: str | None = None, input_spec=None):
     """Backend ``name`` (or ``auto``) running ``path`` at ``precision``; ``int8`` runs the
     file's int8 variant (``variants.py``) when the registry has one.  An original file (``.pb``,
     ``.tflite``: only it is installed) runs in the backend made for its format."""
@@ -85,8 +87,9 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     if precision == "int8":
         from ..variants import int8_file
         path = int8_file(Path(path), "onnxruntime" if name in ("cpu", "cuda", "tensorrt") else name)
-    backend = BACKENDS[name](path, num_threads, precision)
+    backend = BACKENDS[name](path, num_threads, precision, input_spec)
     backend.backend_name, backend.precision = name, precision
+    backend.fed_input = getattr(backend, "fed_input", None)
     return backend
 
 

@@ -10,6 +10,10 @@ of the model's sha256, the device, the precision and the OpenVINO version
 (``<stem>.<sha256[:16]>.CPU.BF16.ov<version>.blob`` in ``$JETSON_POSE_OV_CACHE``, default
 ``~/.cache/jetson_pose_ros/openvino``), so a second start imports the compiled model instead of
 compiling it again.
+
+Given the network's ``InputSpec`` (``fold_input``), the model also takes over the input's
+conversion to float (``openvino_input``): it is then fed the resized 8-bit BGR image as it is,
+and ``fed_input`` is the spec to feed.  The cache name then carries the folded steps' digest.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..user_dirs import user_dir
+from . import openvino_input
 
 log = logging.getLogger("jetson_pose_ros")
 
@@ -55,7 +60,7 @@ class OpenVinoBackend:
     """One compiled OpenVINO model and its infer request."""
 
     def __init__(self, path: Path, num_threads: int | None = None, precision: str = "f32",
-                 use_cache: bool = True):
+                 use_cache: bool = True, fold_input=None):
         try:
             import openvino as ov
         except ImportError:
@@ -77,18 +82,25 @@ class OpenVinoBackend:
         version = ov.get_version().split("-")[0]
         sums = [sha256sum(f) for f in files_of(self.path)]          # an IR: its .xml and .bin
         digest = sums[0] if len(sums) == 1 else hashlib.sha256("".join(sums).encode()).hexdigest()
-        self.cache_file = (cache_dir() / f"{self.path.stem}.{digest[:16]}.{DEVICE}."
+        wanted = openvino_input.wanted(fold_input, precision)
+        folded = f".pp{openvino_input.key(fold_input)}" if wanted else ""
+        self.cache_file = (cache_dir() / f"{self.path.stem}.{digest[:16]}{folded}.{DEVICE}."
                            f"{precision.upper()}.ov{version}.blob") if use_cache else None
         self.cache_hit = False
         compiled = self._import(core, config)
         if compiled is None:
             try:
-                compiled = core.compile_model(core.read_model(str(self.path)), DEVICE, config)
+                model = core.read_model(str(self.path))
+                if wanted and openvino_input.foldable(fold_input, model):
+                    model = openvino_input.fold(model, fold_input)
+                compiled = core.compile_model(model, DEVICE, config)
             except Exception as exc:  # openvino raises RuntimeError with multi-line text
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ModelError(f"cannot load model {path} with openvino: {first}") from None
+                raise ModelError(f"cannot load model {path} with openvino: {_first_line(exc)}") from None
             self._export(compiled)
         self.compiled = compiled
+        # folded (now, or when the cached model was compiled): the input takes 8-bit pixels
+        self.fed_input = openvino_input.raw(fold_input) if wanted and openvino_input.takes_u8(
+            compiled, fold_input.name) else None
         self.request = compiled.create_infer_request()
         self.inputs = {p.get_any_name(): _shape(p) for p in compiled.inputs}
         self.outputs = {p.get_any_name(): _shape(p) for p in compiled.outputs}
@@ -102,7 +114,7 @@ class OpenVinoBackend:
             compiled = core.import_model(self.cache_file.read_bytes(), DEVICE, config)
         except Exception as exc:  # a stale or truncated blob: compile again and overwrite it
             log.warning("openvino cache %s unusable (%s); compiling again", self.cache_file,
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                        _first_line(exc))
             return None
         self.cache_hit = True
         return compiled
@@ -124,6 +136,11 @@ class OpenVinoBackend:
         names = outputs or list(self.outputs)
         # copies: the request's buffers are reused by the next call
         return {n: np.array(self.request.get_output_tensor(self._out_index[n]).data) for n in names}
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _shape(port) -> list:

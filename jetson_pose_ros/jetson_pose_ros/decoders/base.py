@@ -109,11 +109,14 @@ class PoseModel:
         return float(getattr(params, self.pose_score_param, 0.0)) if self.pose_score_param else 0.0
 
     # --- helpers for subclasses ------------------------------------------
-    def load(self, role: str = "model"):
+    def load(self, role: str = "model", spec: InputSpec | None = None):
+        """(backend, input spec to feed it): the backend of model file ``role``, given the input
+        ``spec`` so that it may take over its float conversion (then the spec to feed is the 8-bit
+        image's)."""
         backend = create_backend(self.files[role], self.backend_name, self.num_threads,
-                                 self.options.get("precision"), self.spec.name)
+                                 self.options.get("precision"), self.spec.name, input_spec=spec)
         self.backend_used = f"{backend.backend_name} {backend.precision}"
-        return backend
+        return backend, backend.fed_input or spec
 
     def input_spec(self, key: str | None = None, blob_option: str = "input_blob") -> InputSpec:
         d = dict(self.spec.entry[key] if key else self.spec.input)

@@ -142,10 +142,9 @@ class MediaPipeModel(PoseModel):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         cfg = self.spec.decoder
-        self.det_input = self.input_spec("input")
-        self.lm_input = self.input_spec("landmark_input", blob_option="landmark_blob")
-        self.detector = self.load("detector")
-        self.landmark = self.load("landmark")
+        self.detector, self.det_input = self.load("detector", self.input_spec("input"))
+        self.landmark, self.lm_input = self.load("landmark", self.input_spec("landmark_input",
+                                                                              blob_option="landmark_blob"))
         det, lm = cfg["detector"], cfg["landmark"]
         self.det_out = (det["boxes"], det["scores"])
         self.lm_out = {k: lm[k] for k in ("landmarks", "presence", "handedness", "heatmap") if lm.get(k)}

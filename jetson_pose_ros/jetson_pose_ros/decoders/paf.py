@@ -253,8 +253,8 @@ class PafModel(PoseModel):
             cfg["cmap"] = self.options["output_cmap"]
         if self.options.get("output_paf"):
             cfg["paf"] = self.options["output_paf"]
-        self.backend = self.load()
-        self.input = self.fit_to_model(self.input_spec(), self.backend)
+        self.backend, spec = self.load(spec=self.input_spec())
+        self.input = self.fit_to_model(spec, self.backend)
         require_tensors(self.backend, self.spec.name, [self.input.name], [cfg["cmap"], cfg["paf"]],
                         {self.input.name: "--input-blob", cfg["cmap"]: "--output-cmap", cfg["paf"]: "--output-paf"})
         self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)

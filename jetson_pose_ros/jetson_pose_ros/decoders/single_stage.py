@@ -74,8 +74,8 @@ class SingleStageModel(PoseModel):
         # the one output tensor; ``--output-cmap`` (jetson-inference's option) overrides it
         if self.options.get("output_cmap"):
             cfg["output"] = self.options["output_cmap"]
-        self.backend = self.load()
-        self.input = self.fit_to_model(self.input_spec(), self.backend)
+        self.backend, spec = self.load(spec=self.input_spec())
+        self.input = self.fit_to_model(spec, self.backend)
         self.output = cfg.get("output") or next(iter(self.backend.outputs))
         require_tensors(self.backend, self.spec.name, [self.input.name], [self.output],
                         {self.input.name: "--input-blob", self.output: "--output-cmap"})
