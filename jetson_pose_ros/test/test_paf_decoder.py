@@ -2,6 +2,8 @@
 known skeletons, in both tensor layouts (trt_pose NCHW and OpenPose NHWC)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jetson_pose_ros.decoders.paf import PafLayout, PafParams, decode, find_peaks
 from jetson_pose_ros.registry import get_network
@@ -96,8 +98,16 @@ def decode_layout(kind, cmap, paf, **params):
     return decode(c, p, layout.links, PafParams(**params), threshold)
 
 
+def as_dicts(objects):
+    """PafObjects -> [{"parts": {part: (x, y, score)}, "score": s}] (found parts only)."""
+    return [{"parts": {int(p): tuple(float(v) for v in objects.parts[n, p])
+                       for p in np.flatnonzero(np.isfinite(objects.parts[n, :, 2]))},
+             "score": float(objects.scores[n])} for n in range(len(objects))]
+
+
 def match(objects, people, tol=0.35):
     """Each true person must be one decoded object with every part within ``tol`` px."""
+    objects = as_dicts(objects)
     assert len(objects) == len(people), f"{len(objects)} objects for {len(people)} people"
     used = set()
     for kps in people:
@@ -145,7 +155,7 @@ def test_peaks_near_threshold(kind):
     objects = decode_layout(kind, cmap, paf, threshold=0.15)
     expected = [dict(people[0]), {k: v for k, v in people[1].items() if k != ankle}]
     match(objects, expected)
-    scores = {round(o["parts"][wrist][2], 2) for o in objects if wrist in o["parts"]}
+    scores = {round(o["parts"][wrist][2], 2) for o in as_dicts(objects) if wrist in o["parts"]}
     assert 0.16 in scores
 
 
@@ -156,7 +166,7 @@ def test_link_threshold_separates_unlinked_parts():
     k = TOPO.skeleton.index((TOPO.index("left_elbow"), TOPO.index("left_wrist")))
     paf[k] = 0
     objects = decode_layout("trt_pose", cmap, paf, min_keypoints=1)
-    sizes = sorted(len(o["parts"]) for o in objects)
+    sizes = sorted(len(o["parts"]) for o in as_dicts(objects))
     assert sizes == [1, 17]
 
 
@@ -191,3 +201,43 @@ def test_end_on_limb_less_than_a_pixel_long(kind):
     near = np.hypot(xx - kps[neck][0], yy - kps[neck][1]) < 2.5
     paf[k, 0][near], paf[k, 1][near] = 0.0, 1.0       # field points down: across the 0.4 px segment
     match(decode_layout(kind, cmap, paf), [kps], tol=0.5)
+
+
+def reference_peaks(cmap, threshold, window, max_peaks):
+    """The peak rule written plainly with scipy (an oracle for the compiled loop): maxima of
+    their clipped window above the threshold; of equal maxima within one window only the first
+    in raster order; strongest first; centroid of the window's non-negative values."""
+    from scipy.ndimage import maximum_filter
+
+    r = window // 2
+    out = []
+    for c in range(cmap.shape[0]):
+        m = cmap[c]
+        local = maximum_filter(m, size=window, mode="constant", cval=-np.inf)
+        cand = [(i, j) for i, j in zip(*np.nonzero((m == local) & (m > threshold)))]
+        kept = [(i, j) for n, (i, j) in enumerate(cand)
+                if not any(m[a, b] == m[i, j] and abs(a - i) <= r and abs(b - j) <= r for a, b in cand[:n])]
+        kept.sort(key=lambda p: -m[p])                       # stable: raster order among equals
+        rows = []
+        for i, j in kept[:max_peaks]:
+            y0, y1, x0, x1 = max(0, i - r), min(m.shape[0], i + r + 1), max(0, j - r), min(m.shape[1], j + r + 1)
+            wts = np.maximum(m[y0:y1, x0:x1].astype(np.float64), 0.0)
+            yy, xx = np.mgrid[y0:y1, x0:x1]
+            rows.append(((wts * xx).sum() / wts.sum() + 0.5, (wts * yy).sum() / wts.sum() + 0.5, m[i, j]))
+        out.append(np.array(rows, np.float32).reshape(-1, 3))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), window=st.sampled_from([3, 5, 7]), max_peaks=st.integers(0, 6),
+       threshold=st.floats(0.0, 0.9), levels=st.sampled_from([4, 16, 1000]))
+def test_find_peaks_matches_the_plain_rule(seed, window, max_peaks, threshold, levels):
+    """Random maps quantised to few levels (so plateaus and equal maxima are common), negative
+    values included, parts at the border: the compiled loop gives the oracle's peaks."""
+    rng = np.random.default_rng(seed)
+    cmap = (np.round(rng.uniform(-0.2, 1.0, (3, 9, 11)) * levels) / levels).astype(np.float32)
+    got = find_peaks(cmap, threshold, window, max_peaks)
+    want = reference_peaks(cmap, threshold, window, max_peaks)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, atol=1e-5)

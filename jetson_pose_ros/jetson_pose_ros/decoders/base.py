@@ -183,20 +183,39 @@ class PoseModel:
         ``derived`` are listed in ``attributes["derived_keypoints"]``.  The box defaults to the
         found keypoints' extent, the score to their mean score.  (``pose_id`` is the caller's
         running index; a frame's order is the order of the rows.)"""
-        pts = np.array(points, dtype=np.float64).reshape(-1, 2)
-        scs = np.array(scores, dtype=np.float64).reshape(-1)
-        ok = (scs >= threshold) & np.isfinite(pts).all(axis=1) & np.isfinite(scs)
+        pts = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
+        return self.make_poses(pts, np.reshape(scores, (1, -1)), threshold,
+                               None if score is None else [score], None if box is None else [box],
+                               derived, [attributes])[0]
+
+    def make_poses(self, points: np.ndarray, scores: np.ndarray, threshold: float, scores_of_poses=None,
+                   boxes=None, derived=(), attributes=None) -> list[PoseRow]:
+        """``make_pose`` for N poses at once: ``points`` [N,K,2], ``scores`` [N,K], optional pose
+        scores [N], boxes [N,4] and attribute dicts [N] (one pass of array operations for all)."""
+        k = len(self.topology.keypoints)
+        pts = np.array(points, dtype=np.float64).reshape(len(points), k, 2)
+        scs = np.array(scores, dtype=np.float64).reshape(len(points), k)
+        ok = (scs >= threshold) & np.isfinite(pts).all(axis=2) & np.isfinite(scs)
         pts[~ok] = np.nan
         scs[~ok] = 0.0
+        count = ok.sum(axis=1)
+        if boxes is None:
+            lo = np.where(ok[:, :, None], pts, np.inf).min(axis=1)
+            hi = np.where(ok[:, :, None], pts, -np.inf).max(axis=1)
+            boxes = np.where(count[:, None] > 0, np.concatenate([lo, hi], axis=1), 0.0)
+        if scores_of_poses is None:
+            scores_of_poses = scs.sum(axis=1) / np.maximum(count, 1)
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(len(pts), 4)
+        pose_scores = np.asarray(scores_of_poses, dtype=np.float64).reshape(len(pts)).tolist()
         names = self.topology.keypoints
-        found = [names[i] for i in np.flatnonzero(ok) if names[i] in derived]
-        if found:
-            attributes["derived_keypoints"] = found
-        if box is None:
-            box = (np.concatenate([pts[ok].min(axis=0), pts[ok].max(axis=0)]) if ok.any() else np.zeros(4))
-        if score is None:
-            score = float(scs[ok].mean()) if ok.any() else 0.0
-        return PoseRow(pts, scs, float(score), np.asarray(box, dtype=np.float64).reshape(4), attributes)
+        rows = []
+        for n in range(len(pts)):
+            attrs = dict(attributes[n]) if attributes is not None else {}
+            found = [names[i] for i in np.flatnonzero(ok[n]) if names[i] in derived] if derived else []
+            if found:
+                attrs["derived_keypoints"] = found
+            rows.append(PoseRow(pts[n], scs[n], pose_scores[n], boxes[n], attrs))
+        return rows
 
     def frame(self, rows, image_shape) -> PoseFrame:
         """The rows as a ``PoseFrame`` (for an image of ``image_shape`` HxW[xC])."""

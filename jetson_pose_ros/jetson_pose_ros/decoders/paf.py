@@ -1,5 +1,7 @@
 """Bottom-up PAF decoding (the trt_pose / jetson-inference poseNet algorithm).
 
+Steps 1-3 run as two compiled loops (``paf_kernels``, numba); the rest is numpy/scipy.
+
 1. peaks: confidence-map values above ``threshold`` (the minimum keypoint confidence) that are the maximum of
    their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
 2. sub-pixel refinement: weighted centroid of the map in that window;
@@ -26,7 +28,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ..backends import require_tensors
 from ..preprocess import prepare
-from . import tta
+from . import paf_kernels, tta
 from .base import PoseModel
 
 
@@ -55,85 +57,38 @@ def find_peaks(cmap: np.ndarray, threshold: float, window: int, max_peaks: int) 
 
     Coordinates are continuous map coordinates: pixel (i, j) spans [j, j+1) x [i, i+1),
     so an unrefined peak sits at (j + 0.5, i + 0.5)."""
-    num_parts, h, w = cmap.shape
-    # grey-scale dilation = maximum filter; OpenCV's is ~100x faster than scipy.ndimage here
-    hwc = np.ascontiguousarray(cmap.transpose(1, 2, 0))
-    local_max = cv2.dilate(hwc, np.ones((window, window), np.uint8), borderType=cv2.BORDER_CONSTANT,
-                           borderValue=float(np.finfo(np.float32).min))
-    local_max = local_max.reshape(h, w, num_parts).transpose(2, 0, 1)
-    c, i, j = np.nonzero((cmap == local_max) & (cmap > threshold))
-    scores = cmap[c, i, j]
-    # plateaus: equal maxima within one window are one peak (keep the first in raster order)
-    r = window // 2
-    tie = ((c[:, None] == c[None, :]) & (scores[:, None] == scores[None, :])
-           & (np.abs(i[:, None] - i[None, :]) <= r) & (np.abs(j[:, None] - j[None, :]) <= r))
-    first = ~np.tril(tie, k=-1).any(axis=1)
-    c, i, j, scores = c[first], i[first], j[first], scores[first]
-    order = np.lexsort((-scores, c))
-    c, i, j, scores = c[order], i[order], j[order], scores[order]
-    # refine all peaks at once: weighted centroid of the (clipped) window
-    d = np.arange(-r, r + 1)
-    ii = i[:, None, None] + d[None, :, None]
-    jj = j[:, None, None] + d[None, None, :]
-    inside = (ii >= 0) & (ii < h) & (jj >= 0) & (jj < w)
-    wts = np.where(inside, cmap[c[:, None, None], np.clip(ii, 0, h - 1), np.clip(jj, 0, w - 1)], 0.0)
-    wts = np.maximum(wts, 0.0)
-    total = wts.sum(axis=(1, 2))
-    total[total <= 0] = 1.0
-    y = (wts * ii).sum(axis=(1, 2)) / total + 0.5
-    x = (wts * jj).sum(axis=(1, 2)) / total + 0.5
-    peaks = np.stack([x, y, scores], axis=1).astype(np.float32)
-    out: list[np.ndarray] = []
-    bounds = np.searchsorted(c, np.arange(num_parts + 1))
-    for p in range(num_parts):
-        out.append(peaks[bounds[p]:bounds[p + 1]][:max_peaks])
-    return out
+    flat, counts = paf_kernels.peaks(np.ascontiguousarray(cmap, np.float32), np.float32(threshold),
+                                     int(window), int(max_peaks))
+    ends = np.cumsum(counts).tolist()
+    return [flat[e - n:e] for n, e in zip(counts.tolist(), ends)]
 
 
 def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
                 samples: int) -> list[np.ndarray]:
     """Per link, an [Na,Nb] matrix: the mean dot product of the PAF with the unit vector
     a->b, sampled at ``samples`` points of each candidate segment.  ``paf`` is
-    [L,2,H,W] (x, y components per link); all candidate pairs are sampled at once."""
-    _, _, h, w = paf.shape
-    shapes, pa, pb, kk = [], [], [], []
-    for k, lk in enumerate(links):
-        a, b = peaks[lk.a][:, :2], peaks[lk.b][:, :2]
-        shapes.append((len(a), len(b)))
-        if len(a) and len(b):
-            pa.append(np.repeat(a, len(b), axis=0))
-            pb.append(np.tile(b, (len(a), 1)))
-            kk.append(np.full(len(a) * len(b), k))
-    if not pa:
-        return [np.zeros(sh, np.float32) for sh in shapes]
-    pa, pb, kk = np.concatenate(pa), np.concatenate(pb), np.concatenate(kk)
-    d = pb - pa                                                        # [P,2]
-    norm = np.linalg.norm(d, axis=1, keepdims=True)
-    u = np.divide(d, norm, out=np.zeros_like(d), where=norm > 1e-6)
-    t = np.linspace(0.0, 1.0, samples, dtype=np.float32)
-    pts = pa[:, None, :] + t[None, :, None] * d[:, None, :]            # [P,K,2]
-    xi = np.clip(pts[..., 0].astype(np.int32), 0, w - 1)
-    yi = np.clip(pts[..., 1].astype(np.int32), 0, h - 1)
-    k2 = kk[:, None]
-    vx, vy = paf[k2, 0, yi, xi], paf[k2, 1, yi, xi]
-    flat = (vx * u[:, None, 0] + vy * u[:, None, 1]).mean(axis=1)
-    # parts less than a map pixel apart (a limb seen end-on, e.g. the shoulder of a person
-    # turned sideways over the neck): the direction is noise, so score the field's strength
-    short = norm[:, 0] < 1.0
-    if short.any():
-        flat[short] = np.hypot(vx[short].mean(axis=1), vy[short].mean(axis=1))
-    out, start = [], 0
-    for na, nb in shapes:
-        n = na * nb if na and nb else 0
-        out.append(flat[start:start + n].reshape(na, nb) if n else np.zeros((na, nb), np.float32))
-        start += n
-    return out
+    [L,2,H,W] (x, y components per link)."""
+    counts = [len(p) for p in peaks]
+    first = np.cumsum([0] + counts)
+    a = np.array([lk.a for lk in links], np.int64)
+    b = np.array([lk.b for lk in links], np.int64)
+    na, nb = np.asarray(counts, np.int64)[a], np.asarray(counts, np.int64)[b]
+    xy = np.ascontiguousarray(np.concatenate(peaks)[:, :2]) if sum(counts) else np.zeros((0, 2), np.float32)
+    flat = paf_kernels.pair_scores(xy, first[a], na, first[b], nb, np.ascontiguousarray(paf, np.float32),
+                                   int(samples))
+    ends = np.cumsum(na * nb).tolist()
+    return [flat[e - i * j:e].reshape(i, j) for i, j, e in zip(na.tolist(), nb.tolist(), ends)]
 
 
 def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
     """Optimal one-to-one matching (maximum total score), pairs above ``threshold``."""
     if scores.size == 0:
         return []
+    if scores.shape[0] == 1 or scores.shape[1] == 1:    # one candidate on a side: the best pair
+        k = int(scores.argmax())
+        r, c = divmod(k, scores.shape[1])
+        s = float(scores.flat[k])
+        return [(r, c, s)] if s > threshold else []
     rows, cols = linear_sum_assignment(scores, maximize=True)
     return [(int(r), int(c), float(scores[r, c])) for r, c in zip(rows, cols) if scores[r, c] > threshold]
 
@@ -172,25 +127,36 @@ def connect(peaks: list[np.ndarray], links: list[Link],
     return [(members[r], link_sum[r]) for r in members]
 
 
+@dataclass
+class PafObjects:
+    """Decoded objects, strongest first: ``parts`` [N,C,3] = (x, y, score) per part in
+    continuous map coordinates (NaN where the object lacks the part), ``scores`` [N]."""
+
+    parts: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
 def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams,
-           threshold: float = 0.15) -> list[dict]:
+           threshold: float = 0.15) -> PafObjects:
     """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k;
-    peaks below ``threshold`` are not keypoints.
-    Returns objects as {"parts": {part: (x, y, score)}, "score": float}, strongest first,
-    in continuous map coordinates."""
+    peaks below ``threshold`` are not keypoints.  Object score = (sum of its part scores + sum
+    of its link scores) / (C + L)."""
     peaks = find_peaks(cmap, threshold, params.window, params.max_peaks)
     scores = link_scores(peaks, links, paf, params.samples)
     connections = [assign(sc, params.link_threshold) for sc in scores]
-    norm = len(peaks) + len(links)
-    objects = []
-    for parts, lsum in connect(peaks, links, connections):
-        if len(parts) < params.min_keypoints:
-            continue
-        found = {p: tuple(float(v) for v in peaks[p][k]) for p, k in parts.items()}
-        score = (sum(v[2] for v in found.values()) + lsum) / norm
-        objects.append({"parts": found, "score": score})
-    objects.sort(key=lambda o: -o["score"])
-    return objects[:params.max_objects]
+    groups = [(parts, lsum) for parts, lsum in connect(peaks, links, connections)
+              if len(parts) >= params.min_keypoints]
+    num_parts = len(peaks)
+    out = np.full((len(groups), num_parts, 3), np.nan, np.float32)
+    for n, (parts, _) in enumerate(groups):
+        for p, k in parts.items():
+            out[n, p] = peaks[p][k]
+    total = np.array([lsum for _, lsum in groups], np.float64) + np.nansum(out[:, :, 2], axis=1)
+    order = np.argsort(-total / (num_parts + len(links)), kind="stable")[:params.max_objects]
+    return PafObjects(out[order], (total / (num_parts + len(links)))[order])
 
 
 def upsample(cmap: np.ndarray, paf: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +230,7 @@ class PafModel(PoseModel):
         if any(p.scale != 1.0 for p in self.passes):
             tta.require_dynamic_input(self.backend, self.input, self.spec.name)
         self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+        paf_kernels.warm_up()
         self.flip_link_index, self.flip_link_sign = tta.flip_links(
             [(lk.a, lk.b) for lk in self.layout.links], self.flip_perm)
 
@@ -318,15 +285,5 @@ class PafModel(PoseModel):
                 cmap, paf = upsample(cmap, paf, self.params.upsample)
                 stride = stride / self.params.upsample
             objects = decode(cmap, paf, self.layout.links, self.params, threshold)
-            names = self.topology.keypoints
-            poses = []
-            for n, obj in enumerate(objects):
-                ids = sorted(obj["parts"])
-                xy = affine.to_image(np.array([obj["parts"][p][:2] for p in ids]) * stride)
-                pts = np.full((len(names), 2), np.nan)
-                scores = np.zeros(len(names))
-                pts[ids] = xy
-                scores[ids] = [obj["parts"][p][2] for p in ids]
-                poses.append(self.make_pose(n, pts, scores, -np.inf, score=obj["score"]))
-        return poses
-
+            xy = affine.to_image(objects.parts[:, :, :2].astype(np.float64) * stride)    # NaN stays NaN
+            return self.make_poses(xy, objects.parts[:, :, 2], -np.inf, scores_of_poses=objects.scores)
