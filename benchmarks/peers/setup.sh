@@ -14,7 +14,7 @@ PY="${PYTHON:-python3.11}"
 TFPOSE_SHA256=21fcb7996b95b86f361de19fac41e1f6ffff48ce96702bc12a3803324a05bcb9
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime openvino ai-edge-litert ultralytics scipy tqdm pycocotools swig wheel setuptools "protobuf>=4.25.3,<5"
+"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime openvino ai-edge-litert ultralytics scipy numba imagesize tqdm pycocotools swig wheel setuptools "protobuf>=4.25.3,<5"
 
 build="$VENV/pafprocess"
 if [ ! -f "$build/pafprocess.py" ]; then

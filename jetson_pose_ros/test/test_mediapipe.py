@@ -284,3 +284,4 @@ def test_bad_input(name, hand_net, body_net):
     for shape in ((1, 1, 3), (3, 2000, 3), (2000, 3, 3)):
         net.process(np.random.default_rng(0).integers(0, 255, shape, np.uint8), overlay=None)
     assert set(net.timings) >= {"preprocess", "inference", "decode"}
+

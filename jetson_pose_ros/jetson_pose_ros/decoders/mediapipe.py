@@ -59,7 +59,7 @@ from ..preprocess import crop_rotated, prepare
 from . import tta
 from .base import PoseModel
 from .merge import Candidate, run_passes, sigmas_for
-from .ssd_anchors import AnchorOptions, decode_boxes, generate_anchors, iou, sigmoid_scores, weighted_nms
+from .ssd_anchors import AnchorOptions, decode_boxes, generate_anchors, iou, logit_cut, sigmoid_scores, weighted_nms
 
 
 @dataclass
@@ -179,15 +179,17 @@ class MediaPipeModel(PoseModel):
         with self.stage("inference"):
             out = self.detector.run({self.det_input.name: tensor}, list(self.det_out))
         with self.stage("decode"):
-            raw = out[self.det_out[0]].reshape(len(self.anchors), -1)
-            scores = sigmoid_scores(out[self.det_out[1]].reshape(-1), self.score_clip)
-            keep = scores >= self.params.detector_threshold
-            if not keep.any():
+            logits = out[self.det_out[1]].reshape(-1)
+            # threshold the logits (the sigmoid is monotonic): the sigmoid only for the kept anchors
+            keep = np.flatnonzero(logits >= logit_cut(self.params.detector_threshold, self.score_clip))
+            if not keep.size:
                 return []
+            scores = sigmoid_scores(logits[keep], self.score_clip)
+            raw = out[self.det_out[0]].reshape(len(self.anchors), -1)
             w, h = self.det_input.size
             boxes, kps = decode_boxes(raw[keep].astype(np.float64), self.anchors[keep], (w, h),
                                       self.num_det_keypoints)
-            dets = weighted_nms(boxes, kps, scores[keep], self.params.nms_threshold, self.params.max_objects)
+            dets = weighted_nms(boxes, kps, scores, self.params.nms_threshold, self.params.max_objects)
             size = np.array([w, h], np.float64)
             rois = []
             for box, kp, score in dets:

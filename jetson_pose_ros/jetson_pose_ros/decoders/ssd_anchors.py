@@ -74,18 +74,21 @@ def generate_anchors(opts: AnchorOptions) -> np.ndarray:
 def decode_boxes(raw: np.ndarray, anchors: np.ndarray, scale: tuple[float, float],
                  num_keypoints: int) -> tuple[np.ndarray, np.ndarray]:
     """Raw regressors [N, 4 + 2K] -> boxes [N, 4] (xmin, ymin, xmax, ymax) and
-    keypoints [N, K, 2], normalised to the detector input."""
-    sx, sy = scale
-    ax, ay, aw, ah = (anchors[:, i:i + 1] for i in range(4))
-    cx = raw[:, 0:1] / sx * aw + ax
-    cy = raw[:, 1:2] / sy * ah + ay
-    w = raw[:, 2:3] / sx * aw
-    h = raw[:, 3:4] / sy * ah
-    boxes = np.concatenate([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    kp = raw[:, 4:4 + 2 * num_keypoints].reshape(-1, num_keypoints, 2)
-    kx = kp[..., 0] / sx * aw + ax
-    ky = kp[..., 1] / sy * ah + ay
-    return boxes, np.stack([kx, ky], axis=-1)
+    keypoints [N, K, 2], normalised to the detector input.  (One array pass over the (x, y)
+    pairs: box centre, box size, keypoints.)"""
+    pairs = raw[:, :4 + 2 * num_keypoints].reshape(len(raw), -1, 2) / np.asarray(scale, np.float64)
+    pairs *= anchors[:, None, 2:4]                        # regressors are in anchor-size units
+    pairs[:, 0] += anchors[:, 0:2]                       # box centre and keypoints: + anchor centre
+    pairs[:, 2:] += anchors[:, None, 0:2]
+    half = pairs[:, 1] / 2
+    return np.concatenate([pairs[:, 0] - half, pairs[:, 0] + half], axis=1), pairs[:, 2:]
+
+
+def logit_cut(p: float, clip: float = 100.0) -> float:
+    """The cut on raw logits equivalent to ``sigmoid_scores(logits, clip) >= p`` (the sigmoid
+    is monotonic), so that only the anchors kept need their sigmoid."""
+    cut = -np.inf if p <= 0.0 else np.inf if p >= 1.0 else float(np.log(p / (1.0 - p)))
+    return -np.inf if cut <= -clip else np.inf if cut > clip else cut
 
 
 def sigmoid_scores(logits: np.ndarray, clip: float = 100.0) -> np.ndarray:
