@@ -39,7 +39,7 @@ setup(
         # FASTDDS_DEFAULT_PROFILES_FILE to config/fastdds_large_images.xml unless the user chose a profile
         ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
-    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "numba", "tqdm", "imagesize"],
+    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
     extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"],
                     "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
     zip_safe=False,

@@ -14,7 +14,7 @@ PY="${PYTHON:-python3.11}"
 TFPOSE_SHA256=21fcb7996b95b86f361de19fac41e1f6ffff48ce96702bc12a3803324a05bcb9
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime openvino ai-edge-litert ultralytics scipy numba imagesize tqdm pycocotools swig wheel setuptools "protobuf>=4.25.3,<5"
+"$VENV/bin/pip" install -q mediapipe==0.10.21 onnxruntime openvino ai-edge-litert ultralytics scipy imagesize tqdm pycocotools swig wheel setuptools "protobuf>=4.25.3,<5"
 # mediapipe 0.10.21's solutions read FieldDescriptor.label, which protobuf 4.25.9's upb backend lacks
 # ("'FieldDescriptor' object has no attribute 'label'"); onnxruntime 1.32 asks for >=4.25.8 but its
 # inference API (all that runs here) works with 4.25.3

@@ -204,7 +204,7 @@ def test_end_on_limb_less_than_a_pixel_long(kind):
 
 
 def reference_peaks(cmap, threshold, window, max_peaks):
-    """The peak rule written plainly with scipy (an oracle for the compiled loop): maxima of
+    """The peak rule written plainly with scipy (an oracle for the vectorised version): maxima of
     their clipped window above the threshold; of equal maxima within one window only the first
     in raster order; strongest first; centroid of the window's non-negative values."""
     from scipy.ndimage import maximum_filter
@@ -233,7 +233,7 @@ def reference_peaks(cmap, threshold, window, max_peaks):
        threshold=st.floats(0.0, 0.9), levels=st.sampled_from([4, 16, 1000]))
 def test_find_peaks_matches_the_plain_rule(seed, window, max_peaks, threshold, levels):
     """Random maps quantised to few levels (so plateaus and equal maxima are common), negative
-    values included, parts at the border: the compiled loop gives the oracle's peaks."""
+    values included, parts at the border: find_peaks gives the oracle's peaks."""
     rng = np.random.default_rng(seed)
     cmap = (np.round(rng.uniform(-0.2, 1.0, (3, 9, 11)) * levels) / levels).astype(np.float32)
     got = find_peaks(cmap, threshold, window, max_peaks)

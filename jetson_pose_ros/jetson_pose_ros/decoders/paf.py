@@ -1,7 +1,5 @@
 """Bottom-up PAF decoding (the trt_pose / jetson-inference poseNet algorithm).
 
-Steps 1-3 run as two compiled loops (``paf_kernels``, numba); the rest is numpy/scipy.
-
 1. peaks: confidence-map values above ``threshold`` (the minimum keypoint confidence) that are the maximum of
    their ``window`` x ``window`` neighbourhood, at most ``max_peaks`` per part;
 2. sub-pixel refinement: weighted centroid of the map in that window;
@@ -28,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ..backends import require_tensors
 from ..preprocess import prepare
-from . import paf_kernels, tta
+from . import tta
 from .base import PoseModel
 
 
@@ -56,28 +54,80 @@ def find_peaks(cmap: np.ndarray, threshold: float, window: int, max_peaks: int) 
     """Per part, an [N,3] array of refined peaks (x, y, score), strongest first.
 
     Coordinates are continuous map coordinates: pixel (i, j) spans [j, j+1) x [i, i+1),
-    so an unrefined peak sits at (j + 0.5, i + 0.5)."""
-    flat, counts = paf_kernels.peaks(np.ascontiguousarray(cmap, np.float32), np.float32(threshold),
-                                     int(window), int(max_peaks))
-    ends = np.cumsum(counts).tolist()
-    return [flat[e - n:e] for n, e in zip(counts.tolist(), ends)]
+    so an unrefined peak sits at (j + 0.5, i + 0.5).  Written for few numpy calls: right after
+    an inference the caches are cold and each call costs 5-15 us (docs/backends.md)."""
+    num_parts, h, w = cmap.shape
+    # grey-scale dilation = maximum filter; OpenCV's is ~100x faster than scipy.ndimage here
+    hwc = np.ascontiguousarray(cmap.transpose(1, 2, 0))
+    local_max = cv2.dilate(hwc, np.ones((window, window), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                           borderValue=float(np.finfo(np.float32).min)).reshape(hwc.shape)  # 1 part: 2-D
+    flat = np.flatnonzero((hwc == local_max) & (hwc > threshold))     # HWC raster order
+    i, rest = np.divmod(flat, w * num_parts)
+    j, c = np.divmod(rest, num_parts)
+    scores = hwc.ravel()[flat]
+    order = np.lexsort((-scores, c))                # by part, strongest first, then raster order
+    c, i, j, scores = c[order], i[order], j[order], scores[order]
+    r = window // 2
+    if ((c[1:] == c[:-1]) & (scores[1:] == scores[:-1])).any():
+        # plateaus: equal maxima within one window are one peak (keep the first in raster order)
+        tie = ((c[:, None] == c[None, :]) & (scores[:, None] == scores[None, :])
+               & (np.abs(i[:, None] - i[None, :]) <= r) & (np.abs(j[:, None] - j[None, :]) <= r))
+        first = ~np.tril(tie, k=-1).any(axis=1)
+        c, i, j, scores = c[first], i[first], j[first], scores[first]
+    # refine all peaks at once: weighted centroid of the window (outside the map: weight 0)
+    padded = cv2.copyMakeBorder(hwc, r, r, r, r, cv2.BORDER_CONSTANT, value=0.0).ravel()
+    dy, dx = np.divmod(np.arange(window * window), window)
+    offsets = (dy * (w + 2 * r) + dx) * num_parts
+    wts = padded[((i * (w + 2 * r) + j) * num_parts + c)[:, None] + offsets]          # [n, window^2]
+    np.maximum(wts, 0.0, out=wts)
+    moments = wts @ np.stack([np.ones(len(dx)), dx - r, dy - r], axis=1)           # [n, 3]
+    peaks = np.empty((len(c), 3), np.float32)
+    peaks[:, :2] = moments[:, 1:] / moments[:, :1] + np.stack([j, i], axis=1) + 0.5
+    peaks[:, 2] = scores
+    bounds = np.searchsorted(c, np.arange(num_parts + 1)).tolist()
+    return [peaks[bounds[p]:min(bounds[p + 1], bounds[p] + max_peaks)] for p in range(num_parts)]
 
 
 def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
                 samples: int) -> list[np.ndarray]:
     """Per link, an [Na,Nb] matrix: the mean dot product of the PAF with the unit vector
     a->b, sampled at ``samples`` points of each candidate segment.  ``paf`` is
-    [L,2,H,W] (x, y components per link)."""
+    [L,2,H,W] (x, y components per link); all candidate pairs of all links are indexed and
+    sampled at once."""
+    _, _, h, w = paf.shape
     counts = [len(p) for p in peaks]
+    na = np.array([counts[lk.a] for lk in links])
+    nb = np.array([counts[lk.b] for lk in links])
+    pairs = na * nb
+    total = int(pairs.sum())
+    if total == 0:
+        return [np.zeros((a, b), np.float32) for a, b in zip(na.tolist(), nb.tolist())]
+    flat_peaks = np.concatenate(peaks)[:, :2]
     first = np.cumsum([0] + counts)
-    a = np.array([lk.a for lk in links], np.int64)
-    b = np.array([lk.b for lk in links], np.int64)
-    na, nb = np.asarray(counts, np.int64)[a], np.asarray(counts, np.int64)[b]
-    xy = np.ascontiguousarray(np.concatenate(peaks)[:, :2]) if sum(counts) else np.zeros((0, 2), np.float32)
-    flat = paf_kernels.pair_scores(xy, first[a], na, first[b], nb, np.ascontiguousarray(paf, np.float32),
-                                   int(samples))
-    ends = np.cumsum(na * nb).tolist()
-    return [flat[e - i * j:e].reshape(i, j) for i, j, e in zip(na.tolist(), nb.tolist(), ends)]
+    a_first = first[[lk.a for lk in links]]
+    b_first = first[[lk.b for lk in links]]
+    kk = np.repeat(np.arange(len(links)), pairs)                           # link of each pair
+    q = np.arange(total) - np.repeat(np.cumsum(pairs) - pairs, pairs)      # pair index within link
+    ia, ib = np.divmod(q, nb[kk])
+    pa, pb = flat_peaks[a_first[kk] + ia], flat_peaks[b_first[kk] + ib]
+    d = pb - pa                                                        # [P,2]
+    norm = np.sqrt((d * d).sum(axis=1))
+    u = d / np.maximum(norm, 1e-6)[:, None]
+    u[norm <= 1e-6] = 0.0
+    t = np.linspace(0.0, 1.0, samples, dtype=np.float32)
+    pts = pa[:, None, :] + t[None, :, None] * d[:, None, :]            # [P,K,2]
+    xi = np.clip(pts[..., 0].astype(np.int32), 0, w - 1)
+    yi = np.clip(pts[..., 1].astype(np.int32), 0, h - 1)
+    k2 = kk[:, None]
+    vx, vy = paf[k2, 0, yi, xi], paf[k2, 1, yi, xi]
+    flat = (vx * u[:, None, 0] + vy * u[:, None, 1]).mean(axis=1)
+    # parts less than a map pixel apart (a limb seen end-on, e.g. the shoulder of a person
+    # turned sideways over the neck): the direction is noise, so score the field's strength
+    short = norm < 1.0
+    if short.any():
+        flat[short] = np.hypot(vx[short].mean(axis=1), vy[short].mean(axis=1))
+    ends = np.cumsum(pairs).tolist()
+    return [flat[e - a * b:e].reshape(a, b) for a, b, e in zip(na.tolist(), nb.tolist(), ends)]
 
 
 def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
@@ -230,7 +280,6 @@ class PafModel(PoseModel):
         if any(p.scale != 1.0 for p in self.passes):
             tta.require_dynamic_input(self.backend, self.input, self.spec.name)
         self.flip_perm = tta.flip_permutation(self.topology.keypoints)
-        paf_kernels.warm_up()
         self.flip_link_index, self.flip_link_sign = tta.flip_links(
             [(lk.a, lk.b) for lk in self.layout.links], self.flip_perm)
 
