@@ -27,9 +27,9 @@ def wanted(spec: InputSpec | None, precision: str) -> bool:
     (and int8, whose float layers run in bf16) only without a mean.  Measured with
     ``benchmarks/precision_eval.py`` in bf16: folded, BlazePose's ``x / 127.5 - 1`` lost 0.015 AP
     (blazepose-body-lite) on coco_val2017_dev, while the scale-only inputs (yolo11n, MediaPipe
-    Hands) kept their AP exactly; likely the subtraction cancelling bits of bf16's 8-bit mantissa.
-    (Marking the added nodes to stay in f32, OpenVINO's ``disable_fp16_compression``, or
-    subtracting the mean in pixel units before scaling changed nothing.)"""
+    Hands) kept their AP exactly.  Neither marking the added nodes to stay in f32 (OpenVINO's
+    ``disable_fp16_compression``) nor subtracting the mean in pixel units before scaling changed
+    that, so the cause is not known; OpenVINO may merge the steps into the first layer in bf16."""
     return (spec is not None and spec.dtype == "float32" and spec.layout in ("NCHW", "NHWC")
             and (precision == "f32" or not any(spec.mean)))
 
