@@ -162,6 +162,7 @@ class MediaPipeModel(PoseModel):
         self.handedness_labels = lm.get("handedness_labels", ["left", "right"])
         self.roi_rule = dict(cfg["roi"])
         self.params = self.make_params(MediaPipeParams, cfg)
+        self.logit_cut = logit_cut(self.params.detector_threshold, self.score_clip)   # once, not per frame
         self.keypoint_map = self.make_keypoint_map(cfg)
         self.passes = tta.passes(self.options)
         if any(p.scale != 1.0 for p in self.passes):
@@ -181,7 +182,7 @@ class MediaPipeModel(PoseModel):
         with self.stage("decode"):
             logits = out[self.det_out[1]].reshape(-1)
             # threshold the logits (the sigmoid is monotonic): the sigmoid only for the kept anchors
-            keep = np.flatnonzero(logits >= logit_cut(self.params.detector_threshold, self.score_clip))
+            keep = np.flatnonzero(logits >= self.logit_cut)
             if not keep.size:
                 return []
             scores = sigmoid_scores(logits[keep], self.score_clip)
