@@ -95,6 +95,16 @@ def sigmoid_scores(logits: np.ndarray, clip: float = 100.0) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -clip, clip)))
 
 
+def iou_matrix(boxes: np.ndarray) -> np.ndarray:
+    """IoU of every pair of ``boxes`` [N, 4] -> [N, N] (``iou`` of each box with all)."""
+    lo = np.maximum(boxes[:, None, :2], boxes[None, :, :2])
+    hi = np.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+    inter = np.clip(hi - lo, 0, None).prod(axis=2)
+    area = np.clip(boxes[:, 2:] - boxes[:, :2], 0, None).prod(axis=1)
+    union = area[:, None] + area[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
 def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """IoU of one box (xmin, ymin, xmax, ymax) with each of ``boxes`` [N, 4]."""
     ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
@@ -110,8 +120,36 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, i
     """MediaPipe's WEIGHTED non-maximum suppression: take the best remaining detection,
     gather every remaining one overlapping it by more than ``iou_threshold`` (itself
     included), and replace its box and keypoints by their score-weighted mean; its
-    score stays the best score.  Returns (box [4], keypoints [K,2], score), best first."""
+    score stays the best score.  Returns (box [4], keypoints [K,2], score), best first.
+
+    The overlaps of all candidates are computed at once (one [M,M] matrix, for up to
+    ``_NMS_MATRIX`` candidates); each kept detection then costs a few array operations."""
     order = np.argsort(-scores, kind="stable")
+    if len(order) > _NMS_MATRIX:
+        return _weighted_nms_loop(boxes, keypoints, scores, order, iou_threshold, max_detections)
+    b, s = boxes[order], scores[order]
+    flat = keypoints[order].reshape(len(order), -1)
+    overlaps = iou_matrix(b) > iou_threshold
+    alive = np.ones(len(order), bool)
+    out = []
+    while max_detections is None or len(out) < max_detections:
+        best = int(alive.argmax())
+        if not alive[best]:
+            break
+        group = alive & overlaps[best]
+        group[best] = True
+        w = np.where(group, s, 0.0)
+        total = w.sum()
+        out.append(((w @ b) / total, ((w @ flat) / total).reshape(keypoints.shape[1:]), float(s[best])))
+        alive &= ~group
+    return out
+
+
+_NMS_MATRIX = 512     # candidates above this (a detector threshold near 0) take the loop below
+
+
+def _weighted_nms_loop(boxes, keypoints, scores, order, iou_threshold, max_detections):
+    """``weighted_nms`` one candidate at a time (memory linear in the candidates)."""
     out = []
     while order.size and (max_detections is None or len(out) < max_detections):
         best = order[0]
