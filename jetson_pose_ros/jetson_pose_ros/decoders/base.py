@@ -30,6 +30,10 @@ class KeypointMap:
     def __init__(self, sources: list, names: list[str]):
         self.sources = sources
         self.derived = [names[i] for i, s in enumerate(sources) if isinstance(s, list)]
+        direct = [(i, s) for i, s in enumerate(sources) if s is not None and not isinstance(s, list)]
+        self._to, self._from = (np.array(c, dtype=np.intp) for c in zip(*direct)) if direct else (
+            np.zeros(0, np.intp), np.zeros(0, np.intp))
+        self._midpoints = [(i, s) for i, s in enumerate(sources) if isinstance(s, list)]
 
     @classmethod
     def from_config(cls, cfg: dict, topology: Topology, network: str, derive: bool = True) -> "KeypointMap":
@@ -57,13 +61,9 @@ class KeypointMap:
         """Network-order points [N,2] / scores [N] -> topology order (missing: NaN / 0)."""
         k = len(self.sources)
         pts, scs = np.full((k, 2), np.nan), np.zeros(k)
-        for i, src in enumerate(self.sources):
-            if src is None:
-                continue
-            if isinstance(src, list):
-                pts[i], scs[i] = points[src, :2].mean(axis=0), scores[src].min()
-            else:
-                pts[i], scs[i] = points[src, :2], scores[src]
+        pts[self._to], scs[self._to] = points[self._from, :2], scores[self._from]
+        for i, src in self._midpoints:
+            pts[i], scs[i] = points[src, :2].mean(axis=0), scores[src].min()
         return pts, scs
 
 

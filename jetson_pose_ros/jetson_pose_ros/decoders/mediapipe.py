@@ -220,10 +220,9 @@ class MediaPipeModel(PoseModel):
                                          self.refine_kernel, self.refine_min_confidence)
             points = affine.to_image(xy)
             presence = float(np.ravel(out[self.lm_out["presence"]])[0]) if "presence" in self.lm_out else 1.0
-            if self.has_visibility:
-                scores = sigmoid_scores(vals[:, 3])
-                if self.values_per_landmark >= 5:   # in-frame presence also bounds the score
-                    scores = np.minimum(scores, sigmoid_scores(vals[:, 4]))
+            if self.has_visibility:   # in-frame presence (5th value) also bounds the score:
+                # min(sigmoid(a), sigmoid(b)) = sigmoid(min(a, b)), the sigmoid being monotonic
+                scores = sigmoid_scores(vals[:, 3:5].min(axis=1) if self.values_per_landmark >= 5 else vals[:, 3])
             else:
                 scores = np.full(len(points), presence)
             result = {"points": points, "scores": scores, "presence": presence}
@@ -239,8 +238,11 @@ class MediaPipeModel(PoseModel):
         found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas,
                            self.mirror_attributes)
         with self.stage("decode"):
-            return [self.make_pose(n, c.points, c.scores, threshold, score=c.score,
-                                   derived=self.keypoint_map.derived, **c.attributes) for n, c in enumerate(found)]
+            if not found:
+                return []
+            return self.make_poses([c.points for c in found], [c.scores for c in found], threshold,
+                                   [c.score for c in found], derived=self.keypoint_map.derived,
+                                   attributes=[c.attributes for c in found])
 
     def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
         """Detector + landmarks on one image -> poses in image pixels, topology order."""
