@@ -56,8 +56,9 @@ ROS_BUILD=(
     ros-kilted-rosidl-typesupport-fastrtps-cpp ros-fastrtps-cmake-module ros-python-cmake-module
     colcon-common-extensions
 )
-# jetson_pose_ros' own requirements (setup.py install_requires) + the test runner
-PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm imagesize pytest hypothesis)
+# jetson_pose_ros' own requirements (setup.py install_requires), the test runner, and Cython (builds the
+# PAF decoder's compiled loops; without it the package decodes with numpy)
+PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm imagesize pytest hypothesis cython)
 
 if [[ "${ROS_SETUP_SKIP_PIP:-0}" != 1 ]]; then
     log "pip install: ROS 2 Kilted wheels, colcon, python dependencies -> $VENV"

@@ -241,3 +241,153 @@ def test_find_peaks_matches_the_plain_rule(seed, window, max_peaks, threshold, l
     for g, w in zip(got, want):
         assert g.shape == w.shape
         np.testing.assert_allclose(g, w, atol=1e-5)
+
+
+# ------------------------------------------------------------------ compiled loops (_paf_native)
+def _native():
+    from jetson_pose_ros.decoders import paf
+    if paf._paf_native is None:
+        pytest.skip("the compiled PAF loops were not built (no Cython or C compiler at install); "
+                    "the numpy code is what runs")
+    return paf._paf_native
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), window=st.integers(1, 8), max_peaks=st.integers(0, 6),
+       threshold=st.floats(0.0, 0.9), levels=st.sampled_from([4, 16, 1000]),
+       shape=st.sampled_from([(3, 9, 11), (1, 1, 1), (2, 1, 7), (4, 6, 1), (18, 12, 10)]))
+def test_native_find_peaks_equals_numpy(seed, window, max_peaks, threshold, levels, shape):
+    """Same peaks, same order and scores bit for bit (plateaus, even windows, negative values,
+    one-pixel maps); the refined coordinates to 2e-5 px: numpy sums the window's moments in a
+    float64 matrix product whose summation order is the BLAS library's."""
+    from jetson_pose_ros.decoders.paf import _native_peaks_and_scores
+
+    _native()
+    rng = np.random.default_rng(seed)
+    cmap = (np.round(rng.uniform(-0.2, 1.0, shape) * levels) / levels).astype(np.float32)
+    params = PafParams(window=window, max_peaks=max_peaks)
+    flat, bounds, _ = _native_peaks_and_scores(cmap, np.zeros((0, 2, *shape[1:]), np.float32), [], params,
+                                               threshold)
+    got = [flat[bounds[c]:bounds[c + 1]] for c in range(len(cmap))]
+    want = find_peaks(cmap, threshold, window, max_peaks)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        assert np.array_equal(g[:, 2], w[:, 2])
+        np.testing.assert_allclose(g[:, :2], w[:, :2], rtol=0, atol=2e-5)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), samples=st.integers(2, 12), counts=st.lists(st.integers(0, 5), min_size=3,
+       max_size=3), short=st.booleans())
+def test_native_link_scores_equal_numpy(seed, samples, counts, short):
+    """Bit for bit: pairs inside and outside the map, pairs less than a pixel apart, empty parts."""
+    from jetson_pose_ros.decoders.paf import Link, link_scores
+
+    native = _native()
+    rng = np.random.default_rng(seed)
+    h, w = 9, 13
+    peaks = [np.concatenate([rng.uniform(-2, [w + 2, h + 2], (n, 2)), rng.uniform(0, 1, (n, 1))], 1).astype(np.float32)
+             for n in counts]
+    if short and counts[0] and counts[1]:
+        peaks[1][0, :2] = peaks[0][0, :2] + rng.uniform(-0.6, 0.6, 2).astype(np.float32)
+    links = [Link(0, 1, 0, 1), Link(1, 2, 2, 3), Link(2, 0, 4, 5), Link(0, 0, 6, 7)]
+    paf = rng.uniform(-1, 1, (len(links), 2, h, w)).astype(np.float32)
+    want = link_scores(peaks, links, paf, samples)
+    bounds = np.cumsum([0] + counts).astype(np.int64)
+    flat = native.link_scores(np.concatenate(peaks), bounds, np.array([(lk.a, lk.b) for lk in links], np.int64),
+                              paf, samples)
+    assert np.array_equal(flat, np.concatenate([x.ravel() for x in want]))
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_native_decode_equals_numpy_on_scenes(kind):
+    """Whole decode, compiled and numpy, on the rendered scenes of the tests above."""
+    _native()
+    scenes = [[person(20, 30), person(50, 30), person(75, 32, 0.9)],
+              [person(30, 30, arm="cross"), person(48, 30)]]
+    for people in scenes:
+        cmap, paf = render(people)
+        if kind == "trt_pose":
+            layout = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N)
+            outputs = as_trt_pose(cmap, paf)
+        else:
+            tensor, cfg = as_openpose(cmap, paf)
+            layout = PafLayout(cfg, TOPO.skeleton, N)
+            outputs = {cfg["cmap"]: tensor}
+        c, p = layout.split(outputs)
+        a = decode(c, p, layout.links, PafParams(), 0.15, native=True)
+        b = decode(c, p, layout.links, PafParams(), 0.15, native=False)
+        assert len(a) == len(people) == len(b)
+        assert np.array_equal(np.isnan(a.parts), np.isnan(b.parts))
+        np.testing.assert_allclose(a.parts, b.parts, rtol=0, atol=1e-4)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=0, atol=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), counts=st.lists(st.integers(0, 4), min_size=1, max_size=6), min_keypoints=st.integers(1, 4))
+def test_native_grouping_equals_connect(data, counts, min_keypoints):
+    """Random connections between the peaks of random links (equal scores included, so the
+    order of ties matters): the compiled grouping gives connect()'s objects, in its order."""
+    from jetson_pose_ros.decoders.paf import Link, _native_objects, connect
+
+    _native()
+    rng = np.random.default_rng(sum(counts) * 7 + len(counts))
+    peaks = [rng.uniform(0, 10, (n, 3)).astype(np.float32) for n in counts]
+    nparts = len(counts)
+    links = [Link(a, b, 0, 1) for a in range(nparts) for b in range(nparts) if a != b and data.draw(st.booleans())]
+    connections = []
+    for lk in links:
+        pairs = data.draw(st.lists(st.tuples(st.integers(0, max(counts[lk.a] - 1, 0)),
+                                             st.integers(0, max(counts[lk.b] - 1, 0)),
+                                             st.sampled_from([0.5, 0.25, 0.75]) | st.floats(0.05, 1.0)), max_size=3))
+        connections.append([(a, b, s) for a, b, s in pairs if counts[lk.a] and counts[lk.b]])
+    want = [(parts, lsum) for parts, lsum in connect(peaks, links, connections) if len(parts) >= min_keypoints]
+    bounds = np.cumsum([0] + counts).astype(np.int64)
+    out, sums = _native_objects(np.concatenate(peaks).reshape(-1, 3), bounds, links, connections, min_keypoints)
+    assert len(out) == len(want)
+    for n, (parts, lsum) in enumerate(want):
+        expect = np.full((nparts, 3), np.nan, np.float32)
+        for p, k in parts.items():
+            expect[p] = peaks[p][k]
+        assert np.array_equal(out[n], expect, equal_nan=True)
+        assert sums[n] == lsum
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), people=st.integers(0, 4), noise=st.sampled_from([0.0, 0.3]))
+def test_native_decode_equals_numpy_on_random_scenes(seed, people, noise):
+    """Whole decode on rendered people at random places and sizes, with noise peaks: the same
+    objects, parts and scores from the compiled loops as from the numpy code."""
+    _native()
+    rng = np.random.default_rng(seed)
+    scene = [person(rng.uniform(10, 86), rng.uniform(22, 42), rng.uniform(0.6, 1.1)) for _ in range(people)]
+    cmap, paf = render(scene)
+    cmap = np.maximum(cmap, (rng.uniform(0, 1, cmap.shape) * noise).astype(np.float32))
+    paf = paf + (rng.normal(0, noise * 0.3, paf.shape)).astype(np.float32)
+    links = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N).links
+    for params in (PafParams(), PafParams(min_keypoints=1, max_peaks=3, window=3)):
+        a = decode(cmap, paf, links, params, 0.15, native=True)
+        b = decode(cmap, paf, links, params, 0.15, native=False)
+        assert len(a) == len(b)
+        assert np.array_equal(np.isnan(a.parts), np.isnan(b.parts))
+        np.testing.assert_allclose(a.parts, b.parts, rtol=0, atol=1e-4)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_saturated_map_is_one_peak_per_part_quickly(native):
+    """A map whose every pixel is an equal maximum (a saturated or broken output): one peak per
+    part (the first in raster order), without the quadratic time or memory of comparing all pairs."""
+    from jetson_pose_ros.decoders.paf import _native_peaks_and_scores
+
+    cmap = np.ones((18, 125, 125), np.float32)
+    if native:
+        _native()
+        flat, bounds, _ = _native_peaks_and_scores(cmap, np.zeros((0, 2, 125, 125), np.float32), [], PafParams(), 0.15)
+        peaks = [flat[bounds[c]:bounds[c + 1]] for c in range(18)]
+    else:
+        peaks = find_peaks(cmap, 0.15, 5, 100)
+    assert [len(p) for p in peaks] == [1] * 18
+    # the first pixel's window is clipped by the border: centroid of rows/columns 0..2 -> 1.0 + 0.5
+    np.testing.assert_allclose(peaks[0], [[1.5, 1.5, 1.0]])

@@ -29,6 +29,11 @@ from ..preprocess import prepare
 from . import tta
 from .base import PoseModel
 
+try:    # the compiled loops (setup.py builds them where Cython and a C compiler are present)
+    from . import _paf_native
+except ImportError:
+    _paf_native = None
+
 
 @dataclass
 class PafParams:
@@ -68,11 +73,10 @@ def find_peaks(cmap: np.ndarray, threshold: float, window: int, max_peaks: int) 
     order = np.lexsort((-scores, c))                # by part, strongest first, then raster order
     c, i, j, scores = c[order], i[order], j[order], scores[order]
     r = window // 2
-    if ((c[1:] == c[:-1]) & (scores[1:] == scores[:-1])).any():
+    same = (c[1:] == c[:-1]) & (scores[1:] == scores[:-1])
+    if same.any():
         # plateaus: equal maxima within one window are one peak (keep the first in raster order)
-        tie = ((c[:, None] == c[None, :]) & (scores[:, None] == scores[None, :])
-               & (np.abs(i[:, None] - i[None, :]) <= r) & (np.abs(j[:, None] - j[None, :]) <= r))
-        first = ~np.tril(tie, k=-1).any(axis=1)
+        first = _first_of_plateaus(same, i, j, r, (h, w))
         c, i, j, scores = c[first], i[first], j[first], scores[first]
     # refine all peaks at once: weighted centroid of the window (outside the map: weight 0)
     padded = cv2.copyMakeBorder(hwc, r, r, r, r, cv2.BORDER_CONSTANT, value=0.0).ravel()
@@ -86,6 +90,26 @@ def find_peaks(cmap: np.ndarray, threshold: float, window: int, max_peaks: int) 
     peaks[:, 2] = scores
     bounds = np.searchsorted(c, np.arange(num_parts + 1)).tolist()
     return [peaks[bounds[p]:min(bounds[p + 1], bounds[p] + max_peaks)] for p in range(num_parts)]
+
+
+def _first_of_plateaus(same: np.ndarray, i: np.ndarray, j: np.ndarray, r: int, shape: tuple[int, int]) -> np.ndarray:
+    """Which peaks to keep, sorted as ``find_peaks`` sorts them (``same[k]``: peak k+1 has the part
+    and score of peak k, so a run of equal peaks is in raster order): a peak with an earlier peak of
+    its run within ``r`` rows and columns is dropped.  Each run is marked on a map of the image and
+    each peak looks at the raster-earlier half of its window there: time and memory linear in the
+    run, even for a saturated map whose every pixel is an equal maximum."""
+    keep = np.ones(len(i), bool)
+    edges = np.diff(np.concatenate([[0], same.view(np.int8), [0]]))
+    earlier = [(di, dj) for di in range(-r, 1) for dj in range(-r, r + 1) if di < 0 or dj < 0]
+    for start, last in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        ri, rj = i[start:last + 1] + r, j[start:last + 1] + r
+        member = np.zeros((shape[0] + 2 * r, shape[1] + 2 * r), bool)
+        member[ri, rj] = True
+        drop = np.zeros(len(ri), bool)
+        for di, dj in earlier:
+            drop |= member[ri + di, rj + dj]
+        keep[start:last + 1] = ~drop
+    return keep
 
 
 def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
@@ -128,6 +152,37 @@ def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
         flat[short] = np.hypot(vx[short].mean(axis=1), vy[short].mean(axis=1))
     ends = np.cumsum(pairs).tolist()
     return [flat[e - a * b:e].reshape(a, b) for a, b, e in zip(na.tolist(), nb.tolist(), ends)]
+
+
+def _native_peaks_and_scores(cmap, paf, links, params, threshold):
+    """``find_peaks`` and ``link_scores`` through the compiled loops (``_paf_native``): all peaks
+    [n,3] grouped by part, the part bounds [C+1], and the score matrix of each link."""
+    flat, bounds = _paf_native.find_peaks(np.ascontiguousarray(cmap, dtype=np.float32), threshold,
+                                          params.window, params.max_peaks)
+    b = bounds.tolist()
+    pairs = np.array([(lk.a, lk.b) for lk in links], np.int64).reshape(-1, 2)
+    scores = _paf_native.link_scores(flat, bounds, pairs, np.ascontiguousarray(paf, dtype=np.float32),
+                                     params.samples)
+    out, end = [], 0
+    for lk in links:
+        na, nb = b[lk.a + 1] - b[lk.a], b[lk.b + 1] - b[lk.b]
+        out.append(scores[end:end + na * nb].reshape(na, nb))
+        end += na * nb
+    return flat, bounds, out
+
+
+def _native_objects(flat, bounds, links, connections, min_keypoints):
+    """``connect`` + the object array through the compiled loop: parts [G,C,3] (NaN: missing) and
+    the sums of the objects' link scores [G], in ``connect``'s order."""
+    b = bounds.tolist()
+    edges = [(b[lk.a] + ia, b[lk.b] + ib, s) for lk, conns in zip(links, connections) for ia, ib, s in conns]
+    edges.sort(key=lambda e: -e[2])          # strongest first; stable, as connect()
+    ea, eb, es = (np.array(col, dtype) for col, dtype in zip(zip(*edges), (np.int64, np.int64, np.float64))) \
+        if edges else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    members, sums = _paf_native.group_objects(bounds, ea, eb, es, min_keypoints)
+    out = flat[members]
+    out[members < 0] = np.nan
+    return out, sums
 
 
 def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
@@ -190,21 +245,28 @@ class PafObjects:
 
 
 def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafParams,
-           threshold: float = 0.15) -> PafObjects:
+           threshold: float = 0.15, native: bool | None = None) -> PafObjects:
     """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k;
     peaks below ``threshold`` are not keypoints.  Object score = (sum of its part scores + sum
-    of its link scores) / (C + L)."""
-    peaks = find_peaks(cmap, threshold, params.window, params.max_peaks)
-    scores = link_scores(peaks, links, paf, params.samples)
-    connections = [assign(sc, params.link_threshold) for sc in scores]
-    groups = [(parts, lsum) for parts, lsum in connect(peaks, links, connections)
-              if len(parts) >= params.min_keypoints]
-    num_parts = len(peaks)
-    out = np.full((len(groups), num_parts, 3), np.nan, np.float32)
-    for n, (parts, _) in enumerate(groups):
-        for p, k in parts.items():
-            out[n, p] = peaks[p][k]
-    total = np.array([lsum for _, lsum in groups], np.float64) + np.nansum(out[:, :, 2], axis=1)
+    of its link scores) / (C + L).  ``native``: peaks and link scores from the compiled loops
+    (same numbers; default: where they were built), or from ``find_peaks``/``link_scores``."""
+    num_parts = len(cmap)
+    if _paf_native is not None if native is None else native:
+        flat, bounds, scores = _native_peaks_and_scores(cmap, paf, links, params, threshold)
+        connections = [assign(sc, params.link_threshold) for sc in scores]
+        out, sums = _native_objects(flat, bounds, links, connections, params.min_keypoints)
+    else:
+        peaks = find_peaks(cmap, threshold, params.window, params.max_peaks)
+        scores = link_scores(peaks, links, paf, params.samples)
+        connections = [assign(sc, params.link_threshold) for sc in scores]
+        groups = [(parts, lsum) for parts, lsum in connect(peaks, links, connections)
+                  if len(parts) >= params.min_keypoints]
+        out = np.full((len(groups), num_parts, 3), np.nan, np.float32)
+        for n, (parts, _) in enumerate(groups):
+            for p, k in parts.items():
+                out[n, p] = peaks[p][k]
+        sums = np.array([lsum for _, lsum in groups], np.float64)
+    total = sums + np.nansum(out[:, :, 2], axis=1)
     order = np.argsort(-total / (num_parts + len(links)), kind="stable")[:params.max_objects]
     return PafObjects(out[order], (total / (num_parts + len(links)))[order])
 
