@@ -1,13 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled loops of the PAF decoder: peak finding with sub-pixel refinement, and link scoring.
+"""Compiled loops of the PAF decoder: peak finding with sub-pixel refinement (``find_peaks``),
+link scoring (``link_scores``) and grouping connections into people (``group_objects``).
 
-They give the same numbers as the numpy functions ``paf.find_peaks`` and ``paf.link_scores`` (the
-reference; ``test_paf_decoder.py`` compares the two), in the same float32 operations and order: the
-same peaks, scores and link scores bit for bit, and the refined peak coordinates to within a
-float32 rounding step (numpy sums a window's moments in a BLAS matrix product, in its own order).  Why compiled: right after an inference the CPU's caches are
-cold and each numpy call costs 5-15 us; these two steps take ~70 numpy calls (0.7 ms a frame for
-mobilenet-body), as loops ~0.1 ms (docs/backends.md).  Built by setup.py where Cython and a C
-compiler are present; without them ``paf`` uses the numpy functions.
+They give the numbers of the numpy code in ``paf.py`` (``find_peaks``, ``link_scores``, ``connect``:
+the reference, which ``test_paf_decoder.py`` compares them with), in the same float32 operations
+and order: the same peaks, scores, link scores and groups bit for bit, and the refined peak
+coordinates to a float32 rounding step (numpy sums a window's moments in a BLAS matrix product,
+in its own order).  Why compiled: right after an inference the CPU's caches are cold and each numpy
+call costs 5-15 us; these steps took about 0.85 ms a frame for mobilenet-body in numpy, 0.35 ms as
+loops (docs/backends.md).  setup.py builds the module where Cython and a C compiler are present;
+without it ``paf`` runs the numpy code.
 """
 import numpy as np
 from libc.stdlib cimport free, malloc, qsort
