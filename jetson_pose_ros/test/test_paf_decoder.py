@@ -391,3 +391,35 @@ def test_saturated_map_is_one_peak_per_part_quickly(native):
     assert [len(p) for p in peaks] == [1] * 18
     # the first pixel's window is clipped by the border: centroid of rows/columns 0..2 -> 1.0 + 0.5
     np.testing.assert_allclose(peaks[0], [[1.5, 1.5, 1.0]])
+
+
+@pytest.mark.parametrize("native", [False, True])
+@pytest.mark.parametrize("bad", ["nan_cmap", "inf_peaks", "nan_paf", "inf_paf", "sprinkled_nan"])
+def test_non_finite_maps_decode_without_error(native, bad):
+    """A model that outputs NaN or inf (a broken file, an overflow) gives no pose or poses with
+    finite keypoints, never an exception (scipy's assignment refuses non-finite scores)."""
+    if native:
+        _native()
+    people = [person(30, 30), person(60, 30)]
+    cmap, paf = render(people)
+    rng = np.random.default_rng(0)
+    if bad == "nan_cmap":
+        cmap[:] = np.nan
+    elif bad == "inf_peaks":
+        cmap[cmap > 0.9] = np.inf
+    elif bad == "nan_paf":
+        paf[:] = np.nan
+    elif bad == "inf_paf":
+        paf[paf > 0.5] = np.inf
+    else:
+        cmap[rng.uniform(size=cmap.shape) < 0.1] = np.nan
+        paf[rng.uniform(size=paf.shape) < 0.1] = np.nan
+    links = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N).links
+    with np.errstate(all="ignore"):
+        objects = decode(cmap, paf, links, PafParams(), 0.15, native=native)
+    found = np.isfinite(objects.parts[:, :, 2]) & np.isfinite(objects.parts[:, :, :2]).all(axis=2)
+    assert len(objects) <= len(people) * N
+    if bad in ("inf_paf", "sprinkled_nan"):     # the peaks and some links are intact: people are found
+        assert found.any()
+    if bad in ("nan_cmap", "nan_paf"):          # no peak, or no link joins two peaks: nobody
+        assert len(objects) == 0

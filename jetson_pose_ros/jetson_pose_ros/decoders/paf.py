@@ -150,6 +150,7 @@ def link_scores(peaks: list[np.ndarray], links: list["Link"], paf: np.ndarray,
     short = norm < 1.0
     if short.any():
         flat[short] = np.hypot(vx[short].mean(axis=1), vy[short].mean(axis=1))
+    flat = _finite_scores(flat)
     ends = np.cumsum(pairs).tolist()
     return [flat[e - a * b:e].reshape(a, b) for a, b, e in zip(na.tolist(), nb.tolist(), ends)]
 
@@ -161,8 +162,8 @@ def _native_peaks_and_scores(cmap, paf, links, params, threshold):
                                           params.window, params.max_peaks)
     b = bounds.tolist()
     pairs = np.array([(lk.a, lk.b) for lk in links], np.int64).reshape(-1, 2)
-    scores = _paf_native.link_scores(flat, bounds, pairs, np.ascontiguousarray(paf, dtype=np.float32),
-                                     params.samples)
+    scores = _finite_scores(_paf_native.link_scores(flat, bounds, pairs, np.ascontiguousarray(paf, dtype=np.float32),
+                                                    params.samples))
     out, end = [], 0
     for lk in links:
         na, nb = b[lk.a + 1] - b[lk.a], b[lk.b + 1] - b[lk.b]
@@ -183,6 +184,14 @@ def _native_objects(flat, bounds, links, connections, min_keypoints):
     out = flat[members]
     out[members < 0] = np.nan
     return out, sums
+
+
+def _finite_scores(flat: np.ndarray) -> np.ndarray:
+    """Link scores with NaN/inf (from non-finite network outputs) set to -1: never linked, and the
+    assignment, which refuses them, still runs."""
+    if np.isfinite(flat).all():
+        return flat
+    return np.where(np.isfinite(flat), flat, np.float32(-1.0)).astype(flat.dtype, copy=False)
 
 
 def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
