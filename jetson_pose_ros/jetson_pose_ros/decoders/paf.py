@@ -11,6 +11,9 @@
 5. objects: connections merged strongest first (union-find that never joins two
    groups holding the same part), at most ``max_objects``.
 
+Steps 1, 2, 3 and 5 also exist as compiled loops (``_paf_native.pyx``, Cython), which ``decode``
+uses where the package was built with them; the numpy functions here are their reference.
+
 The algorithm works on a layout-free view: ``cmap`` [C,H,W] in public keypoint
 order and ``paf`` [L,2,H,W] with the (x, y) components of each link.  ``PafLayout`` turns the raw outputs of a
 trt_pose-style model (NCHW ``cmap`` + ``paf``, channel 2k = y, 2k+1 = x) or an
@@ -257,8 +260,9 @@ def decode(cmap: np.ndarray, paf: np.ndarray, links: list[Link], params: PafPara
            threshold: float = 0.15, native: bool | None = None) -> PafObjects:
     """Decode one image.  ``cmap`` [C,H,W]; ``paf`` [L,2,H,W] = (x, y) components of link k;
     peaks below ``threshold`` are not keypoints.  Object score = (sum of its part scores + sum
-    of its link scores) / (C + L).  ``native``: peaks and link scores from the compiled loops
-    (same numbers; default: where they were built), or from ``find_peaks``/``link_scores``."""
+    of its link scores) / (C + L).  ``native``: peaks, link scores and grouping from the compiled
+    loops (``_paf_native``; the same numbers; default: where they were built), or from the numpy
+    functions ``find_peaks``/``link_scores``/``connect``."""
     num_parts = len(cmap)
     if _paf_native is not None if native is None else native:
         flat, bounds, scores = _native_peaks_and_scores(cmap, paf, links, params, threshold)
