@@ -92,6 +92,16 @@ def summarize(runs: list[dict[str, float]]) -> dict:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory, MB.  On Linux ``VmHWM`` of ``/proc/self/status``:
+    ``ru_maxrss`` is not reset by exec, so a process started from a larger one (a ``spawn`` child,
+    a subprocess of pytest) would report its parent's peak when that is higher."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0                    # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # KiB on Linux
 
 

@@ -33,7 +33,10 @@ def run_cli(module: str, *args, timeout=300):
     return subprocess.run([sys.executable, "-c", "import resource, runpy, sys; sys.argv[0] = 'x';"
                            f"code = 0\ntry:\n    runpy.run_module('{module}', run_name='__main__')\n"
                            "except SystemExit as e:\n    code = e.code or 0\n"
-                           "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+                           # VmHWM, not ru_maxrss: that one keeps the peak of the pytest process it came from
+                           "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')]\n"
+                           "print('MAXRSS_KB', hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+                           " file=sys.stderr)\n"
                            "sys.exit(code)", *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
