@@ -85,7 +85,8 @@ def as_openpose(cmap, paf):
     return out, cfg
 
 
-def decode_layout(kind, cmap, paf, **params):
+def split_layout(kind, cmap, paf):
+    """The maps as the ``kind`` layout's raw outputs, split back: (cmap, paf, links)."""
     if kind == "trt_pose":
         layout = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N)
         outputs = as_trt_pose(cmap, paf)
@@ -93,9 +94,12 @@ def decode_layout(kind, cmap, paf, **params):
         tensor, cfg = as_openpose(cmap, paf)
         layout = PafLayout(cfg, TOPO.skeleton, N)
         outputs = {cfg["cmap"]: tensor}
-    c, p = layout.split(outputs)
+    return (*layout.split(outputs), layout.links)
+
+
+def decode_layout(kind, cmap, paf, **params):
     threshold = params.pop("threshold", 0.15)
-    return decode(c, p, layout.links, PafParams(**params), threshold)
+    return decode(*split_layout(kind, cmap, paf), PafParams(**params), threshold)
 
 
 def as_dicts(objects):
@@ -307,17 +311,9 @@ def test_native_decode_equals_numpy_on_scenes(kind):
     scenes = [[person(20, 30), person(50, 30), person(75, 32, 0.9)],
               [person(30, 30, arm="cross"), person(48, 30)]]
     for people in scenes:
-        cmap, paf = render(people)
-        if kind == "trt_pose":
-            layout = PafLayout({"layout": "NCHW", "cmap": "cmap", "paf": "paf", "links": "topology"}, TOPO.skeleton, N)
-            outputs = as_trt_pose(cmap, paf)
-        else:
-            tensor, cfg = as_openpose(cmap, paf)
-            layout = PafLayout(cfg, TOPO.skeleton, N)
-            outputs = {cfg["cmap"]: tensor}
-        c, p = layout.split(outputs)
-        a = decode(c, p, layout.links, PafParams(), 0.15, native=True)
-        b = decode(c, p, layout.links, PafParams(), 0.15, native=False)
+        c, p, links = split_layout(kind, *render(people))
+        a = decode(c, p, links, PafParams(), 0.15, native=True)
+        b = decode(c, p, links, PafParams(), 0.15, native=False)
         assert len(a) == len(people) == len(b)
         assert np.array_equal(np.isnan(a.parts), np.isnan(b.parts))
         np.testing.assert_allclose(a.parts, b.parts, rtol=0, atol=1e-4)

@@ -33,6 +33,29 @@ cdef int _stronger_first(const void* x, const void* y) noexcept nogil:
     return -1 if a.j < b.j else (1 if a.j > b.j else 0)
 
 
+cdef inline bint _window_max(const float[:, :, ::1] cmap, Py_ssize_t c, Py_ssize_t i, Py_ssize_t j,
+                             Py_ssize_t lo, Py_ssize_t hi, float v) noexcept nogil:
+    """No value of the window rows i+lo..i+hi, columns j+lo..j+hi (clipped to the map) exceeds v."""
+    cdef Py_ssize_t ii, jj
+    for ii in range(max(i + lo, 0), min(i + hi + 1, cmap.shape[1])):
+        for jj in range(max(j + lo, 0), min(j + hi + 1, cmap.shape[2])):
+            if cmap[c, ii, jj] > v:
+                return False
+    return True
+
+
+cdef inline bint _marked_before(const long long* mark, long long run_id, Py_ssize_t i, Py_ssize_t j,
+                                Py_ssize_t r, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
+    """A cell of the raster-earlier half of (i, j)'s window (rows i-r..i, and on row i only the
+    columns before j) carries ``run_id`` on the ``mark`` map (h x w, row-major)."""
+    cdef Py_ssize_t ii, jj
+    for ii in range(max(i - r, 0), i + 1):
+        for jj in range(max(j - r, 0), min(j + r + 1, w) if ii < i else j):
+            if mark[ii * w + jj] == run_id:
+                return True
+    return False
+
+
 cdef extern from "math.h" nogil:
     float _sqrtf "sqrtf"(float)
     float _hypotf "hypotf"(float, float)
@@ -72,10 +95,9 @@ def find_peaks(const float[:, :, ::1] cmap, float threshold, int window, int max
     peaks[bounds[c]:bounds[c+1]])."""
     cdef Py_ssize_t nc = cmap.shape[0], h = cmap.shape[1], w = cmap.shape[2]
     cdef Py_ssize_t lo = -(window // 2), hi = window - 1 - window // 2, r = window // 2
-    cdef Py_ssize_t i, j, c, di, dj, ii, jj, a, b, start, n, m = 0, per, total = 0
+    cdef Py_ssize_t i, j, c, ii, jj, a, b, start, n, m = 0, per
     cdef float v, q
     cdef double s0, sx, sy
-    cdef bint is_max
     cdef Cand* cand = <Cand*>malloc(max(h * w, 1) * sizeof(Cand))    # one part's maxima
     cdef long long* mark = <long long*>malloc(max(h * w, 1) * sizeof(long long))   # plateau run ids
     cdef long long run_id = 0
@@ -96,21 +118,8 @@ def find_peaks(const float[:, :, ::1] cmap, float threshold, int window, int max
             for i in range(h):
                 for j in range(w):
                     v = cmap[c, i, j]
-                    if not (v > threshold):         # NaN is no peak
-                        continue
-                    is_max = True
-                    for di in range(lo, hi + 1):
-                        ii = i + di
-                        if ii < 0 or ii >= h:
-                            continue
-                        for dj in range(lo, hi + 1):
-                            jj = j + dj
-                            if 0 <= jj < w and cmap[c, ii, jj] > v:
-                                is_max = False
-                                break
-                        if not is_max:
-                            break
-                    if is_max:
+                    # NaN is no peak
+                    if v > threshold and _window_max(cmap, c, i, j, lo, hi, v):
                         cand[n].i = i
                         cand[n].j = j
                         cand[n].score = v
@@ -129,21 +138,7 @@ def find_peaks(const float[:, :, ::1] cmap, float threshold, int window, int max
                     for b in range(start, a):
                         mark[cand[b].i * w + cand[b].j] = run_id
                     for b in range(start + 1, a):
-                        i = cand[b].i
-                        j = cand[b].j
-                        for di in range(-r, 1):
-                            ii = i + di
-                            if ii < 0 or ii >= h:
-                                continue
-                            for dj in range(-r, r + 1):
-                                if di == 0 and dj >= 0:
-                                    break
-                                jj = j + dj
-                                if 0 <= jj < w and mark[ii * w + jj] == run_id:
-                                    cand[b].keep = 0
-                                    break
-                            if not cand[b].keep:
-                                break
+                        cand[b].keep = not _marked_before(mark, run_id, cand[b].i, cand[b].j, r, h, w)
                     run_id += 1
                 start = a
             # 4. at most max_peaks, each refined to the weighted centroid of its window
@@ -157,18 +152,13 @@ def find_peaks(const float[:, :, ::1] cmap, float threshold, int window, int max
                 s0 = 0.0
                 sx = 0.0
                 sy = 0.0
-                for di in range(lo, hi + 1):
-                    ii = i + di
-                    if ii < 0 or ii >= h:
-                        continue
-                    for dj in range(lo, hi + 1):
-                        jj = j + dj
-                        if 0 <= jj < w:
-                            q = cmap[c, ii, jj]
-                            if q > 0:
-                                s0 += q
-                                sx += q * dj
-                                sy += q * di
+                for ii in range(max(i + lo, 0), min(i + hi + 1, h)):
+                    for jj in range(max(j + lo, 0), min(j + hi + 1, w)):
+                        q = cmap[c, ii, jj]
+                        if q > 0:
+                            s0 += q
+                            sx += q * (jj - j)
+                            sy += q * (ii - i)
                 pk[m, 0] = <float>(sx / s0 + j + 0.5)
                 pk[m, 1] = <float>(sy / s0 + i + 0.5)
                 pk[m, 2] = cand[a].score

@@ -206,10 +206,9 @@ class MediaPipeModel(PoseModel):
         with self.stage("preprocess"):
             return crop_rotated(image_bgr, roi.center, roi.size, roi.angle, self.lm_input.size, self.lm_input)
 
-    def landmarks(self, image_bgr: np.ndarray, roi: Roi, crop=None) -> dict:
-        """Landmark pass on one ROI -> points [N,2] (image px), scores [N], presence, extras.
-        ``crop``: the ROI's ``crop()``, when already made."""
-        tensor, affine = crop or self.crop(image_bgr, roi)
+    def landmarks(self, tensor: np.ndarray, affine) -> dict:
+        """Landmark pass on one ROI's ``crop()`` -> points [N,2] (image px), scores [N], presence,
+        extras."""
         with self.stage("inference"):
             out = self.landmark.run({self.lm_input.name: tensor}, list(self.lm_out.values()))
         with self.stage("decode"):
@@ -252,7 +251,7 @@ class MediaPipeModel(PoseModel):
         # (after an inference each warp takes about 1.5x longer)
         crops = [self.crop(image_bgr, roi) for roi in rois]
         for roi, crop in zip(rois, crops):
-            res = self.landmarks(image_bgr, roi, crop)
+            res = self.landmarks(*crop)
             with self.stage("decode"):
                 if res["presence"] < self.pose_threshold:
                     continue
