@@ -262,7 +262,7 @@ def analyse(root: Path, package: str = PACKAGE, rooms=ROOMS, optional=OPTIONAL,
                 if modules[t].label != m.label:
                     edges[(m.label, modules[t].label)].append((line, kind))
             if in_def:
-                mod = "." * level + name
+                mod = f"from {'.' * level}{name} import {', '.join(names)}" if names or level else f"import {name}"
                 if outside is None:
                     to_package = modules[targets[0]].in_package
                     category = ("intra-package" if m.in_package else "package") if to_package else "repository"
