@@ -120,14 +120,15 @@ def template_scores(feats: dict[str, np.ndarray], up_tolerance: float = 90.0) ->
         extra = np.zeros_like(logs)
         extra[:, _T["ok"]] = _log_sigmoid((0.35 - feats["pinch"]) / 0.06)
         extra[:, _T["open_palm"]] = _log_sigmoid((feats["pinch"] - 0.3) / 0.06)
-        extra[:, _T["pointing_up"]] = _log_sigmoid((up_tolerance - feats["index_up"]) / 8.0)
-        extra[:, _T["thumb_up"]] = _log_sigmoid((up_tolerance - feats["thumb_up"]) / 8.0)
-        extra[:, _T["thumb_down"]] = _log_sigmoid((feats["thumb_up"] - (180.0 - up_tolerance)) / 8.0)
-        count = count + _HAS_EXTRA
-        return np.exp((logs + extra) / count)
+        score = np.exp((logs + extra) / (count + _HAS_EXTRA))
+        # the direction is a gate, not one more vote: at ``up_tolerance`` it halves the score
+        score[:, _T["pointing_up"]] *= sigmoid((up_tolerance - feats["index_up"]) / 3.0)
+        score[:, _T["thumb_up"]] *= sigmoid((up_tolerance - feats["thumb_up"]) / 3.0)
+        score[:, _T["thumb_down"]] *= sigmoid((feats["thumb_up"] - (180.0 - up_tolerance)) / 3.0)
+        return score
 
 
-_HAS_EXTRA = np.array([name in ("ok", "open_palm", "pointing_up", "thumb_up", "thumb_down") for name in _ORDER],
+_HAS_EXTRA = np.array([name in ("ok", "open_palm") for name in _ORDER],
                       dtype=np.float64)
 
 
