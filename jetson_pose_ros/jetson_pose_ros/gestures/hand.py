@@ -122,9 +122,9 @@ def template_scores(feats: dict[str, np.ndarray], up_tolerance: float = 90.0) ->
         extra[:, _T["open_palm"]] = _log_sigmoid((feats["pinch"] - 0.3) / 0.06)
         score = np.exp((logs + extra) / (count + _HAS_EXTRA))
         # the direction is a gate, not one more vote: at ``up_tolerance`` it halves the score
-        score[:, _T["pointing_up"]] *= sigmoid((up_tolerance - feats["index_up"]) / 3.0)
-        score[:, _T["thumb_up"]] *= sigmoid((up_tolerance - feats["thumb_up"]) / 3.0)
-        score[:, _T["thumb_down"]] *= sigmoid((feats["thumb_up"] - (180.0 - up_tolerance)) / 3.0)
+        score[:, _T["pointing_up"]] *= sigmoid((up_tolerance - feats["index_up"]) / 1.5)
+        score[:, _T["thumb_up"]] *= sigmoid((up_tolerance - feats["thumb_up"]) / 1.5)
+        score[:, _T["thumb_down"]] *= sigmoid((feats["thumb_up"] - (180.0 - up_tolerance)) / 1.5)
         return score
 
 
