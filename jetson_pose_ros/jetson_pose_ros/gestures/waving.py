@@ -22,16 +22,20 @@ def count_reversals(x: np.ndarray, amplitude: float) -> int:
     x = x[~np.isnan(x)]
     if len(x) < 3:
         return 0
-    turns, direction, extreme = 0, 0, x[0]
+    turns, direction = 0, 0
+    lo = hi = extreme = x[0]
     for v in x[1:]:
-        if direction >= 0 and v > extreme or direction <= 0 and v < extreme:
+        if direction == 0:                      # no swing yet: wait for the first one
+            lo, hi = min(lo, v), max(hi, v)
+            if v - lo > amplitude:
+                direction, extreme = 1, v
+            elif hi - v > amplitude:
+                direction, extreme = -1, v
+        elif direction * (v - extreme) >= 0:    # still going the same way
             extreme = v
-            continue
-        if abs(v - extreme) > amplitude:
-            if direction != 0:
-                turns += 1
-            direction = 1 if v > extreme else -1
-            extreme = v
+        elif abs(v - extreme) > amplitude:      # turned back by more than the amplitude
+            turns += 1
+            direction, extreme = -direction, v
     return turns
 
 
