@@ -1,7 +1,8 @@
 """Body gestures, posture and pointing direction from 2D body keypoints (COCO-17, trt_pose's COCO-18
 with neck, BlazePose-33: keypoints are found by name).
 
-Everything is measured in image axes (x right, y down) and normalised by the body's size
+The rules run per body on plain floats (``math``): for the handful of people in a frame that is
+several times faster than numpy's per-call overhead on tiny arrays.  Everything is measured in image axes (x right, y down) and normalised by the body's size
 ``scale`` = max(torso length, shoulder width), so that it does not depend on where the person is or
 how far away; the larger of the two survives the torso or the shoulders being foreshortened.
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import math
+
 import numpy as np
 
 from ..errors import InputError
-from ._math import nanmean, sigmoid
 
 BODY_GESTURES = ("other", "hands_on_face", "arms_crossed", "both_hands_raised", "left_hand_raised",
                  "right_hand_raised", "waving", "pointing")
@@ -63,155 +65,220 @@ def to_coco(xy, keypoint_names: Sequence[str] | None = None) -> np.ndarray:
     return out
 
 
-def _dist(a, b):
-    d = a - b
-    return np.sqrt((d * d).sum(-1))
+NAN = float("nan")
 
 
-def _angle(a, b, c):
-    """Inner angle at ``b`` (degrees; 180 = straight)."""
-    u, v = a - b, c - b
-    cos = (u * v).sum(-1) / np.sqrt((u * u).sum(-1) * (v * v).sum(-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+def _sig(x: float) -> float:
+    return 0.5 + 0.5 * math.tanh(0.5 * x)            # NaN in, NaN out; never overflows
+
+
+def _nz(x: float) -> float:
+    return 0.0 if x != x else x
+
+
+def _fmax(a: float, b: float) -> float:
+    """max ignoring NaN (NaN only if both are)."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a > b else b
+
+
+def _fmin(a: float, b: float) -> float:
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return a if a < b else b
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b and b == b else NAN
 
 
 def _mid(a, b):
-    """Mean of two points; either one where the other is missing."""
-    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) / 2))
+    """Midpoint of two (x, y); either one where the other is missing."""
+    if a[0] != a[0]:
+        return b
+    if b[0] != b[0]:
+        return a
+    return ((a[0] + b[0]) * 0.5, (a[1] + b[1]) * 0.5)
 
 
-def _nanmin2(a, b):
-    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, np.minimum(a, b)))
+def _dist(a, b) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def _angle(a, b, c) -> float:
+    """Inner angle at ``b`` in degrees (180 = straight), NaN if unknown."""
+    ux, uy, vx, vy = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+    n = math.hypot(ux, uy) * math.hypot(vx, vy)
+    if not n:
+        return NAN
+    return math.degrees(math.acos(max(-1.0, min(1.0, (ux * vx + uy * vy) / n))))
+
+
+def _scale(p) -> float:
+    torso = _dist(_mid(p[L_SH], p[R_SH]), _mid(p[L_HIP], p[R_HIP]))
+    s = _fmax(torso, _dist(p[L_SH], p[R_SH]))
+    return s if s > 0 else NAN
 
 
 def body_scale(k: np.ndarray) -> np.ndarray:
-    """(N,) max(torso length, shoulder width) of COCO-17 keypoints, NaN where neither is known."""
-    torso = _dist(_mid(k[:, L_SH], k[:, R_SH]), _mid(k[:, L_HIP], k[:, R_HIP]))
-    shoulders = _dist(k[:, L_SH], k[:, R_SH])
-    s = np.fmax(torso, shoulders)
-    return np.where(s > 0, s, np.nan)
+    """(N,) max(torso length, shoulder width) of COCO-17 keypoints (N, 17, 2), NaN if unknown."""
+    return np.array([_scale(p) for p in np.asarray(k, dtype=np.float64).tolist()])
 
 
-# ---------------------------------------------------------------------------------------------
-# posture
-def posture_scores(k: np.ndarray) -> np.ndarray:
-    """(N, 4) scores of standing, sitting, crouching, lying for COCO-17 keypoints ``k`` (N, 17, 2)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = body_scale(k)
-        sh, hip = _mid(k[:, L_SH], k[:, R_SH]), _mid(k[:, L_HIP], k[:, R_HIP])
-        knee, ank = _mid(k[:, L_KNEE], k[:, R_KNEE]), _mid(k[:, L_ANK], k[:, R_ANK])
-        torso = _dist(sh, hip)
-        shoulders = _dist(k[:, L_SH], k[:, R_SH])
-        # torso tilt from upright (0) to horizontal (90); an unknown tilt counts as upright
-        tilt = np.degrees(np.arctan2(np.abs(sh[:, 0] - hip[:, 0]), hip[:, 1] - sh[:, 1]))
-        # the whole body's axis, shoulders to ankles (to knees where ankles are missing)
-        foot = np.where(np.isnan(ank), knee, ank)
-        axis = np.degrees(np.arctan2(np.abs(foot[:, 1] - sh[:, 1]), np.abs(foot[:, 0] - sh[:, 0])))  # 90 upright
-        knee_ang = _nanmin2(_angle(k[:, L_HIP], k[:, L_KNEE], k[:, L_ANK]),
-                            _angle(k[:, R_HIP], k[:, R_KNEE], k[:, R_ANK]))
-        hip_ang = _nanmin2(_angle(k[:, L_SH], k[:, L_HIP], k[:, L_KNEE]),
-                           _angle(k[:, R_SH], k[:, R_HIP], k[:, R_KNEE]))
-        leg_drop = (ank[:, 1] - hip[:, 1]) / s       # how far below the hips the feet are
-        thigh_dx = np.abs(knee[:, 0] - hip[:, 0]) / s
-        thigh_dy = (knee[:, 1] - hip[:, 1]) / s
-        wrist_drop = (_mid(k[:, L_WR], k[:, R_WR])[:, 1] - sh[:, 1]) / s
-
-        # lying: torso or body axis near horizontal, or (seen head-on) torso and legs both
-        # foreshortened while the hands are far below the shoulders (propped up on the floor)
-        flat = np.fmax(sigmoid((tilt - 55.0) / 8.0), sigmoid((35.0 - axis) / 6.0))
-        head_on = sigmoid((0.85 - torso / shoulders) / 0.08) * sigmoid((1.0 - leg_drop) / 0.15) \
-            * sigmoid((wrist_drop - 0.9) / 0.15)
-        lying = np.fmax(np.nan_to_num(flat, nan=0.0), np.nan_to_num(head_on, nan=0.0))
-        upright = 1.0 - lying
-        legs_known = ~np.isnan(knee_ang) & ~np.isnan(leg_drop)
-        straight = sigmoid((knee_ang - 145.0) / 8.0) * sigmoid((hip_ang - 135.0) / 8.0) * sigmoid((leg_drop - 1.1) / 0.12)
-        folded = 1.0 - straight
-        # sitting needs evidence a crouch lacks: a visible, level thigh (seen from the side) and an
-        # upright torso; a folded body seen from the front reads as crouching
-        level_thigh = sigmoid((thigh_dx - 0.45) / 0.08) * sigmoid((0.3 - np.abs(thigh_dy) / np.fmax(thigh_dx, 1e-6)) / 0.1)
-        seat = level_thigh * sigmoid((25.0 - tilt) / 6.0) * sigmoid((knee_ang - 65.0) / 8.0)
-        out = np.stack([upright * straight, upright * folded * seat, upright * folded * (1.0 - seat), lying], 1)
-        out[~legs_known, :3] = np.nan                  # no legs: only "lying" can be told
-        out[np.isnan(s)] = np.nan
-    return out
+def _posture(p, s: float) -> tuple[float, float, float, float]:
+    """Scores of standing, sitting, crouching, lying of one body (COCO-17 (x, y) list)."""
+    if s != s:
+        return NAN, NAN, NAN, NAN
+    sh, hip = _mid(p[L_SH], p[R_SH]), _mid(p[L_HIP], p[R_HIP])
+    knee, ank = _mid(p[L_KNEE], p[R_KNEE]), _mid(p[L_ANK], p[R_ANK])
+    torso = _dist(sh, hip)
+    shoulders = _dist(p[L_SH], p[R_SH])
+    # torso tilt from upright (0) to horizontal (90)
+    tilt = math.degrees(math.atan2(abs(sh[0] - hip[0]), hip[1] - sh[1]))
+    # the whole body's axis, shoulders to ankles (knees where the ankles are missing); 90 = upright
+    foot = knee if ank[0] != ank[0] else ank
+    axis = math.degrees(math.atan2(abs(foot[1] - sh[1]), abs(foot[0] - sh[0])))
+    knee_ang = _fmin(_angle(p[L_HIP], p[L_KNEE], p[L_ANK]), _angle(p[R_HIP], p[R_KNEE], p[R_ANK]))
+    hip_ang = _fmin(_angle(p[L_SH], p[L_HIP], p[L_KNEE]), _angle(p[R_SH], p[R_HIP], p[R_KNEE]))
+    leg_drop = (ank[1] - hip[1]) / s                  # how far below the hips the feet are
+    thigh_dx = abs(knee[0] - hip[0]) / s
+    thigh_dy = (knee[1] - hip[1]) / s
+    wrist_drop = (_mid(p[L_WR], p[R_WR])[1] - sh[1]) / s
+    # lying: torso or body axis near horizontal, or (seen head-on) torso and legs both
+    # foreshortened while the hands are far below the shoulders (propped up on the floor)
+    flat = _fmax(_sig((tilt - 55.0) / 8.0), _sig((35.0 - axis) / 6.0))
+    head_on = _sig((0.85 - _div(torso, shoulders)) / 0.08) * _sig((1.0 - leg_drop) / 0.15) \
+        * _sig((wrist_drop - 0.9) / 0.15)
+    lying = _fmax(_nz(flat), _nz(head_on))
+    if knee_ang != knee_ang or leg_drop != leg_drop:  # no legs: only "lying" can be told
+        return NAN, NAN, NAN, lying
+    upright = 1.0 - lying
+    straight = _sig((knee_ang - 145.0) / 8.0) * _sig((hip_ang - 135.0) / 8.0) * _sig((leg_drop - 1.1) / 0.12)
+    folded = 1.0 - straight
+    # sitting needs evidence a crouch lacks: a visible, level thigh (seen from the side) and an
+    # upright torso; a folded body seen from the front reads as crouching
+    level_thigh = _sig((thigh_dx - 0.45) / 0.08) * _sig((0.3 - abs(thigh_dy) / max(thigh_dx, 1e-6)) / 0.1)
+    seat = level_thigh * _sig((25.0 - tilt) / 6.0) * _sig((knee_ang - 65.0) / 8.0)
+    return upright * straight, upright * folded * seat, upright * folded * (1.0 - seat), lying
 
 
-def classify_postures(xy, keypoint_names: Sequence[str] | None = None, min_score: float = 0.5):
-    """Postures of a batch of bodies (N, K, 2) -> ``(labels, scores)``; ``other`` below ``min_score``
-    or where the keypoints needed are missing."""
+def _gestures(p, s: float, lying: float):
+    """Scores of hands_on_face, arms_crossed, both/left/right_hand_raised, pointing of one body,
+    and the pointing direction (unit (dx, dy) or None)."""
+    if s != s:
+        return (NAN,) * 6, None
+    face_pts = [q for q in (p[NOSE], p[L_EYE], p[R_EYE], p[L_EAR], p[R_EAR]) if q[0] == q[0]]
+    face = (sum(q[0] for q in face_pts) / len(face_pts), sum(q[1] for q in face_pts) / len(face_pts)) \
+        if face_pts else (NAN, NAN)
+    sh_mid = _mid(p[L_SH], p[R_SH])
+    ax, ay = p[L_SH][0] - p[R_SH][0], p[L_SH][1] - p[R_SH][1]       # right -> left shoulder
+    width = math.hypot(ax, ay)
+    ux, uy = (ax / width, ay / width) if width else (NAN, NAN)
+    hips = [q[1] for q in (p[L_HIP], p[R_HIP]) if q[1] == q[1]]
+    hip_y = sum(hips) / len(hips) if hips else NAN
+    on_face, raised, side, chest, point, vec = [], [], [], [], [], []
+    for sh, el, wr in ((p[L_SH], p[L_EL], p[L_WR]), (p[R_SH], p[R_EL], p[R_WR])):
+        # hands on face: a wrist close to the face's centre, its elbow below the shoulders (hands
+        # clasped behind the head hold the elbows up and out)
+        near = _nz(_sig((0.4 - _dist(wr, face) / s) / 0.05) * _sig((el[1] - sh[1]) / s / 0.08))
+        on_face.append(near)
+        # raised: wrist well above its shoulder and above its elbow
+        raised.append(_nz(_sig(((sh[1] - wr[1]) / s - 0.35) / 0.08) * _sig((el[1] - wr[1]) / s / 0.05)) * (1.0 - near))
+        # arms crossed: each wrist past the body's midline, on the other side, at chest height
+        side.append(((wr[0] - sh_mid[0]) * ux + (wr[1] - sh_mid[1]) * uy) / s)          # > 0 towards the left
+        chest.append(_sig((wr[1] - sh[1]) / s / 0.08 + 1.0) * _sig((hip_y - wr[1]) / s / 0.08))
+        # pointing: a straight arm held out, away from the body, neither hanging nor straight up
+        arm = (wr[0] - sh[0], wr[1] - sh[1])
+        reach = math.hypot(*arm) / s
+        down = math.degrees(math.atan2(abs(arm[0]), arm[1]))                              # 0 hanging, 180 up
+        point.append(_nz(_sig((_angle(sh, el, wr) - 150.0) / 8.0) * _sig((reach - 0.8) / 0.1)
+                         * _sig((down - 40.0) / 8.0) * _sig((150.0 - down) / 8.0)) * (1.0 - near))
+        v = (wr[0] - el[0], wr[1] - el[1])
+        vec.append(v if v[0] == v[0] else arm)
+    crossed = _nz(_sig((-side[0] - 0.05) / 0.05) * _sig((side[1] - 0.05) / 0.05) * chest[0] * chest[1])
+    # one arm points (two out-stretched arms are not a pointing)
+    best = 0 if point[0] >= point[1] else 1
+    pointing = point[best] * (1.0 - point[1 - best])
+    direction = None
+    n = math.hypot(*vec[best])
+    if pointing >= 0.5 and n:
+        direction = (vec[best][0] / n, vec[best][1] / n)
+    # "raised", "on the face" and "crossed" are read against the image's up: not for a lying body
+    up = 1.0 - lying
+    return (up * max(on_face), up * crossed, up * raised[0] * raised[1], up * raised[0] * (1.0 - raised[1]),
+            up * raised[1] * (1.0 - raised[0]), up * pointing), direction
+
+
+_STATIC = ("hands_on_face", "arms_crossed", "both_hands_raised", "left_hand_raised", "right_hand_raised",
+           "pointing")
+
+
+def analyse_bodies(xy, keypoint_names: Sequence[str] | None = None):
+    """Raw scores of a batch of bodies (N, K, 2): ``(postures (N, 4), gestures (N, 6), directions (N, 2))``
+    in the orders of ``POSTURES[1:]`` and the static gestures (no waving); directions NaN unless
+    the body points."""
     k = to_coco(xy, keypoint_names)
-    p = posture_scores(k)
-    return _pick(p, POSTURES[1:], min_score)
+    n = len(k)
+    post, gest, direction = np.empty((n, 4)), np.empty((n, 6)), np.full((n, 2), np.nan)
+    for i, p in enumerate(k.tolist()):
+        s = _scale(p)
+        post[i] = _posture(p, s)
+        g, d = _gestures(p, s, _nz(post[i, 3]))
+        gest[i] = g
+        if d is not None:
+            direction[i] = d
+    return post, gest, direction
+
+
+def posture_scores(k: np.ndarray) -> np.ndarray:
+    """(N, 4) scores of standing, sitting, crouching, lying for COCO-17 keypoints (N, 17, 2)."""
+    return analyse_bodies(k, COCO17)[0]
 
 
 def _pick(scores: np.ndarray, names: Sequence[str], min_score: float):
     if not (np.isfinite(min_score) and 0.0 <= min_score <= 1.0):
         raise InputError(f"min_score must be in [0, 1], got {min_score}")
-    safe = np.nan_to_num(scores, nan=-1.0)
-    best = safe.argmax(1) if len(safe) else np.zeros(0, int)
-    top = safe[np.arange(len(safe)), best] if len(safe) else np.zeros(0)
-    labels = [names[b] if t >= min_score else "other" for b, t in zip(best, top)]
-    return labels, np.where(top >= min_score, top, np.where(top < 0, 0.0, 1.0 - top))
+    labels, out = [], np.zeros(len(scores))
+    for i, row in enumerate(scores.tolist()):
+        best, top = -1, -1.0
+        for j, v in enumerate(row):
+            if v == v and v > top:
+                best, top = j, v
+        if top >= min_score:
+            labels.append(names[best])
+            out[i] = top
+        else:
+            labels.append("other")
+            out[i] = 0.0 if best < 0 else 1.0 - top
+    return labels, out
 
 
-# ---------------------------------------------------------------------------------------------
-# static gestures and pointing
-def gesture_scores(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Static body gestures of COCO-17 keypoints (N, 17, 2): ``(scores, direction)`` with scores
-    (N, 6) of hands_on_face, arms_crossed, both_hands_raised, left_hand_raised, right_hand_raised,
-    pointing, and ``direction`` (N, 2) the pointing arm's unit vector in the image (NaN if none)."""
-    n = len(k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = body_scale(k)[:, None]
-        sh = k[:, [L_SH, R_SH]]          # (N, 2 sides, 2)
-        el = k[:, [L_EL, R_EL]]
-        wr = k[:, [L_WR, R_WR]]
-        face = nanmean(k[:, [NOSE, L_EYE, R_EYE, L_EAR, R_EAR]], 1)
-        # hands on face: a wrist close to the face's centre, its elbow below the shoulders (hands
-        # clasped behind the head hold the elbows up and out)
-        near_face = sigmoid((0.4 - _dist(wr, face[:, None]) / s) / 0.05) * sigmoid((el[..., 1] - sh[..., 1]) / s / 0.08)
-        # raised: wrist well above its shoulder (and above the elbow)
-        lift = (sh[..., 1] - wr[..., 1]) / s
-        raised = sigmoid((lift - 0.35) / 0.08) * sigmoid((el[..., 1] - wr[..., 1]) / s / 0.05)
-        raised = np.where(np.isnan(raised), 0.0, raised) * (1.0 - np.nan_to_num(near_face))
-        # arms crossed: each wrist past the body's midline on the other side, at chest height
-        mid = (sh[:, 0] + sh[:, 1]) / 2
-        across = sh[:, 0] - sh[:, 1]                                             # right -> left shoulder
-        width = np.sqrt((across * across).sum(-1))[:, None]
-        u = across / width
-        side = ((wr - mid[:, None]) * u[:, None]).sum(-1) / s                    # > 0 towards the left
-        hip_y = nanmean(k[:, [L_HIP, R_HIP], 1], 1)
-        chest = sigmoid((wr[..., 1] - sh[..., 1]) / s / 0.08 + 1.0) * sigmoid((hip_y[:, None] - wr[..., 1]) / s / 0.08)
-        crossed = sigmoid((-side[:, 0] - 0.05) / 0.05) * sigmoid((side[:, 1] - 0.05) / 0.05) * chest[:, 0] * chest[:, 1]
-        # pointing: a straight arm held out, away from the body, neither hanging nor raised straight up
-        arm = wr - sh
-        reach = np.sqrt((arm * arm).sum(-1)) / s
-        elbow = _angle(sh, el, wr)
-        down = np.degrees(np.arctan2(np.abs(arm[..., 0]), arm[..., 1]))         # 0 = hanging, 180 = up
-        point = sigmoid((elbow - 150.0) / 8.0) * sigmoid((reach - 0.8) / 0.1) * sigmoid((down - 40.0) / 8.0) \
-            * sigmoid((150.0 - down) / 8.0) * (1.0 - np.nan_to_num(near_face))
-        point = np.nan_to_num(point, nan=0.0)
-        # the arm that points more (and one arm only: two out-stretched arms are not a pointing)
-        best = point.argmax(1) if n else np.zeros(0, int)
-        rows = np.arange(n)
-        pointing = point[rows, best] * (1.0 - point[rows, 1 - best])
-        v = wr[rows, best] - el[rows, best]
-        v = np.where(np.isnan(v), arm[rows, best], v)
-        direction = v / np.sqrt((v * v).sum(-1, keepdims=True))
-        direction[pointing < 0.5] = np.nan
-        both = raised[:, 0] * raised[:, 1]
-        left = raised[:, 0] * (1.0 - raised[:, 1])
-        right = raised[:, 1] * (1.0 - raised[:, 0])
-        on_face = np.fmax(np.nan_to_num(near_face[:, 0]), np.nan_to_num(near_face[:, 1]))
-        out = np.stack([on_face, np.nan_to_num(crossed), both, left, right, pointing], 1)
-        # "raised", "on the face" and "crossed" are read against the image's up: not for a lying body
-        out *= 1.0 - posture_scores(k)[:, 3:4]
-        out[np.isnan(s[:, 0])] = np.nan
-    return out, direction
+def pick_posture(post: np.ndarray, min_score: float = 0.5):
+    return _pick(post, POSTURES[1:], min_score)
 
 
-_STATIC = ("hands_on_face", "arms_crossed", "both_hands_raised", "left_hand_raised", "right_hand_raised",
-           "pointing")
+def pick_gesture(gest: np.ndarray, direction: np.ndarray, min_score: float = 0.5, waving=None):
+    """Labels from raw scores; ``waving`` (N,) scores win over the static gestures when sure (a
+    waving hand is also a raised one)."""
+    labels, scores = _pick(gest, _STATIC, min_score)
+    direction = direction.copy()
+    if waving is not None:
+        w = np.asarray(waving, dtype=np.float64).reshape(len(labels))
+        for i in np.flatnonzero(w >= min_score):
+            labels[i], scores[i] = "waving", w[i]
+    direction[[lab != "pointing" for lab in labels]] = np.nan
+    return labels, scores, direction
+
+
+def classify_postures(xy, keypoint_names: Sequence[str] | None = None, min_score: float = 0.5):
+    """Postures of a batch of bodies (N, K, 2) -> ``(labels, scores)``; ``other`` below ``min_score``
+    or where the keypoints needed are missing."""
+    return pick_posture(analyse_bodies(xy, keypoint_names)[0], min_score)
 
 
 def classify_body_gestures(xy, keypoint_names: Sequence[str] | None = None, min_score: float = 0.5,
@@ -219,18 +286,5 @@ def classify_body_gestures(xy, keypoint_names: Sequence[str] | None = None, min_
     """Gestures of a batch of bodies (N, K, 2) -> ``(labels, scores, directions)``; ``directions``
     (N, 2) is the unit pointing direction in the image (NaN unless the label is ``pointing``).
     ``waving`` (N,), optional: scores from a ``WaveDetector`` for the same bodies (temporal)."""
-    k = to_coco(xy, keypoint_names)
-    g, direction = gesture_scores(k)
-    if waving is not None:
-        w = np.asarray(waving, dtype=np.float64).reshape(len(k))
-        g = np.concatenate([g, np.nan_to_num(w)[:, None]], 1)
-        names = _STATIC + ("waving",)
-    else:
-        names = _STATIC
-    labels, scores = _pick(g, names, min_score)
-    if waving is not None:  # a waving hand is also a raised one: waving wins when it is sure
-        wave = g[:, -1] >= min_score
-        labels = ["waving" if w else lab for w, lab in zip(wave, labels)]
-        scores = np.where(wave, g[:, -1], scores)
-    direction[[lab != "pointing" for lab in labels]] = np.nan
-    return labels, scores, direction
+    _, gest, direction = analyse_bodies(xy, keypoint_names)
+    return pick_gesture(gest, direction, min_score, waving)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..pose import PoseFrame
 from ._math import nanmean
-from .body import classify_body_gestures, classify_postures
+from .body import COCO17, analyse_bodies, pick_gesture, pick_posture, to_coco
 from .debounce import Debouncer, TrackHistory, _check_count
 from .hand import classify_hand_gestures
 from .motion import HISTORY, classify_motions
@@ -78,18 +78,20 @@ class FrameGestures:
         return out
 
     def _bodies(self, frame: PoseFrame) -> list[dict]:
-        xy, ids, names = frame.xy, frame.track_ids, frame.keypoint_names or None
+        ids = frame.track_ids
+        coco = to_coco(frame.xy, frame.keypoint_names or None)
         waving = None
         tracked = np.flatnonzero(ids >= 0)
         if len(tracked):
-            waving = np.zeros(len(xy))
-            waving[tracked] = self._waves.update(ids[tracked].tolist(), xy[tracked], names)
-        g_lab, g_sc, direction = classify_body_gestures(xy, names, waving=waving)
-        p_lab, p_sc = classify_postures(xy, names)
+            waving = np.zeros(len(coco))
+            waving[tracked] = self._waves.update_coco(ids[tracked].tolist(), coco[tracked])
+        post, gest, direction = analyse_bodies(coco, COCO17)
+        g_lab, g_sc, direction = pick_gesture(gest, direction, waving=waving)
+        p_lab, p_sc = pick_posture(post)
         g_lab, g_sc = self._stable("body", ids, g_lab, g_sc)
         p_lab, p_sc = self._stable("posture", ids, p_lab, p_sc)
         out = []
-        for i in range(len(xy)):
+        for i in range(len(coco)):
             g = {"label": g_lab[i], "score": round(float(g_sc[i]), 4)}
             if g_lab[i] == "pointing" and np.isfinite(direction[i]).all():
                 g["direction"] = [round(float(direction[i, 0]), 4), round(float(direction[i, 1]), 4)]
