@@ -14,7 +14,10 @@ all alike, each over the same ``--frames`` frames of real keypoints from shared/
 * ``hand_signs_batch``: ``classify_hand_gestures`` alone on the N hands.
 
 Prints per variant the median and p10-p90 over rounds of the mean time per frame, and the
-median minus the no-op's.  Name the CPU beside the figures (printed from /proc/cpuinfo).
+median minus the no-op's, twice: wall-clock time, and this process's CPU time
+(``time.process_time``), which leaves out the time the process waited for a core on a shared,
+loaded machine (the load average is printed; compare variants only within one run).  Name the CPU
+beside the figures (printed from /proc/cpuinfo).
 """
 from __future__ import annotations
 
@@ -87,23 +90,28 @@ def main(argv=None) -> int:
         "hand_signs_batch": (lambda fr: classify_hand_gestures(fr.xy), hand_frames),
     }
     names = list(variants)
-    times = {n: [] for n in names}
+    wall = {n: [] for n in names}
+    cpu = {n: [] for n in names}
     for r in range(args.rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for n in order:
             fn, frs = variants[n]
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             for fr in frs:
                 fn(fr)
-            times[n].append((time.perf_counter() - t) / len(frs) * 1e3)
-    base = float(np.median(times["noop"]))
-    print(f"CPU: {cpu_name()} ({os.cpu_count()} logical CPUs visible); Python {platform.python_version()}, "
-          f"numpy {np.__version__}; {args.people} people/hands per frame, {args.frames} frames x {args.rounds} rounds")
-    print(f"{'variant':<18}{'median ms/frame':>16}{'p10':>9}{'p90':>9}{'minus noop':>12}")
-    for n in names:
-        t = np.array(times[n])
-        print(f"{n:<18}{np.median(t):>16.4f}{np.percentile(t, 10):>9.4f}{np.percentile(t, 90):>9.4f}"
-              f"{np.median(t) - base:>12.4f}")
+            wall[n].append((time.perf_counter() - t) / len(frs) * 1e3)
+            cpu[n].append((time.process_time() - c) / len(frs) * 1e3)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU: {cpu_name()} ({os.cpu_count()} logical CPUs visible, load average {load:.1f}); Python "
+          f"{platform.python_version()}, numpy {np.__version__}; {args.people} people/hands per frame, "
+          f"{args.frames} frames x {args.rounds} rounds")
+    for title, times in (("wall-clock", wall), ("process CPU time", cpu)):
+        base = float(np.median(times["noop"]))
+        print(f"{title}: {'variant':<18}{'median ms/frame':>16}{'p10':>9}{'p90':>9}{'minus noop':>12}")
+        for n in names:
+            t = np.array(times[n])
+            print(f"{'':>{len(title) + 2}}{n:<18}{np.median(t):>16.4f}{np.percentile(t, 10):>9.4f}"
+                  f"{np.percentile(t, 90):>9.4f}{np.median(t) - base:>12.4f}")
     return 0
 
 

@@ -71,11 +71,15 @@ _T = {name: i for i, name in enumerate(_ORDER)}
 _LOG_FLOOR = 1e-6
 
 
-def _bends(a, b, c):
-    """Bend at ``b`` (degrees, 0 = straight) of stacked point arrays; NaN for empty segments."""
-    u, v = b - a, c - b
-    cos = (u * v).sum(-1) / np.sqrt((u * u).sum(-1) * (v * v).sum(-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+# the 10 joints whose bend is measured: 4 fingers at PIP, 4 at DIP, thumb at MCP and IP
+_BEND_A = np.r_[_MCP, _PIP, 1, 2]
+_BEND_B = np.r_[_PIP, _DIP, 2, 3]
+_BEND_C = np.r_[_DIP, _TIP, 3, 4]
+# logit offsets / widths of the 11 soft thresholds (4 reach, 4 finger bend, thumb off, bend, span)
+_CENTRE = np.r_[[1.12] * 4, [100.0] * 4, 0.55, 60.0, 0.35]
+_WIDTH = np.r_[[0.05] * 4, [-15.0] * 4, 0.08, -12.0, 0.06]
+_NEED = ((_WANT_EXT + _WANT_CURL) > 0).astype(np.float64)        # (5, T) fingers a template looks at
+_WANT_BOTH = np.vstack([_WANT_EXT, _WANT_CURL])                   # (10, T)
 
 
 def hand_features(xy) -> dict[str, np.ndarray]:
@@ -87,60 +91,47 @@ def hand_features(xy) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = xy - xy[:, :1]                                   # wrist at the origin
         dist = np.sqrt((rel * rel).sum(-1))                    # (N, 21) distance to the wrist
-        knuckles = dist[:, 5::4]
-        palm = nanmean(np.where(knuckles > 0, knuckles, np.nan), 1)
-        reach = dist[:, _TIP] / dist[:, _PIP]                  # (N, 4)
-        bend = np.nan_to_num(_bends(xy[:, _MCP], xy[:, _PIP], xy[:, _DIP]), nan=0.0) \
-            + np.nan_to_num(_bends(xy[:, _PIP], xy[:, _DIP], xy[:, _TIP]), nan=0.0)
+        palm = nanmean(np.where(dist[:, 5::4] > 0, dist[:, 5::4], np.nan), 1)
+        u = xy[:, _BEND_B] - xy[:, _BEND_A]
+        v = xy[:, _BEND_C] - xy[:, _BEND_B]
+        cos = (u * v).sum(-1) / np.sqrt((u * u).sum(-1) * (v * v).sum(-1))
+        bend = np.fmax(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), 0.0)     # (N, 10), unknown -> 0
+        # thumb: its tip well off the index knuckle and PIP, straight from the MCP on, and long
+        d = np.sqrt(((xy[:, 4:5] - xy[:, [5, 6, 2, 8]]) ** 2).sum(-1)) / palm[:, None]
+        raw = np.concatenate([dist[:, _TIP] / dist[:, _PIP], bend[:, :4] + bend[:, 4:8],
+                              np.minimum(d[:, :1], d[:, 1:2]), bend[:, 8:9] + bend[:, 9:10], d[:, 2:3]], 1)
+        sig = sigmoid((raw - _CENTRE) / _WIDTH)
         ext = np.empty((len(xy), 5))
-        ext[:, 1:] = 0.65 * sigmoid((reach - 1.12) / 0.05) + 0.35 * sigmoid((100.0 - bend) / 15.0)
-        # thumb: straight from the MCP on, and its tip well off the index knuckle and index PIP
-        tbend = np.nan_to_num(_bends(xy[:, 1:3], xy[:, 2:4], xy[:, 3:5]), nan=0.0).sum(1)
-        tip = xy[:, 4:5]
-        d = np.sqrt(((tip - xy[:, [5, 6, 2, 8]]) ** 2).sum(-1)) / palm[:, None]
-        off = np.minimum(d[:, 0], d[:, 1])
-        ext[:, 0] = sigmoid((off - 0.55) / 0.08) * sigmoid((60.0 - tbend) / 12.0) * sigmoid((d[:, 2] - 0.35) / 0.06)
-        ext[:, 0] = np.where(np.isfinite(off + d[:, 2]), ext[:, 0], np.nan)
-        pinch = d[:, 3]
-        v = xy[:, [8, 4]] - xy[:, [5, 2]]
-        up = np.abs(np.degrees(np.arctan2(v[..., 0], -v[..., 1])))
-    return {"extension": ext, "pinch": pinch, "palm": palm, "index_up": up[:, 0], "thumb_up": up[:, 1]}
+        ext[:, 1:] = 0.65 * sig[:, :4] + 0.35 * sig[:, 4:8]
+        ext[:, 1:][np.isnan(raw[:, :4])] = np.nan
+        ext[:, 0] = np.where(np.isnan(raw[:, 8] + raw[:, 10]), np.nan, sig[:, 8] * sig[:, 9] * sig[:, 10])
+        w = xy[:, [8, 4]] - xy[:, [5, 2]]
+        up = np.abs(np.degrees(np.arctan2(w[..., 0], -w[..., 1])))
+    return {"extension": ext, "pinch": d[:, 3], "palm": palm, "index_up": up[:, 0], "thumb_up": up[:, 1]}
 
 
 def template_scores(feats: dict[str, np.ndarray], up_tolerance: float = 90.0) -> np.ndarray:
     """(N, T) score in [0, 1] of every template in ``_ORDER``: the geometric mean of its factors
-    (NaN where a keypoint it needs is missing)."""
+    (NaN where a keypoint it needs is missing); the up direction gates the directional ones."""
     ext = feats["extension"]
+    missing = np.isnan(ext)
+    e = np.where(missing, 0.5, ext)
+    logs = np.log(np.clip(np.concatenate([e, 1.0 - e], 1), _LOG_FLOOR, 1.0)) @ _WANT_BOTH
     with np.errstate(invalid="ignore"):
-        log_e = np.log(np.clip(ext, _LOG_FLOOR, 1.0))
-        log_c = np.log(np.clip(1.0 - ext, _LOG_FLOOR, 1.0))
-        # NaN * 0 is NaN: a missing finger only spoils the templates that look at it
-        logs = _masked_matmul(log_e, _WANT_EXT) + _masked_matmul(log_c, _WANT_CURL)
-        count = _WANT_EXT.sum(0) + _WANT_CURL.sum(0) + 0.0
-        extra = np.zeros_like(logs)
-        extra[:, _T["ok"]] = _log_sigmoid((0.35 - feats["pinch"]) / 0.06)
-        extra[:, _T["open_palm"]] = _log_sigmoid((feats["pinch"] - 0.3) / 0.06)
-        score = np.exp((logs + extra) / (count + _HAS_EXTRA))
-        # the direction is a gate, not one more vote: at ``up_tolerance`` it halves the score
-        score[:, _T["pointing_up"]] *= sigmoid((up_tolerance - feats["index_up"]) / 1.5)
-        score[:, _T["thumb_up"]] *= sigmoid((up_tolerance - feats["thumb_up"]) / 1.5)
-        score[:, _T["thumb_down"]] *= sigmoid((feats["thumb_up"] - (180.0 - up_tolerance)) / 1.5)
-        return score
+        pinch = np.log(np.clip(sigmoid(np.stack([0.35 - feats["pinch"], feats["pinch"] - 0.3], 1) / 0.06),
+                               _LOG_FLOOR, 1.0))
+        logs[:, _T["ok"]] += pinch[:, 0]
+        logs[:, _T["open_palm"]] += pinch[:, 1]
+        score = np.exp(logs / _COUNT)
+        score[(missing @ _NEED) > 0] = np.nan
+        gate = sigmoid(np.stack([up_tolerance - feats["index_up"], up_tolerance - feats["thumb_up"],
+                                 feats["thumb_up"] - (180.0 - up_tolerance)], 1) / 1.5)
+        score[:, _GATED] *= gate
+    return score
 
 
-_HAS_EXTRA = np.array([name in ("ok", "open_palm") for name in _ORDER],
-                      dtype=np.float64)
-
-
-def _log_sigmoid(x):
-    return np.log(np.clip(sigmoid(x), _LOG_FLOOR, 1.0))
-
-
-def _masked_matmul(a, mask):
-    """``a @ mask`` where a NaN in ``a`` spoils only the columns whose ``mask`` uses it."""
-    nan = np.isnan(a)
-    out = np.where(nan, 0.0, a) @ mask
-    return np.where((nan.astype(np.float64) @ mask) > 0, np.nan, out)
+_COUNT = _NEED.sum(0) + np.array([name in ("ok", "open_palm") for name in _ORDER])
+_GATED = [_T["pointing_up"], _T["thumb_up"], _T["thumb_down"]]
 
 
 def classify_hand_gestures(xy, min_score: float = 0.5, up_tolerance: float = 90.0):

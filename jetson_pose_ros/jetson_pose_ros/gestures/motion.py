@@ -55,20 +55,21 @@ def motion_features(points, scale) -> dict[str, np.ndarray]:
         lo = np.where(ok[..., None], q, np.inf).min(1)
         hi = np.where(ok[..., None], q, -np.inf).max(1)
     extent = np.where(valid > 0, (hi - lo).max(-1), np.nan)
-    # steps between successive *known* points (gaps are bridged)
-    n, t = ok.shape
-    turn = np.zeros(n)
-    path = np.zeros(n)
-    for i in range(n):  # a trajectory is short (16 points); rows are few (one per tracked hand)
-        pts = q[i, ok[i]]
-        d = np.diff(pts, axis=0)
-        length = np.hypot(d[:, 0], d[:, 1])
-        path[i] = length.sum()
-        d = d[length > MIN_STEP]
-        if len(d) >= 2:
-            cross = d[:-1, 0] * d[1:, 1] - d[:-1, 1] * d[1:, 0]
-            dot = (d[:-1] * d[1:]).sum(1)
-            turn[i] = np.degrees(np.arctan2(cross, dot)).sum()
+    # steps between successive *known* points (gaps are bridged): known points moved to the front
+    q = np.take_along_axis(q, np.argsort(~ok, axis=1, kind="stable")[..., None], axis=1)
+    d = np.diff(q, axis=1)                                                   # (N, T-1, 2)
+    j = np.arange(d.shape[1])
+    step_ok = j[None] < (valid[:, None] - 1)
+    length = np.hypot(d[..., 0], d[..., 1])
+    path = np.where(step_ok, length, 0.0).sum(1)
+    # heading changes between successive steps long enough to carry a heading
+    keep = step_ok & (length > MIN_STEP)
+    d = np.take_along_axis(d, np.argsort(~keep, axis=1, kind="stable")[..., None], axis=1)
+    pair_ok = j[None, :-1] < (keep.sum(1)[:, None] - 1)
+    cross = d[:, :-1, 0] * d[:, 1:, 1] - d[:, :-1, 1] * d[:, 1:, 0]
+    dot = (d[:, :-1] * d[:, 1:]).sum(-1)
+    with np.errstate(invalid="ignore"):
+        turn = np.where(pair_ok, np.degrees(np.arctan2(cross, dot)), 0.0).sum(1)
     return {"extent": extent, "turn": turn, "path": path, "valid": valid}
 
 
@@ -81,21 +82,14 @@ def classify_motions(points, scale, min_points: int = 8):
     f = motion_features(points, scale)
     p_stop = sigmoid((STOP_EXTENT - f["extent"]) / 0.03)
     p_loop = sigmoid((np.abs(f["turn"]) - LOOP_TURN) / 30.0)
-    labels, scores = [], np.zeros(len(f["turn"]))
-    for i in range(len(scores)):
-        if f["valid"][i] < min_points:
-            labels.append("none")
-            scores[i] = 1.0 - f["valid"][i] / max(min_points, 1)
-            continue
-        if p_stop[i] >= 0.5:
-            labels.append("stop")
-            scores[i] = p_stop[i]
-        elif p_loop[i] >= 0.5:
-            labels.append("clockwise" if f["turn"][i] > 0 else "counter_clockwise")
-            scores[i] = (1.0 - p_stop[i]) * p_loop[i]
-        else:
-            labels.append("move")
-            scores[i] = (1.0 - p_stop[i]) * (1.0 - p_loop[i])
+    enough = f["valid"] >= min_points
+    stop = enough & (p_stop >= 0.5)
+    loop = enough & ~stop & (p_loop >= 0.5)
+    move = enough & ~stop & ~loop
+    labels = np.where(stop, "stop", np.where(loop, np.where(f["turn"] > 0, "clockwise", "counter_clockwise"),
+                                             np.where(move, "move", "none"))).tolist()
+    scores = np.where(stop, p_stop, np.where(loop, (1.0 - p_stop) * p_loop, (1.0 - p_stop) * (1.0 - p_loop)))
+    scores = np.where(enough, scores, 1.0 - f["valid"] / min_points)
     return labels, scores
 
 
