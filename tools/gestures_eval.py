@@ -75,7 +75,8 @@ def hand_signs(data: Path) -> None:
     print("\n".join(confusion(truth, pred, classes, HAND_LABELS)))
     shape = np.array(classify_hand_gestures(xy, up_tolerance=180.0)[0])
     m = truth == "pointing_up"
-    print(f"  Pointer rows: pointing_up within 90 deg of the image's up {float((pred[m] == 'pointing_up').mean()):.3f}; "
+    print("  Pointer rows: pointing_up within 90 deg of the image's up "
+          f"{float((pred[m] == 'pointing_up').mean()):.3f}; "
           f"index-only hand shape in any direction (up_tolerance=180) {float((shape[m] == 'pointing_up').mean()):.3f}")
     v = xy[m][:, 8] - xy[m][:, 5]
     ang = np.abs(np.degrees(np.arctan2(v[:, 0], -v[:, 1])))
@@ -123,7 +124,8 @@ def photos(data: Path) -> None:
         tot_right += right
         print(f"  {folder:<9}-> {want:<12} photos {len(files):3d}  found {found:3d}  right {right:3d}"
               f"  ({right / max(found, 1):.3f} of found)  labels {dict(sorted(got.items()))}")
-    print(f"  all: found {tot_found}, right {tot_right} = {tot_right / max(tot_found, 1):.3f} of the photos with a hand")
+    print(f"  all: found {tot_found}, right {tot_right} = {tot_right / max(tot_found, 1):.3f} "
+          "of the photos with a hand")
 
 
 def trajectories(data: Path) -> None:

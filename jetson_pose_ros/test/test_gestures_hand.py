@@ -82,11 +82,6 @@ def test_invariance_on_dev_hands(dev, label):
                                     f"{base[got != base][:3]} -> {got[got != base][:3]}"
 
 
-def _frame_of(hand):
-    """Similarity transform (2x2, t) taking wrist, index knuckle, pinky knuckle of the hand frame."""
-    return hand[[0, 5, 17]]
-
-
 def transplant(dst, src, joints):
     """Copy ``joints`` of hand ``src`` into hand ``dst``, moved/rotated/scaled so that src's wrist and
     index knuckle land on dst's (a similarity, mirrored if the hands are of opposite sides)."""

@@ -2,21 +2,24 @@
 with neck, BlazePose-33: keypoints are found by name).
 
 The rules run per body on plain floats (``math``): for the handful of people in a frame that is
-several times faster than numpy's per-call overhead on tiny arrays.  Everything is measured in image axes (x right, y down) and normalised by the body's size
+several times faster than numpy's per-call overhead on tiny arrays.  Everything is measured in
+image axes (x right, y down) and normalised by the body's size
 ``scale`` = max(torso length, shoulder width), so that it does not depend on where the person is or
 how far away; the larger of the two survives the torso or the shoulders being foreshortened.
 
 Gestures (REP-155 ``hri_msgs/Gesture`` names where it has one; ``left``/``right`` are the person's):
 ``hands_on_face``, ``arms_crossed``, ``both_hands_raised``, ``left_hand_raised``,
-``right_hand_raised``, ``waving`` (temporal, see ``waving_scores``), ``pointing`` (with a unit
+``right_hand_raised``, ``waving`` (temporal: ``waving.WaveDetector`` scores, passed in), ``pointing`` (with a unit
 direction in the image), ``other`` when none is sure.
-Postures (``hri_msgs/BodyPosture``): ``standing``, ``sitting``, ``crouching``, ``lying``, ``other``.
+Postures (``hri_msgs/BodyPosture``; its LAYING is ``lying``): ``standing``, ``sitting``, ``crouching``,
+``lying``, ``other``.  In 2D a person sitting on a chair seen from the front folds like one squatting:
+``sitting`` needs a level thigh seen from the side and an upright torso, other folded bodies read as
+``crouching`` (the data has squats but no sitting people to tune this on).
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import math
+from typing import Sequence
 
 import numpy as np
 

@@ -35,7 +35,8 @@ def check_trajectories(points, scale) -> tuple[np.ndarray, np.ndarray]:
     if p.ndim == 2:
         p = p[None]
     if p.ndim != 3 or p.shape[-1] != 2 or p.shape[1] < 2:
-        raise InputError(f"fingertip trajectories must have shape (T, 2) or (N, T, 2) with T >= 2, got {np.shape(points)}")
+        raise InputError("fingertip trajectories must have shape (T, 2) or (N, T, 2) with T >= 2, "
+                         f"got {np.shape(points)}")
     if np.isinf(p).any():
         raise InputError("fingertip positions must be finite numbers or NaN (missing)")
     s = np.broadcast_to(np.asarray(scale, dtype=np.float64), (p.shape[0],)).copy()
