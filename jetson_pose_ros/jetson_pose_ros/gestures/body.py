@@ -39,12 +39,20 @@ BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 
  L_ANK, R_ANK) = range(17)
 
 
+_INDEX_CACHE: dict[tuple, np.ndarray] = {}
+
+
 def coco_index(keypoint_names: Sequence[str] | None = None, num_keypoints: int | None = None) -> np.ndarray:
     """Indices that pick COCO-17 order out of a topology, by keypoint name (-1 where the topology
     lacks one); without names: COCO-17/18 (17 or 18 keypoints) or BlazePose-33 (33)."""
     if keypoint_names:
-        names = list(keypoint_names)
-        return np.array([names.index(n) if n in names else -1 for n in _NAMES])
+        key = tuple(keypoint_names)
+        idx = _INDEX_CACHE.get(key)
+        if idx is None:
+            idx = np.array([key.index(n) if n in key else -1 for n in _NAMES])
+            if len(_INDEX_CACHE) < 64:
+                _INDEX_CACHE[key] = idx
+        return idx
     if num_keypoints in (17, 18):
         return np.arange(17)
     if num_keypoints == 33:
@@ -63,8 +71,11 @@ def to_coco(xy, keypoint_names: Sequence[str] | None = None) -> np.ndarray:
     if np.isinf(a).any():
         raise InputError("body keypoints must be finite numbers or NaN (missing)")
     idx = coco_index(keypoint_names, a.shape[1])
+    if (idx >= a.shape[1]).any():
+        raise InputError(f"body keypoints: {a.shape[1]} keypoints, fewer than keypoint_names")
     out = a[:, np.maximum(idx, 0)]
-    out[:, idx < 0] = np.nan
+    if (idx < 0).any():
+        out[:, idx < 0] = np.nan
     return out
 
 
@@ -225,22 +236,27 @@ def analyse_bodies(xy, keypoint_names: Sequence[str] | None = None):
     """Raw scores of a batch of bodies (N, K, 2): ``(postures (N, 4), gestures (N, 6), directions (N, 2))``
     in the orders of ``POSTURES[1:]`` and the static gestures (no waving); directions NaN unless
     the body points."""
-    k = to_coco(xy, keypoint_names)
-    n = len(k)
-    post, gest, direction = np.empty((n, 4)), np.empty((n, 6)), np.full((n, 2), np.nan)
-    for i, p in enumerate(k.tolist()):
+    return analyse_coco(to_coco(xy, keypoint_names))
+
+
+def analyse_coco(k: np.ndarray):
+    """``analyse_bodies`` for bodies already in COCO-17 order (N, 17, 2)."""
+    post, gest, direction = [], [], []
+    for p in k.tolist():
         s = _scale(p)
-        post[i] = _posture(p, s)
-        g, d = _gestures(p, s, _nz(post[i, 3]))
-        gest[i] = g
-        if d is not None:
-            direction[i] = d
-    return post, gest, direction
+        ps = _posture(p, s)
+        g, d = _gestures(p, s, _nz(ps[3]))
+        post.append(ps)
+        gest.append(g)
+        direction.append(d or (NAN, NAN))
+    n = len(post)
+    return (np.array(post, dtype=np.float64).reshape(n, 4), np.array(gest, dtype=np.float64).reshape(n, 6),
+            np.array(direction, dtype=np.float64).reshape(n, 2))
 
 
 def posture_scores(k: np.ndarray) -> np.ndarray:
     """(N, 4) scores of standing, sitting, crouching, lying for COCO-17 keypoints (N, 17, 2)."""
-    return analyse_bodies(k, COCO17)[0]
+    return analyse_coco(np.asarray(k, dtype=np.float64))[0]
 
 
 def _pick(scores: np.ndarray, names: Sequence[str], min_score: float):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..pose import PoseFrame
 from ._math import nanmean
-from .body import COCO17, analyse_bodies, pick_gesture, pick_posture, to_coco
+from .body import analyse_coco, pick_gesture, pick_posture, to_coco
 from .debounce import Debouncer, TrackHistory, _check_count
 from .hand import classify_hand_gestures
 from .motion import HISTORY, classify_motions
@@ -85,7 +85,7 @@ class FrameGestures:
         if len(tracked):
             waving = np.zeros(len(coco))
             waving[tracked] = self._waves.update_coco(ids[tracked].tolist(), coco[tracked])
-        post, gest, direction = analyse_bodies(coco, COCO17)
+        post, gest, direction = analyse_coco(coco)
         g_lab, g_sc, direction = pick_gesture(gest, direction, waving=waving)
         p_lab, p_sc = pick_posture(post)
         g_lab, g_sc = self._stable("body", ids, g_lab, g_sc)
