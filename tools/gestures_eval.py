@@ -80,8 +80,9 @@ def hand_signs(data: Path) -> None:
           f"index-only hand shape in any direction (up_tolerance=180) {float((shape[m] == 'pointing_up').mean()):.3f}")
     v = xy[m][:, 8] - xy[m][:, 5]
     ang = np.abs(np.degrees(np.arctan2(v[:, 0], -v[:, 1])))
-    print(f"  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: {float((ang > 90).mean()):.3f}; "
-          f"of the others ({int((ang <= 90).sum())}), pointing_up: {float((pred[m][ang <= 90] == 'pointing_up').mean()):.3f}")
+    up = ang <= 90
+    print(f"  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: {float((~up).mean()):.3f}; "
+          f"of the others ({int(up.sum())}), pointing_up: {float((pred[m][up] == 'pointing_up').mean()):.3f}")
 
 
 def more_hands(data: Path) -> None:
