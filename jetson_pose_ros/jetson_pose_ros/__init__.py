@@ -7,5 +7,12 @@ from .registry import get_network, network_names
 from .topology import Topology, load_topology
 
 __all__ = ["PoseNet", "poseNet", "ObjectPose", "Keypoint", "Topology", "load_topology", "get_network",
-           "network_names", "PoseNetError", "ModelError", "InputError"]
+           "network_names", "PoseNetError", "ModelError", "InputError", "classify_hand_gesture"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):  # PEP 562: the gesture rules load on first use, not with the package
+    if name == "classify_hand_gesture":
+        from .gestures.hand import classify_hand_gesture
+        return classify_hand_gesture
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

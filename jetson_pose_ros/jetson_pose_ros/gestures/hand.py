@@ -1,0 +1,165 @@
+"""Static hand signs from 21 hand keypoints (MediaPipe Hands / trt_pose_hand order).
+
+Rules on features that do not depend on where the hand is, how large it is, which hand it is
+(mirror) or how it is turned in the image plane:
+
+* finger extension (0 = curled, 1 = straight) from the fingertip's distance to the wrist relative
+  to the PIP joint's, and from the bend at the PIP and DIP joints;
+* for the thumb: its straightness and how far its tip stands off the index knuckle, relative to
+  the palm size (mean wrist-knuckle distance);
+* the thumb-index tip distance relative to the palm size (``ok``);
+* the image's up direction only for ``pointing_up``, ``thumb_up`` and ``thumb_down``.
+
+Each label is a template of "this finger extended / curled"; a template's score is the geometric
+mean of its fingers' agreements, and the best template wins.  Below ``min_score`` (or where
+keypoints the template needs are missing) the label is ``none``.
+
+Image axes: x to the right, y down (pixels or any units; only ratios are used).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ._math import nanmean, sigmoid
+
+HAND_LABELS = ("none", "closed_fist", "open_palm", "pointing_up", "thumb_up", "thumb_down",
+               "victory", "i_love_you", "ok")
+
+WRIST = 0
+THUMB = (1, 2, 3, 4)
+FINGERS = ((5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # index .. pinky
+KNUCKLES = (5, 9, 13, 17)
+
+# Templates: per finger (thumb, index, middle, ring, pinky) 1 = extended, 0 = curled,
+# None = either.  ``ok`` and the directional labels add their own factors below.
+_TEMPLATES = {
+    "open_palm": (None, 1, 1, 1, 1),
+    "closed_fist": (0, 0, 0, 0, 0),
+    "pointing_up": (None, 1, 0, 0, 0),
+    "thumb_up": (1, 0, 0, 0, 0),
+    "thumb_down": (1, 0, 0, 0, 0),
+    "victory": (None, 1, 1, 0, 0),
+    "i_love_you": (1, 1, 0, 0, 1),
+    "ok": (None, None, 1, 1, 1),
+}
+_ORDER = tuple(_TEMPLATES)  # template order = tie-break order
+_LABEL_INDEX = {name: i for i, name in enumerate(HAND_LABELS)}
+
+
+def check_hands(xy) -> np.ndarray:
+    """``xy`` as a float (N, 21, 2) array; one ``(21, 2)`` hand becomes ``(1, 21, 2)``.
+    NaN marks a missing keypoint; infinities are refused."""
+    a = np.asarray(xy, dtype=np.float64)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3 or a.shape[1:] != (21, 2):
+        raise InputError(f"hand keypoints must have shape (21, 2) or (N, 21, 2), got {np.shape(xy)}")
+    if np.isinf(a).any():
+        raise InputError("hand keypoints must be finite numbers or NaN (missing)")
+    return a
+
+
+_TIP = np.array([8, 12, 16, 20])
+_DIP = _TIP - 1
+_PIP = _TIP - 2
+_MCP = _TIP - 3
+# template matrices: which fingers must be extended / curled, one column per template
+_WANT_EXT = np.array([[w == 1 for w in _TEMPLATES[t]] for t in _ORDER], dtype=np.float64).T   # (5, T)
+_WANT_CURL = np.array([[w == 0 for w in _TEMPLATES[t]] for t in _ORDER], dtype=np.float64).T  # (5, T)
+_T = {name: i for i, name in enumerate(_ORDER)}
+_LOG_FLOOR = 1e-6
+
+
+# the 10 joints whose bend is measured: 4 fingers at PIP, 4 at DIP, thumb at MCP and IP
+_BEND_A = np.r_[_MCP, _PIP, 1, 2]
+_BEND_B = np.r_[_PIP, _DIP, 2, 3]
+_BEND_C = np.r_[_DIP, _TIP, 3, 4]
+# logit offsets / widths of the 11 soft thresholds (4 reach, 4 finger bend, thumb off, bend, span)
+_CENTRE = np.r_[[1.12] * 4, [100.0] * 4, 0.55, 60.0, 0.35]
+_WIDTH = np.r_[[0.05] * 4, [-15.0] * 4, 0.08, -12.0, 0.06]
+_NEED = ((_WANT_EXT + _WANT_CURL) > 0).astype(np.float64)        # (5, T) fingers a template looks at
+_WANT_BOTH = np.vstack([_WANT_EXT, _WANT_CURL])                   # (10, T)
+
+
+def hand_features(xy) -> dict[str, np.ndarray]:
+    """Invariant features of (N, 21, 2) hands: ``extension`` (N, 5) thumb..pinky in [0, 1] (NaN where
+    the finger's keypoints are missing), ``pinch`` (N) thumb-index tip distance / palm size,
+    ``palm`` (N) palm size, ``index_up`` / ``thumb_up`` (N) angle of the index / thumb from the
+    image's up direction (degrees)."""
+    xy = check_hands(xy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = xy - xy[:, :1]                                   # wrist at the origin
+        dist = np.sqrt((rel * rel).sum(-1))                    # (N, 21) distance to the wrist
+        palm = nanmean(np.where(dist[:, 5::4] > 0, dist[:, 5::4], np.nan), 1)
+        u = xy[:, _BEND_B] - xy[:, _BEND_A]
+        v = xy[:, _BEND_C] - xy[:, _BEND_B]
+        cos = (u * v).sum(-1) / np.sqrt((u * u).sum(-1) * (v * v).sum(-1))
+        bend = np.fmax(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), 0.0)     # (N, 10), unknown -> 0
+        # thumb: its tip well off the index knuckle and PIP, straight from the MCP on, and long
+        d = np.sqrt(((xy[:, 4:5] - xy[:, [5, 6, 2, 8]]) ** 2).sum(-1)) / palm[:, None]
+        raw = np.concatenate([dist[:, _TIP] / dist[:, _PIP], bend[:, :4] + bend[:, 4:8],
+                              np.minimum(d[:, :1], d[:, 1:2]), bend[:, 8:9] + bend[:, 9:10], d[:, 2:3]], 1)
+        sig = sigmoid((raw - _CENTRE) / _WIDTH)
+        ext = np.empty((len(xy), 5))
+        ext[:, 1:] = 0.65 * sig[:, :4] + 0.35 * sig[:, 4:8]
+        ext[:, 1:][np.isnan(raw[:, :4])] = np.nan
+        ext[:, 0] = np.where(np.isnan(raw[:, 8] + raw[:, 10]), np.nan, sig[:, 8] * sig[:, 9] * sig[:, 10])
+        w = xy[:, [8, 4]] - xy[:, [5, 2]]
+        up = np.abs(np.degrees(np.arctan2(w[..., 0], -w[..., 1])))
+    return {"extension": ext, "pinch": d[:, 3], "palm": palm, "index_up": up[:, 0], "thumb_up": up[:, 1]}
+
+
+def template_scores(feats: dict[str, np.ndarray], up_tolerance: float = 90.0) -> np.ndarray:
+    """(N, T) score in [0, 1] of every template in ``_ORDER``: the geometric mean of its factors
+    (NaN where a keypoint it needs is missing); the up direction gates the directional ones."""
+    ext = feats["extension"]
+    missing = np.isnan(ext)
+    e = np.where(missing, 0.5, ext)
+    logs = np.log(np.clip(np.concatenate([e, 1.0 - e], 1), _LOG_FLOOR, 1.0)) @ _WANT_BOTH
+    with np.errstate(invalid="ignore"):
+        pinch = np.log(np.clip(sigmoid(np.stack([0.35 - feats["pinch"], feats["pinch"] - 0.3], 1) / 0.06),
+                               _LOG_FLOOR, 1.0))
+        logs[:, _T["ok"]] += pinch[:, 0]
+        logs[:, _T["open_palm"]] += pinch[:, 1]
+        score = np.exp(logs / _COUNT)
+        score[(missing @ _NEED) > 0] = np.nan
+        gate = sigmoid(np.stack([up_tolerance - feats["index_up"], up_tolerance - feats["thumb_up"],
+                                 feats["thumb_up"] - (180.0 - up_tolerance)], 1) / 1.5)
+        score[:, _GATED] *= gate
+    return score
+
+
+_COUNT = _NEED.sum(0) + np.array([name in ("ok", "open_palm") for name in _ORDER])
+_GATED = [_T["pointing_up"], _T["thumb_up"], _T["thumb_down"]]
+
+
+def classify_hand_gestures(xy, min_score: float = 0.5, up_tolerance: float = 90.0):
+    """Classify a batch of hands: ``xy`` (N, 21, 2) in topology order, NaN = missing.
+
+    Returns ``(labels, scores)``: a list of N label strings from ``HAND_LABELS`` and an (N,)
+    float array.  ``up_tolerance`` is the largest angle (degrees) between the index finger
+    (``pointing_up``) or thumb (``thumb_up``; ``thumb_down`` against down) and the image's up
+    direction."""
+    if not (np.isfinite(min_score) and 0.0 <= min_score <= 1.0):
+        raise InputError(f"min_score must be in [0, 1], got {min_score}")
+    if not (np.isfinite(up_tolerance) and 0.0 < up_tolerance <= 180.0):
+        raise InputError(f"up_tolerance must be in (0, 180] degrees, got {up_tolerance}")
+    feats = hand_features(xy)
+    scores = template_scores(feats, up_tolerance)
+    safe = np.nan_to_num(scores, nan=-1.0)
+    best = safe.argmax(1) if len(safe) else np.zeros(0, int)
+    best_score = safe[np.arange(len(safe)), best]
+    labels = [(_ORDER[b] if s >= min_score else "none") for b, s in zip(best, best_score)]
+    # ``none``: how sure we are that no template fits (0 when every keypoint is missing)
+    out = np.where(best_score >= min_score, best_score, np.where(best_score < 0, 0.0, 1.0 - best_score))
+    return labels, out
+
+
+def classify_hand_gesture(xy, min_score: float = 0.5, up_tolerance: float = 90.0) -> tuple[str, float]:
+    """One hand's (21, 2) keypoints in topology order (NaN = missing) -> ``(label, score)``."""
+    a = np.asarray(xy, dtype=np.float64)
+    if a.shape != (21, 2):
+        raise InputError(f"one hand's keypoints must have shape (21, 2), got {a.shape}")
+    labels, scores = classify_hand_gestures(a[None], min_score, up_tolerance)
+    return labels[0], float(scores[0])
