@@ -1,18 +1,30 @@
 """jetson_pose_ros: multi-person human / hand pose estimation (jetson-inference poseNet
-re-created on ONNX Runtime), usable as a library, a CLI and a ROS 2 node."""
-from .errors import InputError, ModelError, PoseNetError
-from .pose import Keypoint, ObjectPose
-from .posenet import PoseNet, poseNet
-from .registry import get_network, network_names
-from .topology import Topology, load_topology
+re-created on ONNX Runtime / OpenVINO), usable as a library, a CLI and a ROS 2 node.
 
-__all__ = ["PoseNet", "poseNet", "ObjectPose", "Keypoint", "Topology", "load_topology", "get_network",
-           "network_names", "PoseNetError", "ModelError", "InputError", "classify_hand_gesture"]
+The names below load on first use (PEP 562), so that importing a submodule (the launch files'
+``ros.launch_support``, the node) does not pay for numpy, OpenCV and the models' code first.
+"""
+from importlib import import_module
+
+_EXPORTS = {
+    "PoseNet": ".posenet", "poseNet": ".posenet",
+    "ObjectPose": ".pose", "Keypoint": ".pose",
+    "Topology": ".topology", "load_topology": ".topology",
+    "get_network": ".registry", "network_names": ".registry",
+    "PoseNetError": ".errors", "ModelError": ".errors", "InputError": ".errors",
+    "classify_hand_gesture": ".gestures.hand",
+}
+__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
 
 
-def __getattr__(name):  # PEP 562: the gesture rules load on first use, not with the package
-    if name == "classify_hand_gesture":
-        from .gestures.hand import classify_hand_gesture
-        return classify_hand_gesture
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

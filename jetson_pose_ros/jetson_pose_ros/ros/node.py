@@ -40,6 +40,7 @@ activates itself, so ``ros2 run`` and the launch files work without a lifecycle 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import statistics
 import sys
@@ -95,8 +96,10 @@ class PoseNetNode(LifecycleNode):
     """The ``posenet`` lifecycle node.  The constructor declares and checks the parameters
     (:class:`PoseNetError` for a bad value); ``configure`` loads the network."""
 
-    def __init__(self, node_name: str = NODE_NAME, **kwargs):
+    def __init__(self, node_name: str = NODE_NAME, start: dict | None = None, **kwargs):
         super().__init__(node_name, **kwargs)
+        # start-up breakdown (seconds since the process started), logged with the first result
+        self.start = dict(start or {})
         self.params = parameters.declare(self)
         self.camera_specs = parse_input_topics(self.params["input_topics"]) if self.params["input_topics"] else []
         self.cameras: list[Camera] = []
@@ -131,6 +134,7 @@ class PoseNetNode(LifecycleNode):
         from ..pipeline import Pipeline  # onnxruntime etc. are imported here
 
         p = self.params
+        t_configure = time.monotonic()
         try:
             # a preset chooses the network (the network parameter always has a value)
             self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
@@ -140,6 +144,7 @@ class PoseNetNode(LifecycleNode):
             self.get_logger().error(str(err).replace("\n", " "))
             return TransitionCallbackReturn.FAILURE
         self.net = self.pipeline.net
+        self.start["model_load"] = time.monotonic() - t_configure
         self.object_class = det.object_class(self.net.network)
         out_qos = _qos(p["output_reliability"], 5)
         overlay_qos = _qos(p["overlay_reliability"], 5 if p["overlay_reliability"] == "reliable" else 1)
@@ -165,7 +170,9 @@ class PoseNetNode(LifecycleNode):
             create_publishers(cam, cam.spec.output)
         if not self.cameras:
             create_publishers(self, lambda name: name)
+        t_warm = time.monotonic()
         self._warm_up()
+        self.start["warm_up"] = time.monotonic() - t_warm
         self.vision_info_pub = vision_info.publish(self, self.net)
         return TransitionCallbackReturn.SUCCESS
 
@@ -186,6 +193,7 @@ class PoseNetNode(LifecycleNode):
         """Frames are processed and published from now on: the input is subscribed at once, or, with
         ``lazy``, as soon as (and while) a result topic has a subscriber."""
         self._active = True
+        self.start.setdefault("activated_at", _since_start())
         threads = self.net.model.num_threads or "default"
         self.get_logger().info(
             f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
@@ -394,6 +402,18 @@ class PoseNetNode(LifecycleNode):
                                                      scale=self.marker_scale))
         self._record((published - received) * 1e3, (t1 - t0) * 1e3,
                      float(frame.timings.get("inference", (t1 - t0) * 1e3)))
+        if "first_result_at" not in self.start:
+            self._log_start((published - received) * 1e3)
+
+    def _log_start(self, first_ms: float) -> None:
+        """Where the start-up time went, once, with the first published result."""
+        st = self.start
+        st["first_result_at"] = _since_start()
+        parts = [f"{k.replace('_', ' ')} {st[k]:.2f} s" for k in ("imports", "rclpy_and_node", "model_load", "warm_up")
+                 if k in st]
+        self.get_logger().info(
+            f"start: first result {st['first_result_at']:.2f} s after the process started ({', '.join(parts)}; "
+            f"activated at {st.get('activated_at', float('nan')):.2f} s; first frame {first_ms:.0f} ms)")
 
     def _record(self, latency: float, process_ms: float, inference_ms: float) -> None:
         self.records.append((latency, process_ms, inference_ms))
@@ -420,6 +440,37 @@ class PoseNetNode(LifecycleNode):
         return super().destroy_node()
 
 
+def _since_start() -> float:
+    """Seconds since this process started (from /proc; wall-clock based elsewhere: NaN)."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        with open("/proc/self/stat") as f:
+            started = int(f.read().rsplit(")", 1)[1].split()[19]) / ticks
+        with open("/proc/uptime") as f:
+            return float(f.read().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+# imported in the background while rclpy and DDS start (they would otherwise be imported at
+# configure, on the start path): the PAF decoder's Hungarian assignment and the CPU runtimes
+PRELOAD = ("scipy.optimize", "openvino", "onnxruntime")
+
+
+def _preload() -> threading.Thread:
+    def run():
+        import importlib
+
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except ImportError:           # an optional runtime that is not installed
+                pass
+    thread = threading.Thread(target=run, name="preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(args=None) -> int:
     # Our own SIGINT/SIGTERM handling: rclpy's handler sometimes left the executor waiting after
     # SIGTERM (about 1 run in 4 while a frame was processed), and a node started in the
@@ -427,11 +478,14 @@ def main(args=None) -> int:
     # checks every 0.1 s.
     from rclpy.signals import SignalHandlerOptions
 
+    imported = _since_start()             # the interpreter and this module's imports (rclpy, messages)
     argv = sys.argv if args is None else args
     own = argv[1:argv.index("--ros-args")] if "--ros-args" in argv else argv[1:]
     if "-h" in own or "--help" in own:
         print(parameters.usage(__doc__.split("\n\n")[0]))
         return 0
+    if os.environ.get("JETSON_POSE_PRELOAD", "1") != "0":
+        _preload()
     try:
         check_arguments(argv)              # a missing/broken --params-file: one line naming it
         rclpy.init(args=argv, signal_handler_options=SignalHandlerOptions.NO)
@@ -442,7 +496,8 @@ def main(args=None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        node = PoseNetNode()
+        node = PoseNetNode(start={"imports": imported})
+        node.start["rclpy_and_node"] = _since_start() - imported
     except (PoseNetError, ParameterException) as err:
         rclpy.logging.get_logger(NODE_NAME).error(str(err).replace("\n", " "))
         rclpy.try_shutdown()
