@@ -1,0 +1,94 @@
+"""Keypoints in 3D: the median of the valid depths around each keypoint, back-projected.
+
+For every found keypoint (colour-image pixel ``(u, v)``):
+  1. its pixel in the depth image (aligned depth, any resolution of the same view: ``u_d =
+     (u + 0.5) * W_d / W_c - 0.5``), rounded to the nearest pixel;
+  2. the ``window`` x ``window`` depths around it (pixels outside the image do not count);
+     valid = finite, > 0 and inside ``[min_depth, max_depth]``;
+  3. z = the median of the valid depths (mean of the middle two for an even count); NaN when none is
+     valid: a hole, a keypoint off the depth image or outside the range is NaN, never a point at the
+     origin;
+  4. ``(x, y) = z * ray(u, v)``: the keypoint's exact colour pixel through the camera model
+     (``Intrinsics.normalized``, distortion removed), intrinsics scaled to the colour size.
+
+Depth values are z (distance along the optical axis, REP-118), not the range along the ray.  The
+result is (N, K, 3) metres in the depth camera's optical frame (REP-103: x right, y down, z
+forward).  Everything is vectorised over all keypoints of a frame (one gather, one sort).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import InputError
+from ..pose import PoseFrame
+from .intrinsics import Intrinsics, check_same_view
+from .settings import DepthSettings
+
+_OFFSETS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _offsets(window: int) -> tuple[np.ndarray, np.ndarray]:
+    if window not in _OFFSETS:
+        r = np.arange(window) - (window - 1) // 2
+        dy, dx = np.meshgrid(r, r, indexing="ij")
+        _OFFSETS[window] = dy.reshape(-1), dx.reshape(-1)
+    return _OFFSETS[window]
+
+
+def window_median(depth_m: np.ndarray, uv: np.ndarray, window: int = 5, min_depth: float = 0.0,
+                  max_depth: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Median of the valid depths in a ``window`` x ``window`` square around each depth-image pixel
+    ``uv`` (M, 2) (rounded); returns (z (M,) with NaN where no depth is valid, number of valid
+    depths (M,))."""
+    uv = np.asarray(uv, np.float64).reshape(-1, 2)
+    h, w = depth_m.shape
+    dy, dx = _offsets(int(window))
+    cu = np.floor(uv[:, 0] + 0.5).astype(np.int64)
+    cv = np.floor(uv[:, 1] + 0.5).astype(np.int64)
+    rows, cols = cv[:, None] + dy, cu[:, None] + dx                        # (M, w*w)
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    values = depth_m[np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)]
+    # NaN fails every comparison: finite, > 0 and in range in one expression
+    valid = inside & (values > 0) & (values >= min_depth) & (values <= max_depth)
+    values = np.where(valid, values, np.inf)
+    values.sort(axis=1)
+    count = valid.sum(axis=1)
+    m = np.arange(len(uv))
+    lo, hi = values[m, np.maximum(count - 1, 0) // 2], values[m, count // 2]
+    z = np.where(count > 0, (lo.astype(np.float64) + hi) * 0.5, np.nan)
+    return z, count
+
+
+def lift_keypoints(xy: np.ndarray, depth_m: np.ndarray, intrinsics: Intrinsics, image_size: tuple[int, int],
+                   settings: DepthSettings | None = None) -> np.ndarray:
+    """(N, K, 2) colour-image keypoints (NaN = not found) of an image ``image_size`` (width, height)
+    -> (N, K, 3) metres in the optical frame, NaN where the keypoint or its depth is unknown.
+    ``depth_m``: (H, W) metres (``encoding.depth_to_metres``), aligned to the colour image;
+    ``intrinsics``: of the colour or the depth image (scaled to the colour size here)."""
+    s = settings or DepthSettings()
+    xy = np.asarray(xy, np.float64)
+    depth_m = np.asarray(depth_m)
+    if depth_m.ndim != 2:
+        raise InputError(f"depth image must be (H, W) metres, got shape {depth_m.shape}")
+    out = np.full(xy.shape[:-1] + (3,), np.nan)
+    found = np.isfinite(xy).all(axis=-1)
+    if not found.any():
+        return out
+    colour = (int(image_size[0]), int(image_size[1]))
+    sx, sy = check_same_view(colour, (depth_m.shape[1], depth_m.shape[0]))
+    uv = xy[found]
+    uv_depth = np.stack(((uv[:, 0] + 0.5) * sx - 0.5, (uv[:, 1] + 0.5) * sy - 0.5), axis=1)
+    z, _ = window_median(depth_m, uv_depth, s.window, s.min_depth, s.max_depth)
+    rays = intrinsics.scaled(*colour).normalized(uv)
+    out[found] = np.column_stack((rays * z[:, None], z))
+    return out
+
+
+def with_xyz(frame: PoseFrame, depth_m: np.ndarray, intrinsics: Intrinsics,
+             settings: DepthSettings | None = None) -> PoseFrame:
+    """A new frame with ``xyz`` filled from an aligned depth image (``frame`` is not changed)."""
+    if frame.image_size[0] <= 0 or frame.image_size[1] <= 0:
+        raise InputError("the pose frame has no image size: cannot match it to the depth image")
+    return replace(frame, xyz=lift_keypoints(frame.xy, depth_m, intrinsics, frame.image_size, settings))
