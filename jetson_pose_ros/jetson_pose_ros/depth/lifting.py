@@ -3,7 +3,8 @@
 For every found keypoint (colour-image pixel ``(u, v)``):
   1. its pixel in the depth image (aligned depth, any resolution of the same view: ``u_d =
      (u + 0.5) * W_d / W_c - 0.5``), rounded to the nearest pixel;
-  2. the ``window`` x ``window`` depths around it (pixels outside the image do not count);
+  2. the ``window`` x ``window`` depths around it (pixels outside the image do not count, a centre
+     outside it has none);
      valid = finite, > 0 and inside ``[min_depth, max_depth]``;
   3. z = the median of the valid depths (mean of the middle two for an even count); NaN when none is
      valid: a hole, a keypoint off the depth image or outside the range is NaN, never a point at the
@@ -40,7 +41,7 @@ def _offsets(window: int) -> tuple[np.ndarray, np.ndarray]:
 def window_median(depth_m: np.ndarray, uv: np.ndarray, window: int = 5, min_depth: float = 0.0,
                   max_depth: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Median of the valid depths in a ``window`` x ``window`` square around each depth-image pixel
-    ``uv`` (M, 2) (rounded); returns (z (M,) with NaN where no depth is valid, number of valid
+    ``uv`` (M, 2) (rounded; a centre off the image has none); returns (z (M,) with NaN where no depth is valid, number of valid
     depths (M,))."""
     uv = np.asarray(uv, np.float64).reshape(-1, 2)
     h, w = depth_m.shape
@@ -49,6 +50,7 @@ def window_median(depth_m: np.ndarray, uv: np.ndarray, window: int = 5, min_dept
     cv = np.floor(uv[:, 1] + 0.5).astype(np.int64)
     rows, cols = cv[:, None] + dy, cu[:, None] + dx                        # (M, w*w)
     inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    inside &= ((cv >= 0) & (cv < h) & (cu >= 0) & (cu < w))[:, None]      # a centre off the image: none
     values = depth_m[np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)]
     # NaN fails every comparison: finite, > 0 and in range in one expression
     valid = inside & (values > 0) & (values >= min_depth) & (values <= max_depth)
