@@ -49,10 +49,12 @@ class Image:                                        # the fields of a sensor_msg
 @pytest.mark.parametrize("pad", [0, 6])
 def test_from_message_fields(bigendian, pad):
     mm = (np.arange(12, dtype=np.uint16) * 250).reshape(3, 4)
-    np.testing.assert_allclose(depth_from_message(Image(mm, "16UC1", bigendian=bigendian, pad=pad)), mm / 1000.0,
-                               rtol=1e-6)
+    image = depth_from_message(Image(mm, "16UC1", bigendian=bigendian, pad=pad))
+    assert image.scale == 0.001 and image.size == (4, 3)
+    np.testing.assert_array_equal(image.raw, mm)
+    np.testing.assert_allclose(image.metres(), mm / 1000.0, rtol=1e-6)
     m = (np.arange(12, dtype=np.float32) * 0.5).reshape(3, 4)
-    np.testing.assert_array_equal(depth_from_message(Image(m, "32FC1", bigendian=bigendian, pad=pad)), m)
+    np.testing.assert_array_equal(depth_from_message(Image(m, "32FC1", bigendian=bigendian, pad=pad)).metres(), m)
 
 
 def test_short_buffers_and_bad_sizes():

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from depth_scenes import BACKGROUND_M, COLOUR, K, encode, make_scene, render
-from jetson_pose_ros.depth import (DepthSettings, Intrinsics, depth_to_metres, lift_keypoints, person_positions,
-                                   window_median, with_xyz)
+from depth_scenes import COLOUR, K, encode, make_scene, render
+from jetson_pose_ros.depth import (DepthSettings, Intrinsics, decode_depth, depth_to_metres, lift_keypoints,
+                                   person_positions, window_median, with_xyz)
 from jetson_pose_ros.errors import InputError, PoseNetError
 from jetson_pose_ros.pose import PoseFrame
 
@@ -17,8 +17,12 @@ NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulde
 
 
 def lifted(scene, size=COLOUR, encoding="16UC1", intrinsics=K, **render_kw):
-    depth = depth_to_metres(encode(render(scene, size, **render_kw), encoding), encoding)
-    return lift_keypoints(scene.xy, depth, intrinsics, COLOUR)
+    """Lifted from the image as published (``decode_depth``: scaled per window) and, the same,
+    from the whole image in metres."""
+    image = encode(render(scene, size, **render_kw), encoding)
+    out = lift_keypoints(scene.xy, decode_depth(image, encoding), intrinsics, COLOUR)
+    np.testing.assert_array_equal(out, lift_keypoints(scene.xy, depth_to_metres(image, encoding), intrinsics, COLOUR))
+    return out
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

@@ -1,7 +1,7 @@
 """People in 3D from an aligned depth image and ``camera_info`` (ROS-free: numpy, cv2 for the
 distortion models).
 
-  * ``encoding``: depth images in metres by encoding (16UC1/mono16 mm, 32FC1 m);
+  * ``encoding``: ``decode_depth`` / ``depth_from_message`` -> ``DepthImage`` (16UC1/mono16 mm, 32FC1 m);
   * ``intrinsics``: ``Intrinsics`` from camera_info, scaled between sizes, pixel -> ray;
   * ``lifting``: ``lift_keypoints`` / ``with_xyz`` (median of valid depths in a window);
   * ``position``: ``person_positions`` (robust torso centre);
@@ -11,7 +11,8 @@ distortion models).
   * ``settings``: ``DEPTH_OPTIONS``, ``DepthSettings`` (checked window / range).
 """
 from .diagnostics import DepthDiagnostics, DepthStatus, sync_status
-from .encoding import DEPTH_ENCODINGS, depth_from_buffer, depth_from_message, depth_to_metres
+from .encoding import (DEPTH_ENCODINGS, DepthImage, decode_depth, depth_from_buffer, depth_from_message,
+                       depth_to_metres)
 from .identity import body_frame, person_id
 from .intrinsics import SUPPORTED_MODELS, Intrinsics
 from .lifting import lift_keypoints, window_median, with_xyz
@@ -20,8 +21,8 @@ from .settings import DEPTH_OPTIONS, DepthSettings
 from .sync import ApproximateTimeSync, SyncedFrames, SyncStats, stamp_ns
 from .velocity import VelocityEstimator
 
-__all__ = ["ApproximateTimeSync", "DEPTH_ENCODINGS", "DEPTH_OPTIONS", "DepthDiagnostics", "DepthSettings",
-           "DepthStatus", "Intrinsics", "SUPPORTED_MODELS", "SyncStats", "SyncedFrames", "TORSO_KEYPOINTS",
-           "VelocityEstimator", "body_frame", "depth_from_buffer", "depth_from_message", "depth_to_metres",
-           "lift_keypoints", "person_id", "person_positions", "stamp_ns", "sync_status", "window_median",
-           "with_xyz"]
+__all__ = ["ApproximateTimeSync", "DEPTH_ENCODINGS", "DEPTH_OPTIONS", "DepthDiagnostics", "DepthImage",
+           "DepthSettings", "DepthStatus", "Intrinsics", "SUPPORTED_MODELS", "SyncStats", "SyncedFrames",
+           "TORSO_KEYPOINTS", "VelocityEstimator", "body_frame", "decode_depth", "depth_from_buffer",
+           "depth_from_message", "depth_to_metres", "lift_keypoints", "person_id", "person_positions", "stamp_ns",
+           "sync_status", "window_median", "with_xyz"]

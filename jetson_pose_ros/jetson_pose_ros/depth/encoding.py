@@ -5,12 +5,18 @@ return.  ``32FC1``: float metres (ZED, simulators), NaN / +-inf / 0 = no return.
 encoding is one ``InputError``: a depth image in another encoding is almost always a wrong topic
 (a colour or disparity image), and guessing its units would give wrong distances silently.
 
-The result is a float32 (H, W) array in metres; no-return pixels are kept as they are (0 or NaN),
-the lifting step treats every value that is not finite and > 0 as invalid.
+``decode_depth`` checks an image and returns a ``DepthImage``: the array as published (no copy) and
+its scale in metres per unit; the lifting step reads only the pixels around the keypoints and
+scales those (converting a whole 640x480 image would cost more than the lifting itself).
+``DepthImage.metres()`` / ``depth_to_metres`` give the whole float32 (H, W) image in metres.
+No-return pixels are kept as they are (0 or NaN): every value that is not finite and > 0 is
+invalid to the lifting step.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from dataclasses import dataclass
 
 from ..errors import InputError
 
@@ -27,8 +33,31 @@ def check_encoding(encoding: str) -> str:
     return encoding
 
 
-def depth_to_metres(depth: np.ndarray, encoding: str) -> np.ndarray:
-    """A (H, W) depth array in ``encoding`` as float32 metres."""
+@dataclass(frozen=True)
+class DepthImage:
+    """A depth image as published: ``raw`` (H, W) uint16 or float32, ``scale`` metres per unit."""
+
+    raw: np.ndarray
+    scale: float
+    encoding: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.raw.shape
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.raw.shape[1], self.raw.shape[0]
+
+    def metres(self) -> np.ndarray:
+        if self.scale == 1.0:
+            return self.raw
+        return self.raw.astype(np.float32) * np.float32(self.scale)
+
+
+def decode_depth(depth: np.ndarray, encoding: str) -> DepthImage:
+    """A (H, W) depth array in ``encoding``, checked, with its scale (no copy)."""
     check_encoding(encoding)
     depth = np.asarray(depth)
     if depth.ndim == 3 and depth.shape[2] == 1:
@@ -38,16 +67,21 @@ def depth_to_metres(depth: np.ndarray, encoding: str) -> np.ndarray:
     if encoding in MILLIMETRE_ENCODINGS:
         if depth.dtype != np.uint16:
             raise InputError(f"depth image in {encoding} must be uint16 millimetres, got {depth.dtype}")
-        return depth.astype(np.float32) * np.float32(0.001)
+        return DepthImage(depth, 0.001, encoding)
     if depth.dtype != np.float32:
         raise InputError(f"depth image in {encoding} must be float32 metres, got {depth.dtype}")
-    return depth
+    return DepthImage(depth, 1.0, encoding)
+
+
+def depth_to_metres(depth: np.ndarray, encoding: str) -> np.ndarray:
+    """A (H, W) depth array in ``encoding`` as float32 metres."""
+    return decode_depth(depth, encoding).metres()
 
 
 def depth_from_buffer(data, width: int, height: int, encoding: str, step: int = 0,
-                      is_bigendian: bool = False) -> np.ndarray:
-    """Float32 metres from the fields of a ``sensor_msgs/Image`` (``data`` bytes, ``step`` bytes
-    per row, 0 = packed rows); no ROS import needed."""
+                      is_bigendian: bool = False) -> DepthImage:
+    """A ``DepthImage`` from the fields of a ``sensor_msgs/Image`` (``data`` bytes, ``step`` bytes
+    per row, 0 = packed rows); no ROS import needed, no copy for packed native-order rows."""
     check_encoding(encoding)
     dtype = np.dtype(np.uint16 if encoding in MILLIMETRE_ENCODINGS else np.float32)
     dtype = dtype.newbyteorder(">" if is_bigendian else "<")
@@ -58,12 +92,16 @@ def depth_from_buffer(data, width: int, height: int, encoding: str, step: int = 
     if width <= 0 or height <= 0 or step < row or len(buf) < step * (height - 1) + row:
         raise InputError(f"depth image {width}x{height} {encoding} step {step}: {len(buf)} bytes of data "
                          f"do not hold it")
-    rows = np.frombuffer(buf, np.uint8, count=step * (height - 1) + row)
-    rows = np.lib.stride_tricks.as_strided(rows, (height, row), (step, 1))
-    image = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
-    return depth_to_metres(image.astype(dtype.newbyteorder("="), copy=False), encoding)
+    if step == row and dtype.isnative:
+        image = np.frombuffer(buf, dtype, count=width * height).reshape(height, width)
+    else:
+        rows = np.frombuffer(buf, np.uint8, count=step * (height - 1) + row)
+        rows = np.lib.stride_tricks.as_strided(rows, (height, row), (step, 1))
+        image = np.ascontiguousarray(rows).view(dtype).reshape(height, width)
+        image = image.astype(dtype.newbyteorder("="), copy=False)
+    return decode_depth(image, encoding)
 
 
-def depth_from_message(msg) -> np.ndarray:
-    """Float32 metres from a ``sensor_msgs/Image`` (or any object with its fields)."""
+def depth_from_message(msg) -> DepthImage:
+    """A ``DepthImage`` from a ``sensor_msgs/Image`` (or any object with its fields)."""
     return depth_from_buffer(msg.data, msg.width, msg.height, msg.encoding, msg.step, bool(msg.is_bigendian))

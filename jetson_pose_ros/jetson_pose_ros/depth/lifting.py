@@ -24,73 +24,82 @@ import numpy as np
 
 from ..errors import InputError
 from ..pose import PoseFrame
+from .encoding import DepthImage
 from .intrinsics import Intrinsics, check_same_view
 from .settings import DepthSettings
 
 _OFFSETS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _offsets(window: int) -> tuple[np.ndarray, np.ndarray]:
-    if window not in _OFFSETS:
+def _offsets(window: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    key = (window, width)
+    if key not in _OFFSETS:
         r = np.arange(window) - (window - 1) // 2
         dy, dx = np.meshgrid(r, r, indexing="ij")
-        _OFFSETS[window] = dy.reshape(-1), dx.reshape(-1)
-    return _OFFSETS[window]
+        _OFFSETS[key] = dy.reshape(-1), dx.reshape(-1), (dy * width + dx).reshape(-1)
+    return _OFFSETS[key]
 
 
-def window_median(depth_m: np.ndarray, uv: np.ndarray, window: int = 5, min_depth: float = 0.0,
+def window_median(depth: np.ndarray | DepthImage, uv: np.ndarray, window: int = 5, min_depth: float = 0.0,
                   max_depth: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Median of the valid depths in a ``window`` x ``window`` square around each depth-image pixel
-    ``uv`` (M, 2) (rounded; a centre off the image has none); returns (z (M,) with NaN where no depth is valid, number of valid
-    depths (M,))."""
+    ``uv`` (M, 2) (rounded; a centre off the image has none).  ``depth``: (H, W) metres or a
+    ``DepthImage``.  Returns (z (M,) metres, NaN where no depth is valid; the number of valid depths
+    (M,))."""
+    raw, scale = (depth.raw, depth.scale) if isinstance(depth, DepthImage) else (np.asarray(depth), 1.0)
     uv = np.asarray(uv, np.float64).reshape(-1, 2)
-    h, w = depth_m.shape
-    dy, dx = _offsets(int(window))
-    cu = np.floor(uv[:, 0] + 0.5).astype(np.int64)
-    cv = np.floor(uv[:, 1] + 0.5).astype(np.int64)
+    h, w = raw.shape
+    dy, dx, dflat = _offsets(int(window), w)
+    c = np.floor(uv + 0.5).astype(np.int64)
+    cu, cv = c[:, 0], c[:, 1]
     rows, cols = cv[:, None] + dy, cu[:, None] + dx                        # (M, w*w)
     inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
     inside &= ((cv >= 0) & (cv < h) & (cu >= 0) & (cu < w))[:, None]      # a centre off the image: none
-    values = depth_m[np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)]
+    # one flat gather; indices outside the image are clipped and then masked by `inside`
+    values = np.take(raw.reshape(-1), (cv * w + cu)[:, None] + dflat, mode="clip").astype(np.float32)
+    if scale != 1.0:
+        values *= np.float32(scale)
     # NaN fails every comparison: finite, > 0 and in range in one expression
     valid = inside & (values > 0) & (values >= min_depth) & (values <= max_depth)
-    values = np.where(valid, values, np.inf)
+    values[~valid] = np.inf
     values.sort(axis=1)
-    count = valid.sum(axis=1)
+    count = np.count_nonzero(valid, axis=1)
     m = np.arange(len(uv))
     lo, hi = values[m, np.maximum(count - 1, 0) // 2], values[m, count // 2]
     z = np.where(count > 0, (lo.astype(np.float64) + hi) * 0.5, np.nan)
     return z, count
 
 
-def lift_keypoints(xy: np.ndarray, depth_m: np.ndarray, intrinsics: Intrinsics, image_size: tuple[int, int],
-                   settings: DepthSettings | None = None) -> np.ndarray:
+def lift_keypoints(xy: np.ndarray, depth: np.ndarray | DepthImage, intrinsics: Intrinsics,
+                   image_size: tuple[int, int], settings: DepthSettings | None = None) -> np.ndarray:
     """(N, K, 2) colour-image keypoints (NaN = not found) of an image ``image_size`` (width, height)
     -> (N, K, 3) metres in the optical frame, NaN where the keypoint or its depth is unknown.
-    ``depth_m``: (H, W) metres (``encoding.depth_to_metres``), aligned to the colour image;
-    ``intrinsics``: of the colour or the depth image (scaled to the colour size here)."""
+    ``depth``: a ``DepthImage`` (``encoding.decode_depth`` / ``depth_from_message``) or (H, W)
+    metres, aligned to the colour image; ``intrinsics``: of the colour or the depth image (scaled
+    to the colour size here)."""
     s = settings or DepthSettings()
     xy = np.asarray(xy, np.float64)
-    depth_m = np.asarray(depth_m)
-    if depth_m.ndim != 2:
-        raise InputError(f"depth image must be (H, W) metres, got shape {depth_m.shape}")
+    if not isinstance(depth, DepthImage):
+        depth = np.asarray(depth)
+    if len(depth.shape) != 2:
+        raise InputError(f"depth image must be (H, W), got shape {depth.shape}")
     out = np.full(xy.shape[:-1] + (3,), np.nan)
     found = np.isfinite(xy).all(axis=-1)
     if not found.any():
         return out
     colour = (int(image_size[0]), int(image_size[1]))
-    sx, sy = check_same_view(colour, (depth_m.shape[1], depth_m.shape[0]))
+    sx, sy = check_same_view(colour, (depth.shape[1], depth.shape[0]))
     uv = xy[found]
-    uv_depth = np.stack(((uv[:, 0] + 0.5) * sx - 0.5, (uv[:, 1] + 0.5) * sy - 0.5), axis=1)
-    z, _ = window_median(depth_m, uv_depth, s.window, s.min_depth, s.max_depth)
+    uv_depth = (uv + 0.5) * (sx, sy) - 0.5
+    z, _ = window_median(depth, uv_depth, s.window, s.min_depth, s.max_depth)
     rays = intrinsics.scaled(*colour).normalized(uv)
     out[found] = np.column_stack((rays * z[:, None], z))
     return out
 
 
-def with_xyz(frame: PoseFrame, depth_m: np.ndarray, intrinsics: Intrinsics,
+def with_xyz(frame: PoseFrame, depth: np.ndarray | DepthImage, intrinsics: Intrinsics,
              settings: DepthSettings | None = None) -> PoseFrame:
     """A new frame with ``xyz`` filled from an aligned depth image (``frame`` is not changed)."""
     if frame.image_size[0] <= 0 or frame.image_size[1] <= 0:
         raise InputError("the pose frame has no image size: cannot match it to the depth image")
-    return replace(frame, xyz=lift_keypoints(frame.xy, depth_m, intrinsics, frame.image_size, settings))
+    return replace(frame, xyz=lift_keypoints(frame.xy, depth, intrinsics, frame.image_size, settings))
