@@ -28,15 +28,16 @@ from .encoding import DepthImage
 from .intrinsics import Intrinsics, check_same_view
 from .settings import DepthSettings
 
-_OFFSETS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_OFFSETS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+_TINY = float(np.nextafter(np.float32(0), np.float32(1)))
 
 
-def _offsets(window: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _offsets(window: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets along one axis (window,) and into the flattened image (window * window,)."""
     key = (window, width)
     if key not in _OFFSETS:
         r = np.arange(window) - (window - 1) // 2
-        dy, dx = np.meshgrid(r, r, indexing="ij")
-        _OFFSETS[key] = dy.reshape(-1), dx.reshape(-1), (dy * width + dx).reshape(-1)
+        _OFFSETS[key] = r, (r[:, None] * width + r[None, :]).reshape(-1)
     return _OFFSETS[key]
 
 
@@ -49,19 +50,21 @@ def window_median(depth: np.ndarray | DepthImage, uv: np.ndarray, window: int = 
     raw, scale = (depth.raw, depth.scale) if isinstance(depth, DepthImage) else (np.asarray(depth), 1.0)
     uv = np.asarray(uv, np.float64).reshape(-1, 2)
     h, w = raw.shape
-    dy, dx, dflat = _offsets(int(window), w)
+    r, flat = _offsets(int(window), w)
     c = np.floor(uv + 0.5).astype(np.int64)
     cu, cv = c[:, 0], c[:, 1]
-    rows, cols = cv[:, None] + dy, cu[:, None] + dx                        # (M, w*w)
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-    inside &= ((cv >= 0) & (cv < h) & (cu >= 0) & (cu < w))[:, None]      # a centre off the image: none
+    centre = (cv >= 0) & (cv < h) & (cu >= 0) & (cu < w)                   # a centre off the image: none
+    rows, cols = cv[:, None] + r, cu[:, None] + r                          # (M, window) each
+    rows_in = (rows >= 0) & (rows < h) & centre[:, None]
+    cols_in = (cols >= 0) & (cols < w)
+    inside = (rows_in[:, :, None] & cols_in[:, None, :]).reshape(len(uv), -1)
     # one flat gather; indices outside the image are clipped and then masked by `inside`
-    values = np.take(raw.reshape(-1), (cv * w + cu)[:, None] + dflat, mode="clip").astype(np.float32)
+    values = np.take(raw.reshape(-1), (cv * w + cu)[:, None] + flat, mode="clip").astype(np.float32)
     if scale != 1.0:
         values *= np.float32(scale)
     # NaN fails every comparison: finite, > 0 and in range in one expression
-    valid = inside & (values > 0) & (values >= min_depth) & (values <= max_depth)
-    values[~valid] = np.inf
+    valid = inside & (values >= max(min_depth, _TINY)) & (values <= max_depth)
+    values = np.where(valid, values, np.float32(np.inf))
     values.sort(axis=1)
     count = np.count_nonzero(valid, axis=1)
     m = np.arange(len(uv))

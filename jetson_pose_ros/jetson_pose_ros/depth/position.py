@@ -9,6 +9,7 @@ the image border); NaN when no keypoint has a valid depth.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -18,8 +19,14 @@ TORSO_KEYPOINTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 def torso_ids(keypoint_names: Sequence[str]) -> np.ndarray:
     """Topology ids of the torso keypoints present in ``keypoint_names``."""
-    names = list(keypoint_names)
-    return np.array([names.index(n) for n in TORSO_KEYPOINTS if n in names], np.int64)
+    return _torso_ids(tuple(keypoint_names))
+
+
+@lru_cache(maxsize=16)
+def _torso_ids(names: tuple[str, ...]) -> np.ndarray:
+    ids = np.array([names.index(n) for n in TORSO_KEYPOINTS if n in names], np.int64)
+    ids.flags.writeable = False
+    return ids
 
 
 def median_valid(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
