@@ -166,6 +166,8 @@ def test_camera_info_forms_and_errors():
            ({**yaml, "camera_matrix": [1, 2, 3]}, "K"),
            ({**yaml, "image_width": 0}, "size"),
            ({**yaml, "distortion_coefficients": [float("nan")] * 5}, "finite")]
+    assert Intrinsics.from_camera_info({**yaml, "image_width": 0, "image_height": 0}, size=(320, 240)).size \
+        == (320, 240)
     for info, match in bad:
         with pytest.raises(InputError, match=match):
             Intrinsics.from_camera_info(info)

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from jetson_pose_ros.depth import (ApproximateTimeSync, DepthDiagnostics, VelocityEstimator, body_frame, person_id,
-                                   stamp_ns, sync_status)
+from jetson_pose_ros.depth import (ApproximateTimeSync, DepthDiagnostics, VelocityEstimator, body_frame,
+                                   camera_info_topic, person_id, stamp_ns, sync_status)
 from jetson_pose_ros.depth.diagnostics import ERROR, OK, WARN
 from jetson_pose_ros.errors import PoseNetError
 
@@ -222,3 +222,13 @@ def test_person_ids():
     assert person_id(12) == "b12" and body_frame(12) == "body_b12"
     assert person_id(0) == "b0"
     assert person_id(-1) == "" and body_frame(-1) == ""
+
+
+def test_camera_info_topic_is_the_depth_topics_sibling():
+    assert camera_info_topic("/camera/aligned_depth_to_color/image_raw") == "/camera/aligned_depth_to_color/camera_info"
+    assert camera_info_topic("/zed/zed_node/depth/depth_registered") == "/zed/zed_node/depth/camera_info"
+    assert camera_info_topic("depth/image_raw/") == "depth/camera_info"
+    assert camera_info_topic("depth") == "camera_info"
+    assert camera_info_topic("/a/b", "/c/info") == "/c/info"
+    with pytest.raises(PoseNetError):
+        camera_info_topic("")

@@ -92,10 +92,14 @@ class Intrinsics:
         return cls(float(fx), float(fy), float(cx), float(cy), int(width), int(height))
 
     @classmethod
-    def from_camera_info(cls, info, rectified: bool = False) -> "Intrinsics":
-        """From a ``sensor_msgs/CameraInfo`` or a dict of its fields (see the module docstring)."""
+    def from_camera_info(cls, info, rectified: bool = False, size: tuple[int, int] | None = None) -> "Intrinsics":
+        """From a ``sensor_msgs/CameraInfo`` or a dict of its fields (see the module docstring).
+        ``size`` (width, height): the image size to assume where the message's is 0 (some drivers
+        leave it unset; pass the depth image's)."""
         width = _field(info, "width", "image_width", default=0)
         height = _field(info, "height", "image_height", default=0)
+        if (not width or not height) and size is not None:
+            width, height = size
         try:
             if rectified:
                 p = np.asarray(_field(info, "p", "P", "projection_matrix", default=()), np.float64).reshape(3, 4)

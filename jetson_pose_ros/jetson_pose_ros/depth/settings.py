@@ -48,3 +48,16 @@ class DepthSettings:
 
 def check_sync_slop(value) -> float:
     return DEPTH_OPTIONS["sync_slop"].check(value)
+
+
+def camera_info_topic(depth_topic: str, camera_info_topic: str = "") -> str:
+    """``camera_info_topic`` if given, else the depth topic's sibling ``camera_info`` (the
+    image_transport convention: ``/camera/aligned_depth_to_color/image_raw`` ->
+    ``/camera/aligned_depth_to_color/camera_info``; a relative name stays relative)."""
+    if camera_info_topic:
+        return camera_info_topic
+    topic = depth_topic.rstrip("/")
+    if not topic:
+        raise PoseNetError("option camera_info_topic: no depth_topic to take the sibling camera_info of")
+    head, sep, _ = topic.rpartition("/")
+    return f"{head}{sep}camera_info"
