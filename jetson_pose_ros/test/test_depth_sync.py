@@ -90,6 +90,25 @@ def test_nearest_depth_wins_and_slop_is_a_limit():
     assert "nearest depth 30 ms away" in sync_status(sync.stats, slop=SLOP).message
 
 
+def test_depth_stamped_before_colour_is_paired_without_waiting():
+    """Depth stamped 8 ms before its colour frame and arriving first: each pair comes out when its
+    colour frame arrives, not one depth frame later; a depth that is dropped makes no wrong pair."""
+    sync = ApproximateTimeSync(slop=SLOP)
+    sync.add_camera_info("info")
+    immediate, pairs = [], []
+    for i in range(30):
+        t = 10.0 + i / RATE
+        if i != 12:
+            pairs += sync.add_depth(i, t - 0.008)
+        out = sync.add_color(i, t)
+        immediate += [p.color for p in out if p.color == i]
+        pairs += out
+    pairs += sync.flush()
+    assert set(range(3, 30)) - {12} <= set(immediate)          # from the 4th frame (3 intervals seen)
+    assert [(p.color, p.depth) for p in pairs] == [(i, i) for i in range(30) if i != 12]
+    assert sync.stats.dropped == 1
+
+
 def test_slower_depth_serves_several_colour_frames():
     sync = ApproximateTimeSync(slop=0.02)
     pairs = []

@@ -6,8 +6,10 @@ frame).  A depth image may serve more than one colour frame (a depth stream slow
 one).  The latest ``camera_info`` is kept and handed out with each pair.
 
 A colour frame is decided as soon as the nearest depth can no longer change: when a depth image
-stamped at or after it has arrived (streams arrive in stamp order, so later ones are farther);
-also when ``max_delay`` seconds of newer colour frames are waiting or ``queue_size`` colour frames
+stamped at or after it has arrived (streams arrive in stamp order, so later ones are farther), or
+when the newest depth is within the slop and the next one, at least the shortest recent depth
+interval later, would be farther (a depth stream stamped slightly before the colour one is paired
+without waiting a frame); also when ``max_delay`` seconds of newer colour frames are waiting or ``queue_size`` colour frames
 are pending (the depth stream stalled), and at ``flush()`` (end of a recording).  Queues are
 bounded; depth images too old to match any pending or future colour frame are discarded.
 
@@ -90,6 +92,8 @@ class ApproximateTimeSync:
         self._depth_stamps: list[int] = []
         self._depth: list[Any] = []
         self._last_color: int | None = None
+        self._last_depth: int | None = None
+        self._intervals: deque[int] = deque(maxlen=10)      # recent depth stamp intervals
         self.camera_info = None
 
     # --- input -----------------------------------------------------------------------------
@@ -114,6 +118,9 @@ class ApproximateTimeSync:
         if self._depth_stamps and t < self._depth_stamps[-1] - self._delay_ns:
             self._reset()
         i = bisect.bisect_right(self._depth_stamps, t)
+        if i == len(self._depth_stamps) and self._last_depth is not None and t > self._last_depth:
+            self._intervals.append(t - self._last_depth)
+        self._last_depth = t if self._last_depth is None else max(t, self._last_depth)
         self._depth_stamps.insert(i, t)
         self._depth.insert(i, msg)
         if len(self._depth) > self.queue_size:
@@ -142,7 +149,8 @@ class ApproximateTimeSync:
         self.stats.resets += 1
         self.stats.dropped += len(self._color)      # pending colour frames of the old timeline
         self._color.clear()
-        self._last_color = None
+        self._last_color = self._last_depth = None
+        self._intervals.clear()
         self._depth_stamps.clear()
         self._depth.clear()
 
@@ -150,7 +158,7 @@ class ApproximateTimeSync:
         out = []
         while self._color:
             t = self._color[0][0]
-            final = bool(self._depth_stamps) and self._depth_stamps[-1] >= t
+            final = bool(self._depth_stamps) and (self._depth_stamps[-1] >= t or self._no_nearer_depth(t))
             stale = self._color[-1][0] - t > self._delay_ns or len(self._color) > self.queue_size
             if not (final or stale):
                 break
@@ -158,6 +166,15 @@ class ApproximateTimeSync:
             if pair is not None:
                 out.append(pair)
         return out
+
+    def _no_nearer_depth(self, t: int) -> bool:
+        """The newest depth (before ``t``) is within the slop, and the next depth image cannot be
+        nearer to ``t`` if it comes at least the shortest of the last intervals later."""
+        last = self._depth_stamps[-1]
+        gap = t - last
+        if gap > self._slop_ns or len(self._intervals) < 3:
+            return False
+        return last + min(self._intervals) - t >= gap
 
     def _decide(self) -> SyncedFrames | None:
         t, msg = self._color.popleft()
