@@ -116,8 +116,9 @@ def main(argv=None) -> int:
 
 
 def pipeline(frames: int, data: bytes, k, settings) -> None:
+    # heavy (a network and its backend): loaded on demand, only with --pipeline
     import cv2
-    from jetson_pose_ros.posenet import PoseNet
+    from jetson_pose_ros.posenet import PoseNet  # heavy: on demand, only with --pipeline
     image = cv2.imread(str(ROOT.parent / "shared" / "data" / "jetson_inference" / "images" / "humans_1.jpg"))
     if image is None:
         print("  pipeline: ../shared/data/jetson_inference/images/humans_1.jpg not found; skipped")

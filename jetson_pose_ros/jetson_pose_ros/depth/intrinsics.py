@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..errors import InputError
@@ -36,7 +37,7 @@ BROWN_CONRADY = ("plumb_bob", "rational_polynomial")
 EQUIDISTANT = ("equidistant",)
 SUPPORTED_MODELS = BROWN_CONRADY + EQUIDISTANT
 _COEFFICIENTS = {"plumb_bob": (4, 5, 8), "rational_polynomial": (8,), "equidistant": (4,)}
-_CRITERIA = None
+_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 50, 1e-9)   # iterate the inverse to 1e-9
 
 
 def _field(info, *names, default=None):
@@ -142,21 +143,12 @@ class Intrinsics:
         uv = np.asarray(uv, np.float64).reshape(-1, 2)
         if not self.distorted or not len(uv):
             return np.stack(((uv[:, 0] - self.cx) / self.fx, (uv[:, 1] - self.cy) / self.fy), axis=1)
-        import cv2
         pts, d = uv.reshape(-1, 1, 2), np.asarray(self.d, np.float64)
         if self.distortion_model in EQUIDISTANT:
-            out = cv2.fisheye.undistortPoints(pts, self.matrix, d, criteria=_criteria())
+            out = cv2.fisheye.undistortPoints(pts, self.matrix, d, criteria=_CRITERIA)
         else:
-            out = cv2.undistortPoints(pts, self.matrix, d, None, None, None, _criteria())
+            out = cv2.undistortPoints(pts, self.matrix, d, None, None, None, _CRITERIA)
         return out.reshape(-1, 2)
-
-
-def _criteria():
-    global _CRITERIA
-    if _CRITERIA is None:
-        import cv2
-        _CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 50, 1e-9)
-    return _CRITERIA
 
 
 def check_same_view(size: tuple[int, int], other: tuple[int, int], tolerance: float = 0.01) -> tuple[float, float]:
