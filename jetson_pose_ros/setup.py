@@ -49,7 +49,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + package_name]),
         ("share/" + package_name, ["package.xml"]),
         ("share/" + package_name + "/launch", _files("launch/*.py")),
-        ("share/" + package_name + "/config", _files("config/*.yaml") + _files("config/*.xml")),
+        ("share/" + package_name + "/config", _files("config/*.yaml") + _files("config/*.xml") + _files("config/*.json")),
         ("share/" + package_name + "/rviz", _files("rviz/*.rviz")),
         # environment hook (listed in colcon.pkg): sourcing install/setup.bash sets
         # FASTDDS_DEFAULT_PROFILES_FILE to config/fastdds_large_images.xml unless the user chose a profile

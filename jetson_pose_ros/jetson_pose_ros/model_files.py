@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from . import source_install
-from .backends import NATIVE_FORMATS
+from .backends import NATIVE_FORMATS, ORIGINAL_FORMATS
 from .errors import ModelError
 from .checksums import sha256sum  # noqa: F401  (re-exported: variants, backends)
 from .registry import NetworkSpec
@@ -73,7 +73,8 @@ def resolve_file(network: str, info: dict, backend: str | None = None, from_sour
 def _resolve_original(network: str, info: dict, backend: str | None, looked: list[str], from_source: bool):
     orig = source_install.original(info["original"])
     runner = orig.get("backend")
-    if (backend or "").lower() in NATIVE_FORMATS and runner != backend.lower():
+    wanted = (backend or "").lower()
+    if wanted in NATIVE_FORMATS and NATIVE_FORMATS[wanted] != Path(orig["filename"]).suffix.lower():
         raise ModelError(f"network '{network}': backend '{backend}' cannot run its file {info['filename']} "
                          f"(original {orig['filename']} runs in {runner or 'no backend without conversion'}); "
                          f"choose another --backend")
@@ -209,8 +210,11 @@ def install_from_source(spec: NetworkSpec) -> dict[str, Path]:
     return out
 
 
-def native_backend(spec: NetworkSpec) -> str | None:
-    """The backend that runs all of a network's original files as is (``opencv``, ``litert``), if any."""
-    runners = {source_install.original(i["original"]).get("backend") if i.get("original") else None
-               for i in spec.files.values()}
-    return runners.pop() if len(runners) == 1 else None
+def native_backends(spec: NetworkSpec) -> tuple[str, ...]:
+    """The backends that run all of a network's original files as is (``openvino`` and ``opencv``
+    for a TensorFlow ``.pb``, ``litert`` for ``.tflite``); none where an original needs conversion."""
+    runs = [set(ORIGINAL_FORMATS.get(Path(source_install.original(i["original"])["filename"]).suffix.lower(), ()))
+            if i.get("original") and source_install.original(i["original"]).get("backend") else set()
+            for i in spec.files.values()]
+    common = set.intersection(*runs) if runs else set()
+    return tuple(b for b in ("openvino", "opencv", "litert") if b in common)

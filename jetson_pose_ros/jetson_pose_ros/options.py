@@ -216,6 +216,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        choices=("reliable", "best_effort"), group="node", cli=None),
     _o("overlay_reliability", str, "reliable", "QoS reliability of the overlay image (reliable: depth 5, "
        "best_effort: depth 1)", choices=("reliable", "best_effort"), group="node", cli=None),
+    _o("lazy", bool, True, "subscribe to the input only while a result topic (poses, detections, overlay, "
+       "markers, ...) has a subscriber: no listener, no inference (false: always process)",
+       group="node", cli=None),
     _o("autostart", bool, True, "lifecycle node: configure and activate at start (false: wait for "
        "`ros2 lifecycle set`)", group="node", cli=None),
     _o("stall_timeout", float, 5.0, "seconds without a processed frame, while frames arrive, after which "

@@ -8,7 +8,7 @@
 
 Parameters come from `params_file` (default: the package's config/posenet.yaml); the arguments
 network, threshold, pose_threshold, overlay, input_compressed, qos_reliability, output_reliability,
-overlay_reliability, track, smooth and autostart override it when given (empty = keep the file's
+overlay_reliability, track, smooth, lazy and autostart override it when given (empty = keep the file's
 value).  `input_topic` is remapped to the node's `image` input; the compressed input is
 `<input_topic>/compressed` (image_transport naming), so nothing else needs remapping.  `namespace`
 prefixes the node and its topics; rviz2's config follows it.
@@ -35,6 +35,7 @@ HELP = {
     "track": "true: persistent track ids across frames",
     "smooth": "true: One-Euro keypoint smoothing (implies track)",
     "autostart": "true: the lifecycle node configures and activates itself at start",
+    "lazy": "true: subscribe to the camera only while a result topic has a subscriber (false: always process)",
 }
 
 

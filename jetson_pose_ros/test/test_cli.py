@@ -144,3 +144,20 @@ def test_help_lists_networks_and_licenses():
                          text=True, env={**os.environ, "PYTHONPATH": str(PKG)})
     assert res.returncode == 0
     assert "mobilenet-body" in res.stdout and "Apache-2.0" in res.stdout and "resnet18-body" in res.stdout
+
+
+def test_options_and_positionals_in_any_order(tmp_path, images):
+    """``posenet IN --options OUT`` (the jetson-inference order) works as ``posenet IN OUT --options``."""
+    res = posenet(str(images / "humans_1.jpg"), "--network", "movenet-body", str(tmp_path / "out.jpg"),
+                  "--json", str(tmp_path / "p.json"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out.jpg").is_file()
+    record = json.loads((tmp_path / "p.json").read_text().splitlines()[0])
+    assert record["network"] == "movenet-body" and len(record["poses"]) >= 3
+
+
+def test_unformattable_pattern_is_one_line(tmp_path, images):
+    res = posenet(str(images / "humans_[12].jpg"), str(tmp_path / "out_%99999999999i.jpg"))
+    assert res.returncode == 2, res.stderr
+    assert_one_line_error(res, "too large")
+    assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr

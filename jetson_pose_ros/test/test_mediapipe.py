@@ -231,8 +231,17 @@ def test_blazepose_33_landmarks_named(body_net):
     assert poses
     assert body_net.get_num_keypoints() == 33
     names = {k.name for k in poses[0].keypoints}
-    assert {"nose", "left_heel", "right_foot_index", "left_wrist"} <= names
+    # BlazePose's own names, incl. the foot points COCO lacks.  Not the wrists: on this photo
+    # their visibility is borderline (left 0.47-0.57 across ONNX Runtime/OpenVINO f32/bf16 and
+    # OpenCV 4.14/5.1, whose warpAffine differs by <= 3 grey levels), so either can fall under 0.5
+    assert {"nose", "left_heel", "right_heel", "right_foot_index"} <= names
     assert all(0.5 <= k.score <= 1.0 for k in poses[0].keypoints)   # visibility above the threshold
+    body_net.threshold = 0.0          # every landmark is reported at threshold 0, the wrists too
+    try:
+        every = body_net.process(cv2.imread(str(JI / "humans_8.jpg")), overlay=None)
+    finally:
+        body_net.threshold = 0.5
+    assert len(every[0].keypoints) == 33 and {"left_wrist", "right_wrist"} <= {k.name for k in every[0].keypoints}
 
 
 def test_body18_neck_is_derived(body18_net):

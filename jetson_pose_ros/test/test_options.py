@@ -1,17 +1,16 @@
 """The options table: one validation for the API, the CLI and the node; generated CLI flags, ROS
-parameters (config/posenet.yaml) and README table.  Needs no model and no shared data except where
+parameters (config/posenet.yaml); the docs table is test_docs.py's.  Needs no model and no shared data except where
 a network is built."""
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import pytest
 
 from jetson_pose_ros.cli import posenet as posenet_cli
 from jetson_pose_ros.errors import PoseNetError
-from jetson_pose_ros.options import OPTIONS, check_options, markdown_table, validate
+from jetson_pose_ros.options import OPTIONS, check_options, validate
 from jetson_pose_ros.pipeline import GROUPS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,14 +64,6 @@ def test_config_yaml_lists_every_ros_parameter_with_its_default():
     for name in ros - {"network"}:
         default = OPTIONS[name].default
         assert params[name] == (default if default is not None else -1), name
-
-
-def test_readme_table_is_the_generated_one():
-    text = (REPO / "README.md").read_text()
-    block = re.search(r"<!-- options-table -->\n(.*?)\n<!-- /options-table -->", text, re.S)
-    assert block, "README.md lost its options table markers"
-    assert block.group(1).strip() == markdown_table().strip(), \
-        "README options table is stale: paste `python -m jetson_pose_ros.options` between the markers"
 
 
 @pytest.mark.shared_data

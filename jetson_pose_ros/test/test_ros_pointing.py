@@ -70,8 +70,8 @@ def test_left_wrist_by_index_is_the_librarys_left_wrist(node, library, name):
 
 def test_readme_pointing_subscriber_on_humans_4(node, library):
     proc, client = node
-    readme = (ros_helpers.REPO / "README.md").read_text()
-    assert EXAMPLE.read_text().strip() in readme, "README's ROS pointing example differs from examples/ros_pointing.py"
+    page = (ros_helpers.REPO / "docs" / "ros2.md").read_text()
+    assert EXAMPLE.read_text().strip() in page, "docs/ros2.md's pointing example differs from examples/ros_pointing.py"
     bgr = ros_helpers.load_bgr("humans_4.jpg")
     want = []
     for pose in library.process(bgr.copy(), overlay="none"):

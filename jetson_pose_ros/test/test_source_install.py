@@ -61,7 +61,7 @@ def test_install_from_source_then_detect(fresh, images, shared):
     tflite = models / "mediapipe-hand" / "hand_landmark_full.tflite"
     assert pb.is_file() and tflite.is_file()
     assert sha256sum(pb).startswith("51f84ea82b3d") and sha256sum(tflite).startswith("11c272b891e1")
-    assert "sha256 verified" in res.stderr and "runs in backend 'opencv'" in res.stderr
+    assert "sha256 verified" in res.stderr and "runs in backend 'openvino'" in res.stderr
     assert not list(models.rglob("*.onnx"))                         # nothing came from a mirror
 
     res = cli("posenet", "--no-progress", str(images / "humans_1.jpg"), env=fresh)
@@ -145,6 +145,8 @@ def keypoint_distance(a, b):
 PHOTOS = ("humans_1.jpg", "humans_4.jpg", "peds_0.jpg")
 
 
+@pytest.mark.skipif(not hasattr(cv2.dnn, "readNetFromTensorflow"),
+                    reason=f"OpenCV {cv2.__version__} has no TensorFlow importer (removed in OpenCV 5)")
 def test_opencv_backend_matches_onnx(images, shared, tmp_path, monkeypatch):
     """graph_opt.pb (from the mirror) in cv2.dnn vs the ONNX file converted from it.
 
@@ -154,6 +156,36 @@ def test_opencv_backend_matches_onnx(images, shared, tmp_path, monkeypatch):
     ref, nat = PoseNet("mobilenet-body", backend="onnxruntime"), PoseNet("mobilenet-body", backend="opencv")
     assert nat.model.files["model"].suffix == ".pb"
     assert type(nat.model.backend).__name__ == "OpenCvDnnBackend"
+    for name in PHOTOS:
+        img = cv2.imread(str(images / name))
+        a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)
+        assert len(a) >= 3
+        assert keypoint_distance(a, b) < 0.05
+
+
+@pytest.mark.skipif(hasattr(cv2.dnn, "readNetFromTensorflow"),
+                    reason=f"OpenCV {cv2.__version__} still has its TensorFlow importer")
+def test_opencv_backend_without_tensorflow_importer_is_one_line():
+    with pytest.raises(ModelError) as err:
+        PoseNet("mobilenet-body", backend="opencv")
+    assert "--backend openvino" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_openvino_runs_original_pb(images, shared, tmp_path, monkeypatch):
+    """graph_opt.pb alone (no ONNX file anywhere: an install from source) runs in OpenVINO's
+    TensorFlow frontend, on any OpenCV, with the poses of the ONNX file converted from it."""
+    pytest.importorskip("openvino", reason="the openvino package is not installed")
+    ref = PoseNet("mobilenet-body", backend="onnxruntime")
+    only_pb = tmp_path / "models" / "tfpose-mobilenet-thin"
+    only_pb.mkdir(parents=True)
+    (only_pb / "graph_opt.pb").symlink_to(shared / "models" / "tfpose-mobilenet-thin" / "graph_opt.pb")
+    monkeypatch.setenv("JETSON_POSE_MODELS", str(tmp_path / "models"))
+    monkeypatch.delenv("MODEL_MIRROR", raising=False)
+    monkeypatch.setenv("JETSON_POSE_FROM_SOURCE", "0")
+    monkeypatch.setenv("JETSON_POSE_CACHE", str(tmp_path / "cache"))
+    nat = PoseNet("mobilenet-body", backend="auto", precision="f32")
+    assert nat.model.files["model"].suffix == ".pb"
+    assert type(nat.model.backend).__name__ == "OpenVinoBackend"
     for name in PHOTOS:
         img = cv2.imread(str(images / name))
         a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)

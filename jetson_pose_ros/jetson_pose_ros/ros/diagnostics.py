@@ -4,7 +4,8 @@ large, ...; and dropped where the node counts them), processing rate and latency
 period, and the last error.
 
 Level: ERROR when frame processing has stopped (``alive`` false), or when frames arrived but none
-was processed for ``stall_timeout`` seconds; WARN when frames failed in the last period; else OK.
+was processed for ``stall_timeout`` seconds; WARN when frames failed in the last period; OK with
+"idle: REASON" while the node takes no input on purpose (lazy with no subscribers, disabled); else OK.
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ class FrameDiagnostics:
         self._processed_at = clock()        # when the processed count last grew
 
     def status(self, stats: dict, latencies_ms=(), last_error: str | None = None,
-               alive: bool = True) -> DiagnosticStatus:
+               alive: bool = True, idle: str | None = None) -> DiagnosticStatus:
+        idle_reason = idle
         now = self._clock()
         prev_t, prev = self._last
         self._last = (now, dict(stats))
@@ -45,6 +47,8 @@ class FrameDiagnostics:
         lat = lat[np.isfinite(lat)]
         if not alive:
             level, message = ERROR, "frame processing stopped: no frame will be processed"
+        elif idle_reason:
+            level, message = OK, f"idle: {idle_reason}"
         elif delta["received"] > 0 and idle >= self.stall_timeout:
             level, message = ERROR, f"frames arrive but none was processed for {idle:.1f} s"
         elif delta["bad"] > 0:
@@ -62,12 +66,13 @@ class FrameDiagnostics:
             "seconds_since_processed": f"{idle:.1f}",
             "last_error": last_error or "",
         }
+        values["idle"] = idle_reason or ""
         return DiagnosticStatus(level=level, name=self.name, message=message, hardware_id=self.hardware_id,
                                 values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
 
     def update(self, stats: dict, latencies_ms=(), last_error: str | None = None, alive: bool = True,
-               stamp=None) -> DiagnosticArray:
-        array = DiagnosticArray(status=[self.status(stats, latencies_ms, last_error, alive)])
+               stamp=None, idle: str | None = None) -> DiagnosticArray:
+        array = DiagnosticArray(status=[self.status(stats, latencies_ms, last_error, alive, idle)])
         if stamp is not None:
             array.header.stamp = stamp
         return array

@@ -1,7 +1,8 @@
 """The node's health: ``NodeHealth(node, stats, records, stall_timeout, last_error, alive)``
 publishes ``diagnostic_msgs/DiagnosticArray`` on ``/diagnostics`` once a second
 (``diagnostics.FrameDiagnostics``: received, processed, bad, rate, latency, last error; ERROR when
-frames arrive but none is processed for ``stall_timeout`` seconds)."""
+frames arrive but none is processed for ``stall_timeout`` seconds; "idle: REASON" while ``idle()``
+says why the node takes no input: no subscribers, disabled, inactive)."""
 from __future__ import annotations
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -18,8 +19,8 @@ class NodeHealth:
     frame's failure and whether frames can still be processed."""
 
     def __init__(self, node, stats: dict, records, stall_timeout: float = 5.0, last_error=lambda: None,
-                 alive=lambda: True, period: float = PERIOD_S):
-        self.stats, self.records, self.last_error, self.alive = stats, records, last_error, alive
+                 alive=lambda: True, period: float = PERIOD_S, idle=lambda: None):
+        self.stats, self.records, self.last_error, self.alive, self.idle = stats, records, last_error, alive, idle
         self.diagnostics = FrameDiagnostics(name=f"{node.get_name()}: frames",
                                             hardware_id=node.get_fully_qualified_name(),
                                             stall_timeout=stall_timeout)
@@ -34,4 +35,4 @@ class NodeHealth:
         self._processed = stats.get("processed", 0)
         latencies = [r[0] for r in list(self.records)[-new:]] if new else []
         self.publisher.publish(self.diagnostics.update(stats, latencies, self.last_error(), self.alive(),
-                                                       stamp=self.node.get_clock().now().to_msg()))
+                                                       stamp=self.node.get_clock().now().to_msg(), idle=self.idle()))

@@ -19,6 +19,7 @@ NODE_NAME = "posenet"
 # parameters of the started node.
 PARAMETER_ARGUMENTS: dict[str, tuple[str, str]] = {
     "network": ("network", "str"),
+    "lazy": ("lazy", "bool"),
     "threshold": ("threshold", "float"),
     "pose_threshold": ("pose_threshold", "float"),
     "overlay": ("overlay", "str"),

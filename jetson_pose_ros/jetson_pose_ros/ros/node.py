@@ -11,6 +11,15 @@ image_transport names it).  Publishes for every processed frame
 * ``markers`` visualization_msgs/MarkerArray of the skeletons (only while it has a subscriber or
   ``publish_markers`` is true).
 
+Lazy (``lazy:=true``, the default): the input is subscribed only while one of the result topics
+above has a subscriber (``outputs.DataOutputs``: every result publisher is registered there, so a
+new result topic counts without a list of names); with nobody listening the node neither receives
+nor decodes images, and ``/diagnostics`` says "idle: no subscribers".  The check runs every
+``LAZY_CHECK_S`` seconds.  ``~/enable`` (std_srvs/SetBool) stops and resumes inference and the input
+subscription at once; the network stays loaded.  ``~/vision_info`` (vision_msgs/VisionInfo,
+transient local: a late subscriber gets it) names the network, backend, precision and input size,
+and the installed file that lists the class IDs of ``detections`` and each network's keypoints.
+
 Only the newest frame is processed: the input subscription keeps one message (KEEP_LAST, depth 1)
 and each is processed in its callback, so a slow network never builds a backlog of stale frames
 (and no frame waits for a hand-over to another thread).
@@ -65,11 +74,15 @@ from .health import NodeHealth  # noqa: E402
 from .camera_worker import FairFrameWorker  # noqa: E402
 from .cameras import Camera, parse_input_topics  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
+from .outputs import DataOutputs, idle_reason, input_wanted  # noqa: E402
+from . import vision_info  # noqa: E402
 from .throttled_log import ThrottledLog  # noqa: E402
 
 NODE_NAME = "posenet"
 RUNTIME = parameters.RUNTIME
 NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
+LAZY_CHECK_S = 0.2           # how often a lazy node looks for subscribers of its result topics
+WARMUP_SIZE = (640, 480)     # the blank frame run once at configure, so the first real frame is not slow
 
 
 def _qos(reliability: str, depth: int) -> QoSProfile:
@@ -98,10 +111,15 @@ class PoseNetNode(LifecycleNode):
         self._window_start = time.monotonic()
         self._warn_throttled = ThrottledLog(self.get_logger())
         self._active = False
+        self._enabled = True                      # ~/enable
+        self.outputs = DataOutputs(self)          # every result publisher (the lazy rule reads it)
+        self._lazy_timer = None
+        self.vision_info_pub = None
         self.stats = {"received": 0, "processed": 0, "bad": 0}
         self.last_error: str | None = None
         self.health = NodeHealth(self, self.stats, self.records, self.params["stall_timeout"],
-                                 lambda: self.last_error)
+                                 lambda: self.last_error, idle=self._idle_reason)
+        self._enable_srv = self._create_enable_service()
         self.add_on_set_parameters_callback(self._on_set_parameters)
         if not self.params["autostart"]:
             self.get_logger().info("unconfigured (autostart: false): waiting for `ros2 lifecycle set "
@@ -131,13 +149,13 @@ class PoseNetNode(LifecycleNode):
                                       "poses, overlay and markers are published")
 
         def create_publishers(target, topic) -> None:
-            target.poses_pub = self.create_publisher(Pose2DArray, topic("poses"), out_qos)
-            target.overlay_pub = self.create_publisher(Image, topic("overlay"), overlay_qos)
-            target.markers_pub = self.create_publisher(MarkerArray, topic("markers"), out_qos)
+            target.poses_pub = self.outputs.create(Pose2DArray, topic("poses"), out_qos)
+            target.overlay_pub = self.outputs.create(Image, topic("overlay"), overlay_qos)
+            target.markers_pub = self.outputs.create(MarkerArray, topic("markers"), out_qos)
             if ok:
                 from vision_msgs.msg import Detection2DArray
 
-                target.detections_pub = self.create_publisher(Detection2DArray, topic("detections"), out_qos)
+                target.detections_pub = self.outputs.create(Detection2DArray, topic("detections"), out_qos)
 
         # several cameras: each its own Pipeline (tracker, smoother) around the one network
         camera_options = {k: v for k, v in p.items() if k in parameters.OPTIONS
@@ -147,10 +165,57 @@ class PoseNetNode(LifecycleNode):
             create_publishers(cam, cam.spec.output)
         if not self.cameras:
             create_publishers(self, lambda name: name)
+        self._warm_up()
+        self.vision_info_pub = vision_info.publish(self, self.net)
         return TransitionCallbackReturn.SUCCESS
 
+    def _warm_up(self) -> None:
+        """One blank frame through the network now, so that the first real frame does not pay for the
+        backend's first run (allocations, OpenVINO's lazy kernels)."""
+        import numpy as np
+
+        t0 = time.perf_counter()
+        try:
+            self.net.infer(np.zeros((WARMUP_SIZE[1], WARMUP_SIZE[0], 3), np.uint8))
+        except PoseNetError as err:        # never fatal: the first real frame tries again
+            self.get_logger().warning(f"warm-up frame failed: {err}")
+            return
+        self.get_logger().debug(f"warm-up frame {(time.perf_counter() - t0) * 1e3:.0f} ms")
+
     def on_activate(self, state) -> TransitionCallbackReturn:
-        """Subscribe to the input: frames are processed and published from now on."""
+        """Frames are processed and published from now on: the input is subscribed at once, or, with
+        ``lazy``, as soon as (and while) a result topic has a subscriber."""
+        self._active = True
+        threads = self.net.model.num_threads or "default"
+        self.get_logger().info(
+            f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
+            f"output {', '.join(self.outputs.topics())}" + ("; lazy: input subscribed while they have subscribers"
+                                                            if self.params["lazy"] else ""))
+        self._sync_input()
+        if self.params["lazy"]:
+            self._lazy_timer = self.create_timer(LAZY_CHECK_S, self._sync_input)
+        return super().on_activate(state)
+
+    # ------------------------------------------------------------------ input subscription
+    def _listened(self) -> bool:
+        return self.outputs.listened()
+
+    def _idle_reason(self) -> str | None:
+        if self.pipeline is None:
+            return "unconfigured (lifecycle)"
+        return idle_reason(self._active, self._enabled, self.params["lazy"], self._listened())
+
+    def _sync_input(self) -> None:
+        """Subscribe or unsubscribe the input as the rule says (``outputs.input_wanted``)."""
+        want = input_wanted(self._active, self._enabled, self.params["lazy"], self._listened())
+        subscribed = self.sub is not None or any(c.sub is not None for c in self.cameras)
+        if want and not subscribed:
+            self._subscribe()
+        elif subscribed and not want:
+            self._drop_input()
+            self.get_logger().info(f"idle: {self._idle_reason()}; input unsubscribed")
+
+    def _subscribe(self) -> None:
         p = self.params
         if p["qos_reliability"] == "reliable":
             in_qos = _qos("reliable", 1)
@@ -167,7 +232,6 @@ class PoseNetNode(LifecycleNode):
         if self.cameras:
             inputs = ", ".join(f"{c.sub.topic_name} ({'CompressedImage' if c.spec.compressed else 'Image'})"
                                for c in self.cameras)
-            outputs = [pub for c in self.cameras for pub in c.publishers]
         else:
             if self.compressed:  # image_transport naming: <resolved image topic>/compressed
                 topic = self.resolve_topic_name("image").rstrip("/") + "/compressed"
@@ -175,13 +239,27 @@ class PoseNetNode(LifecycleNode):
             else:
                 self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
             inputs = f"{self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'})"
-            outputs = [o for o in (self.poses_pub, self.detections_pub, self.overlay_pub, self.markers_pub) if o]
-        self._active = True
-        threads = self.net.model.num_threads or "default"
-        self.get_logger().info(
-            f"network '{self.net.network}' ({self.net.model.backend_name}, threads={threads}) ready; "
-            f"input {inputs}, {p['qos_reliability']}; output {', '.join(o.topic_name for o in outputs)}")
-        return super().on_activate(state)
+        self.get_logger().info(f"input {inputs}, {p['qos_reliability']}: subscribed")
+
+    # ------------------------------------------------------------------ enable service
+    def _create_enable_service(self):
+        try:
+            from std_srvs.srv import SetBool
+        except ImportError:
+            self.get_logger().warning("std_srvs is not installed: no ~/enable service "
+                                      "(pip install ros-kilted-std-srvs); lifecycle deactivate still stops the node")
+            return None
+        return self.create_service(SetBool, "~/enable", self._on_enable)
+
+    def _on_enable(self, request, response):
+        """``~/enable`` false: no inference and no input subscription from now on (the network stays
+        loaded); true: the next frame is processed (lazy: once a result topic has a subscriber)."""
+        self._enabled = bool(request.data)
+        self._sync_input()
+        response.success = True
+        response.message = "enabled" if self._enabled else "disabled: input unsubscribed, network kept loaded"
+        self.get_logger().info(f"~/enable: {response.message}")
+        return response
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
         """Unsubscribe: nothing is processed or published until activated again."""
@@ -200,6 +278,12 @@ class PoseNetNode(LifecycleNode):
 
     def _unsubscribe(self) -> None:
         self._active = False
+        if self._lazy_timer is not None:
+            self.destroy_timer(self._lazy_timer)
+            self._lazy_timer = None
+        self._drop_input()
+
+    def _drop_input(self) -> None:
         if self.worker is not None:           # the last frame in progress ends before anything is freed
             self.worker.stop()
             self.worker = None
@@ -214,8 +298,11 @@ class PoseNetNode(LifecycleNode):
             for name in ("poses_pub", "detections_pub", "overlay_pub", "markers_pub"):
                 pub = getattr(holder, name)
                 if pub is not None:
-                    self.destroy_publisher(pub)
+                    self.outputs.destroy(pub)
                     setattr(holder, name, None)
+        if self.vision_info_pub is not None:
+            self.destroy_publisher(self.vision_info_pub)
+            self.vision_info_pub = None
         for cam in self.cameras:
             cam.pipeline.close()
         if self.pipeline is not None:
@@ -282,7 +369,7 @@ class PoseNetNode(LifecycleNode):
     def process(self, msg, received: float | None = None, cam: Camera | None = None) -> None:
         """Process one Image/CompressedImage message (of camera ``cam``, else of the one ``image``
         input) and publish the results (only while active)."""
-        if not self._active:
+        if not (self._active and self._enabled):
             return
         out = cam if cam is not None else self          # the pipeline and publishers of this input
         received = time.perf_counter() if received is None else received

@@ -79,6 +79,9 @@ def _fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, size)
 
 
+MAX_PATTERN_WIDTH = 32      # digits of a %Ni file name pattern (a file name holds 255 bytes)
+
+
 class ImageOutput:
     """One image file (overwritten per frame), a ``%i`` pattern, or a directory."""
 
@@ -86,6 +89,10 @@ class ImageOutput:
         self.target = target
         self.directory = directory
         self.written: list[str] = []
+        for m in ([] if directory else _PATTERN.finditer(target)):
+            if m.group(1) and int(m.group(1)) > MAX_PATTERN_WIDTH:
+                raise InputError(f"cannot write {target}: the width of %{m.group(1)}i is too large "
+                                 f"(at most {MAX_PATTERN_WIDTH} digits, e.g. out_%04i.jpg)")
         check_writable(Path(target) / "frame.jpg" if directory else self.path_for(Frame(None, 0, "input.jpg")))
 
     def path_for(self, frame: Frame) -> str:
