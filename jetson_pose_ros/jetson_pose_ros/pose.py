@@ -142,7 +142,9 @@ class PoseFrame:
     ``track_ids`` (N) int, -1 = not tracked (or a track not yet confirmed); ``attributes``
     one dict per pose (``handedness``, ``derived_keypoints`` ...).  Frame data: ``image_size``
     (width, height), ``network``, ``keypoint_names``, ``skeleton`` (pairs of keypoint ids),
-    ``timings`` (ms per stage).
+    ``timings`` (ms per stage).  ``xyz`` (N,K,3) metres in the depth camera's optical frame
+    (x right, y down, z forward), NaN where a keypoint or its depth is unknown; None when no
+    depth was used (``jetson_pose_ros.depth.with_xyz`` returns a frame with it filled).
     """
 
     xy: np.ndarray
@@ -156,6 +158,7 @@ class PoseFrame:
     keypoint_names: list[str] = field(default_factory=list)
     skeleton: list[tuple[int, int]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    xyz: np.ndarray | None = None
 
     def __post_init__(self):
         k = len(self.keypoint_names) or (self.xy.shape[1] if np.ndim(self.xy) == 3 else 0)
@@ -166,6 +169,8 @@ class PoseFrame:
         self.pose_scores = _float_array(self.pose_scores, (n,))
         self.track_ids = np.asarray(self.track_ids, dtype=np.int64).reshape(n)
         self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
+        if self.xyz is not None:
+            self.xyz = _float_array(self.xyz, (n, k, 3))
 
     @classmethod
     def empty(cls, keypoint_names: Sequence[str] = (), skeleton=(), **frame) -> "PoseFrame":
@@ -206,7 +211,8 @@ class PoseFrame:
         index = np.arange(len(self))[index] if np.asarray(index).dtype == bool else np.asarray(index, np.int64)
         return replace(self, xy=self.xy[index], scores=self.scores[index], boxes=self.boxes[index],
                        pose_scores=self.pose_scores[index], track_ids=self.track_ids[index],
-                       attributes=[self.attributes[i] for i in index])
+                       attributes=[self.attributes[i] for i in index],
+                       xyz=None if self.xyz is None else self.xyz[index])
 
     def with_track_ids(self, track_ids) -> "PoseFrame":
         return replace(self, track_ids=np.asarray(track_ids, np.int64))
