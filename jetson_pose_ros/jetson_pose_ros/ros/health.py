@@ -19,8 +19,9 @@ class NodeHealth:
     frame's failure and whether frames can still be processed."""
 
     def __init__(self, node, stats: dict, records, stall_timeout: float = 5.0, last_error=lambda: None,
-                 alive=lambda: True, period: float = PERIOD_S, idle=lambda: None):
+                 alive=lambda: True, period: float = PERIOD_S, idle=lambda: None, more=lambda: []):
         self.stats, self.records, self.last_error, self.alive, self.idle = stats, records, last_error, alive, idle
+        self.more = more            # extra DiagnosticStatus of the node's features
         self.diagnostics = FrameDiagnostics(name=f"{node.get_name()}: frames",
                                             hardware_id=node.get_fully_qualified_name(),
                                             stall_timeout=stall_timeout)
@@ -34,5 +35,7 @@ class NodeHealth:
         new = max(0, stats.get("processed", 0) - self._processed)
         self._processed = stats.get("processed", 0)
         latencies = [r[0] for r in list(self.records)[-new:]] if new else []
-        self.publisher.publish(self.diagnostics.update(stats, latencies, self.last_error(), self.alive(),
-                                                       stamp=self.node.get_clock().now().to_msg(), idle=self.idle()))
+        array = self.diagnostics.update(stats, latencies, self.last_error(), self.alive(),
+                                        stamp=self.node.get_clock().now().to_msg(), idle=self.idle())
+        array.status.extend(self.more())
+        self.publisher.publish(array)

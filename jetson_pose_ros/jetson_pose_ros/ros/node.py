@@ -76,6 +76,7 @@ from .camera_worker import FairFrameWorker  # noqa: E402
 from .cameras import Camera, parse_input_topics  # noqa: E402
 from .messages import frame_to_markers, frame_to_msg  # noqa: E402
 from .outputs import DataOutputs, idle_reason, input_wanted  # noqa: E402
+from .extensions import NodeExtension  # noqa: E402
 from . import vision_info  # noqa: E402
 from .throttled_log import ThrottledLog  # noqa: E402
 
@@ -83,7 +84,13 @@ NODE_NAME = "posenet"
 RUNTIME = parameters.RUNTIME
 NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
 LAZY_CHECK_S = 0.2           # how often a lazy node looks for subscribers of its result topics
-WARMUP_SIZE = (640, 480)     # the blank frame run once at configure, so the first real frame is not slow
+WARMUP_SIZE = (640, 480)
+
+
+def make_extensions(params: dict) -> list[NodeExtension]:
+    """The features switched on by the parameters (see ``extensions.py``); each is one module."""
+    return []
+     # the blank frame run once at configure, so the first real frame is not slow
 
 
 def _qos(reliability: str, depth: int) -> QoSProfile:
@@ -118,10 +125,12 @@ class PoseNetNode(LifecycleNode):
         self.outputs = DataOutputs(self)          # every result publisher (the lazy rule reads it)
         self._lazy_timer = None
         self.vision_info_pub = None
+        self.extensions: list[NodeExtension] = []
         self.stats = {"received": 0, "processed": 0, "bad": 0}
         self.last_error: str | None = None
         self.health = NodeHealth(self, self.stats, self.records, self.params["stall_timeout"],
-                                 lambda: self.last_error, idle=self._idle_reason)
+                                 lambda: self.last_error, idle=self._idle_reason,
+                                 more=lambda: [st for ext in self.extensions for st in ext.statuses()])
         self._enable_srv = self._create_enable_service()
         self.add_on_set_parameters_callback(self._on_set_parameters)
         if not self.params["autostart"]:
@@ -170,6 +179,12 @@ class PoseNetNode(LifecycleNode):
             create_publishers(cam, cam.spec.output)
         if not self.cameras:
             create_publishers(self, lambda name: name)
+        self.extensions = []
+        for ext in make_extensions(p):
+            if self.cameras:
+                self.get_logger().warning(f"{ext.name}: not available with several cameras (input_topics); off")
+            elif ext.configure(self, self.outputs):
+                self.extensions.append(ext)
         t_warm = time.monotonic()
         self._warm_up()
         self.start["warm_up"] = time.monotonic() - t_warm
@@ -247,6 +262,8 @@ class PoseNetNode(LifecycleNode):
             else:
                 self.sub = self.create_subscription(Image, "image", self._on_image, in_qos)
             inputs = f"{self.sub.topic_name} ({'CompressedImage' if self.compressed else 'Image'})"
+        for ext in self.extensions:
+            ext.subscribe(self, in_qos)
         self.get_logger().info(f"input {inputs}, {p['qos_reliability']}: subscribed")
 
     # ------------------------------------------------------------------ enable service
@@ -292,6 +309,8 @@ class PoseNetNode(LifecycleNode):
         self._drop_input()
 
     def _drop_input(self) -> None:
+        for ext in self.extensions:
+            ext.unsubscribe(self)
         if self.worker is not None:           # the last frame in progress ends before anything is freed
             self.worker.stop()
             self.worker = None
@@ -308,6 +327,9 @@ class PoseNetNode(LifecycleNode):
                 if pub is not None:
                     self.outputs.destroy(pub)
                     setattr(holder, name, None)
+        for ext in self.extensions:
+            ext.release(self)
+        self.extensions = []
         if self.vision_info_pub is not None:
             self.destroy_publisher(self.vision_info_pub)
             self.vision_info_pub = None
@@ -400,6 +422,8 @@ class PoseNetNode(LifecycleNode):
         if self.publish_markers or out.markers_pub.get_subscription_count() > 0:
             out.markers_pub.publish(frame_to_markers(frame, msg.header, self.net.topology.colors,
                                                      scale=self.marker_scale))
+        for ext in (self.extensions if cam is None else ()):
+            ext.on_result(frame, msg.header, bgr)
         self._record((published - received) * 1e3, (t1 - t0) * 1e3,
                      float(frame.timings.get("inference", (t1 - t0) * 1e3)))
         if "first_result_at" not in self.start:
