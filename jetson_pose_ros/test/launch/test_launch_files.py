@@ -122,6 +122,18 @@ def test_posenet_launch_defaults_cli_and_lifecycle(ros, tmp_path):
             for transition in ("configure", "activate"):
                 assert "successful" in lh.ros2("lifecycle", "set", "/posenet", transition).stdout.lower()
             assert_image_header(lh.yaml_messages(lh.echo_once("/poses")), "launch_cam")
+
+            # ~/enable: false stops inference and the input at once (the network stays loaded) ...
+            res = lh.ros2("service", "call", "/posenet/enable", "std_srvs/srv/SetBool", "{data: false}")
+            assert "success=True" in res.stdout and "disabled" in res.stdout, res.stdout
+            silent = lh.ros2("topic", "echo", "--once", "--timeout", "4", "/poses", check=False, timeout=60)
+            assert "header" not in silent.stdout, "a disabled node published poses"
+            # ... true resumes with the next frame (the publisher sends one every 0.2 s)
+            res = lh.ros2("service", "call", "/posenet/enable", "std_srvs/srv/SetBool", "{data: true}")
+            assert "success=True" in res.stdout, res.stdout
+            t0 = time.monotonic()
+            assert_image_header(lh.yaml_messages(lh.echo_once("/poses", timeout=10)), "launch_cam")
+            assert time.monotonic() - t0 < 10
     finally:
         run.stop()
 
@@ -138,7 +150,8 @@ def test_every_launch_argument_sets_the_live_parameter(ros, tmp_path):
     params_file.write_text("/**/posenet:\n  ros__parameters:\n    keypoint_scale: 0.0099\n")
     given = {"network": "movenet-body", "threshold": "0.33", "pose_threshold": "0.22", "overlay": "box",
              "input_compressed": "true", "qos_reliability": "reliable", "output_reliability": "best_effort",
-             "overlay_reliability": "best_effort", "track": "true", "smooth": "true", "autostart": "false"}
+             "overlay_reliability": "best_effort", "track": "true", "smooth": "true", "autostart": "false",
+             "lazy": "false"}
     assert set(given) == set(ls.PARAMETER_ARGUMENTS), "a launch argument is not covered by this test"
     defaults = yaml.safe_load(ros_helpers.CONFIG_YAML.read_text())["/**/posenet"]["ros__parameters"]
     args = [f"{k}:={v}" for k, v in given.items()]
