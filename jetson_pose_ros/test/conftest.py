@@ -21,17 +21,34 @@ NO_SHARED = (f"needs the shared test data (photos, videos, annotations), not fou
              "clone the repository next to shared/ or set JETSON_POSE_SHARED")
 
 
+# Modules that run networks over many images, subprocesses of the CLI or several models each
+# (over ~5 s a module on the 2-core CI machine): ``pytest -m "not slow and not ros"`` leaves them out
+SLOW_MODULES = {
+    "test_docs_examples", "test_backends", "test_video_io", "test_eval_bench", "test_source_install",
+    "test_recordings", "test_cli", "test_robustness_cli", "test_tracking", "test_single_stage",
+    "test_pipeline_parity", "test_posenet_images", "test_mediapipe", "test_paf_decoder", "test_robustness",
+    "test_gestures_photos", "test_tta", "test_trt_pose_model",
+}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "shared_data: the test reads ../shared/data (skipped where it is missing)")
+    config.addinivalue_line("markers", "slow: runs networks over many images or CLI subprocesses (SLOW_MODULES)")
+    config.addinivalue_line("markers", "ros: needs ROS 2 (rclpy, the node, launch): every module that imports rclpy")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that need nothing from ../shared (synthetic maps, messages, options, synthetic
+    """Markers: ``slow`` for SLOW_MODULES, ``ros`` for modules that import rclpy (and the launch
+    tests).  Tests that need nothing from ../shared (synthetic maps, messages, options, synthetic
     tracking) always run; tests marked ``shared_data`` skip, saying why, where it is missing."""
-    if HAVE_SHARED:
-        return
     for item in items:
-        if item.get_closest_marker("shared_data"):
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if module is not None and ("rclpy" in vars(module) or "launch" in Path(str(item.fspath)).parts):
+            item.add_marker(pytest.mark.ros)
+        if not HAVE_SHARED and item.get_closest_marker("shared_data"):
             item.add_marker(pytest.mark.skip(reason=NO_SHARED))
 
 
