@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from builtin_interfaces.msg import Time  # noqa: E402
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
-from std_msgs.msg import Header  # noqa: E402
+from visualization_msgs.msg import Marker, MarkerArray  # noqa: E402
 
 from jetson_pose_msgs.msg import Pose3DArray  # noqa: E402
 from jetson_pose_ros.depth import Intrinsics  # noqa: E402
@@ -68,6 +69,31 @@ def stamp(ns: int) -> Time:
     return Time(sec=ns // 1_000_000_000, nanosec=ns % 1_000_000_000)
 
 
+def test_depth_inputs_follow_the_lazy_rule(node):
+    """No listener: neither the image nor the depth and camera_info topics are subscribed; a
+    listener on poses_3d alone (a result topic) subscribes all three; it leaves: all go."""
+    from rclpy.node import Node
+
+    n = Node("depth3d_lazy_test")
+    try:
+        pubs = [n.create_publisher(t, node.topic(name), RELIABLE) for t, name in
+                ((Image, "image"), (Image, "depth/image_raw"), (CameraInfo, "depth/camera_info"))]
+
+        def spin_until(predicate, timeout):
+            end = time.monotonic() + timeout
+            while time.monotonic() < end and not predicate():
+                rclpy.spin_once(n, timeout_sec=0.05)
+            return predicate()
+
+        assert not spin_until(lambda: any(p.get_subscription_count() for p in pubs), 2.0), node.log()[-2000:]
+        sub = n.create_subscription(Pose3DArray, node.topic("poses_3d"), lambda m: None, RELIABLE)
+        assert spin_until(lambda: all(p.get_subscription_count() for p in pubs), 10.0), node.log()[-2000:]
+        n.destroy_subscription(sub)
+        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), 10.0), node.log()[-2000:]
+    finally:
+        n.destroy_node()
+
+
 def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     client = Client(node, name="depth3d_test")
     n = client.node
@@ -77,6 +103,8 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     n.create_subscription(Pose3DArray, node.topic("poses_3d"), lambda m: got3d.setdefault(key(m.header), m),
                           RELIABLE)
     n.create_subscription(tf2_msgs.TFMessage, "/tf", tfs.append, RELIABLE)
+    markers = []
+    n.create_subscription(MarkerArray, node.topic("markers_3d"), markers.append, RELIABLE)
     n.create_subscription(DiagnosticArray, "/diagnostics", diags.append, RELIABLE)
 
     bgr = ros_helpers.load_bgr("humans_1.jpg")
@@ -158,6 +186,12 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     tracked = {f"body_b{p.track_id}" for p in got3d[last].poses if p.track_id >= 0}
     assert tracked and {t.child_frame_id for t in bodies if key(t.header) == last} == tracked
 
+    # markers_3d: the skeletons in the depth optical frame, on the plane
+    spheres = [m for a in markers for m in a.markers if m.ns == "keypoints_3d"]
+    assert spheres and all(m.header.frame_id == "depth_optical" and m.type == Marker.SPHERE_LIST for m in spheres)
+    assert all(p.z == pytest.approx(PLANE_MM / 1000, abs=0.005) for m in spheres for p in m.points)
+    assert {key(a.markers[0].header) for a in markers} <= with_depth
+
     # /diagnostics: the depth status counts the colour frames without depth within the slop
     depth_statuses = [s for a in diags for s in a.status if s.name.endswith(": depth") and node.fqn in s.hardware_id]
     assert depth_statuses, [s.name for a in diags for s in a.status]
@@ -166,3 +200,49 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     assert any("had no depth image within sync_slop" in s.message for s in depth_statuses)
     assert any("differs from the colour image" in v.get("size", "") for v in values)
     client.destroy()
+
+
+def test_target_frame_without_tf2_ros_is_one_diagnostic_line(ros, tmp_path):
+    """tf2_ros (a TF buffer) is not installable from PyPI: target_frame says so once, in the log and
+    in /diagnostics, and the node runs on (the camera-frame outputs are the ROS test above's)."""
+    try:
+        import tf2_ros  # noqa: F401
+        pytest.skip("tf2_ros is installed here: target_frame works")
+    except ImportError:
+        pass
+    from rclpy.node import Node
+
+    proc = NodeProcess(tmp_path / "posenet_node.log", namespace="/d3tf",
+                       params={"depth_topic": "/d3tf/depth/image_raw", "target_frame": "base_link"})
+    n = Node("depth3d_tf_test")
+    try:
+        proc.wait_ready()
+        seen = []
+        n.create_subscription(DiagnosticArray, "/diagnostics", seen.append, RELIABLE)
+
+        def notes():
+            return [s for a in seen for s in a.status if s.name.endswith(": depth") and proc.fqn in s.hardware_id]
+        end = time.monotonic() + 10.0
+        while time.monotonic() < end and not notes():
+            rclpy.spin_once(n, timeout_sec=0.05)
+        st = notes()
+        assert st, proc.log()[-2000:]
+        assert "target_frame 'base_link' needs tf2_ros" in st[0].message and st[0].level == b"\x01"
+        assert proc.log().count("needs tf2_ros") == 1
+        assert proc.alive()
+    finally:
+        n.destroy_node()
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def test_transform_points_rotates_then_translates():
+    from types import SimpleNamespace as NS
+
+    from jetson_pose_ros.ros.depth3d import transform_points
+
+    s = np.sqrt(0.5)                                    # 90 degrees about z
+    tf = NS(rotation=NS(x=0.0, y=0.0, z=s, w=s), translation=NS(x=1.0, y=2.0, z=3.0))
+    pts = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 2.0], [np.nan, np.nan, np.nan]]])
+    out = transform_points(pts, tf)
+    np.testing.assert_allclose(out[0, :2], [[1.0, 3.0, 3.0], [0.0, 2.0, 5.0]], atol=1e-12)
+    assert np.isnan(out[0, 2]).all()
