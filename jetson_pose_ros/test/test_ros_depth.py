@@ -6,6 +6,7 @@ depth frame_id and the poses of ``poses`` in the same order; ``/tf`` carries ``b
 (track:=true); ``/diagnostics`` counts the colour frames without depth."""
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -202,36 +203,68 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     client.destroy()
 
 
-def test_target_frame_without_tf2_ros_is_one_diagnostic_line(ros, tmp_path):
+def test_without_tf2_ros_and_tf2_msgs_the_camera_frame_outputs_flow(ros, tmp_path, monkeypatch):
     """tf2_ros (a TF buffer) is not installable from PyPI: target_frame says so once, in the log and
-    in /diagnostics, and the node runs on (the camera-frame outputs are the ROS test above's)."""
+    as one WARN line in /diagnostics.  tf2_msgs hidden from the node (a package that fails to import,
+    first on its PYTHONPATH): one line, no /tf.  poses_3d keeps flowing in the optical frame."""
     try:
         import tf2_ros  # noqa: F401
         pytest.skip("tf2_ros is installed here: target_frame works")
     except ImportError:
         pass
-    from rclpy.node import Node
-
+    hidden = tmp_path / "hide" / "tf2_msgs"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", f"{hidden.parent}:{os.environ.get('PYTHONPATH', '')}")
     proc = NodeProcess(tmp_path / "posenet_node.log", namespace="/d3tf",
-                       params={"depth_topic": "/d3tf/depth/image_raw", "target_frame": "base_link"})
-    n = Node("depth3d_tf_test")
+                       params={"depth_topic": "depth/image_raw", "target_frame": "base_link", "track": True,
+                               "qos_reliability": "reliable"})
+    client = None
     try:
         proc.wait_ready()
-        seen = []
+        client = Client(proc, name="depth3d_tf_test")
+        n = client.node
+        seen, got3d, tfs = [], {}, []
         n.create_subscription(DiagnosticArray, "/diagnostics", seen.append, RELIABLE)
+        n.create_subscription(Pose3DArray, proc.topic("poses_3d"), lambda m: got3d.setdefault(key(m.header), m),
+                              RELIABLE)
+        n.create_subscription(tf2_msgs.TFMessage, "/tf", tfs.append, RELIABLE)
+        depth_pub = n.create_publisher(Image, proc.topic("depth/image_raw"), RELIABLE)
+        info_pub = n.create_publisher(CameraInfo, proc.topic("depth/camera_info"), RELIABLE)
+        assert client.spin_until(lambda: depth_pub.get_subscription_count() and info_pub.get_subscription_count(),
+                                 30.0), proc.log()[-2000:]
+        bgr = ros_helpers.load_bgr("humans_1.jpg")
+        h, w = bgr.shape[:2]
+        info = CameraInfo(width=w, height=h, k=[500.0, 0.0, w / 2, 0.0, 500.0, h / 2, 0.0, 0.0, 1.0])
+        depth = Image(height=h, width=w, encoding="32FC1", step=w * 4,
+                      data=np.full((h, w), 2.0, np.float32).tobytes())
+        colour = client.image_msg(bgr)
+        keys = []
+        for i in range(5):                                 # 5 frames: tracks confirmed (min_hits 3)
+            colour.header.stamp = depth.header.stamp = info.header.stamp = stamp(2 * 10**18 + i * 10**8)
+            depth.header.frame_id = "depth_optical"
+            info_pub.publish(info)
+            depth_pub.publish(depth)
+            client.publish(colour)
+            keys.append(key(colour.header))
+            assert client.spin_until(lambda: keys[-1] in client.poses, 30.0), proc.log()[-3000:]
+        assert client.spin_until(lambda: all(k in got3d for k in keys[:4]), 10.0), proc.log()[-3000:]
+        assert got3d[keys[0]].header.frame_id == "depth_optical"       # the optical frame, not base_link
+        assert got3d[keys[0]].poses[0].position.z == pytest.approx(2.0, abs=0.005)
 
-        def notes():
+        def depth_status():
             return [s for a in seen for s in a.status if s.name.endswith(": depth") and proc.fqn in s.hardware_id]
-        end = time.monotonic() + 10.0
-        while time.monotonic() < end and not notes():
-            rclpy.spin_once(n, timeout_sec=0.05)
-        st = notes()
-        assert st, proc.log()[-2000:]
-        assert "target_frame 'base_link' needs tf2_ros" in st[0].message and st[0].level == b"\x01"
-        assert proc.log().count("needs tf2_ros") == 1
-        assert proc.alive()
+        assert client.spin_until(depth_status, 10.0), proc.log()[-2000:]
+        st = depth_status()[-1]
+        notes = {kv.key: kv.value for kv in st.values}["notes"]
+        assert "target_frame 'base_link' needs tf2_ros" in notes and "tf2_msgs is not installed" in notes
+        assert st.level == b"\x01"
+        log = proc.log()
+        assert log.count("needs tf2_ros") == 1 and log.count("tf2_msgs is not installed") == 1
+        assert tfs == [] and proc.alive()
     finally:
-        n.destroy_node()
+        if client is not None:
+            client.destroy()
         assert proc.stop() == 0, proc.log()[-2000:]
 
 
