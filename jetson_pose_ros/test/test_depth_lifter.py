@@ -65,13 +65,18 @@ def test_no_camera_info_bad_encoding_and_size_are_reported():
     t = 10**18
     out = lifter.add_depth(depth_msg(t)) + lifter.add_color(frame(), stamp(t)) + lifter.flush()
     assert len(out) == 1 and not out[0].lifted
-    assert lifter.status().level == 2 and "camera_info" in lifter.status().message
+    st = lifter.status()
+    assert st.level == 2 and "camera_info" in st.message
+    lifter.add_camera_info(info_msg())                # the start-up race is over: the next period is OK
+    out = lifter.add_depth(depth_msg(t + 10**8)) + lifter.add_color(frame(), stamp(t + 10**8)) + lifter.flush()
+    assert out[0].lifted and lifter.status().level == 0
 
     lifter = DepthLifter()
     lifter.add_camera_info(info_msg())
     bad = depth_msg(t, encoding="rgb8")
     out = lifter.add_depth(bad) + lifter.add_color(frame(), stamp(t)) + lifter.flush()
-    assert not out[0].lifted and "rgb8" in lifter.status().message
+    st = lifter.status()
+    assert not out[0].lifted and st.level == 2 and "rgb8" in st.message
 
     lifter = DepthLifter()
     lifter.add_camera_info(info_msg((W // 2, H // 2)))

@@ -89,11 +89,16 @@ class DepthLifter:
 
     # --- report ----------------------------------------------------------------------------
     def status(self) -> DepthStatus:
-        """The depth set-up's status since the last call (pairing) and over the last frames."""
+        """The depth set-up's status since the last call (pairing, frames without camera_info, an
+        unreadable depth image) and over the last frames (keypoints without depth): a problem that
+        went away (the first depth image before the first camera_info) clears at the next call."""
         stats = self.sync.stats
         st = sync_status(stats, self._previous, self.sync.slop)
         self._previous = stats.copy()
-        return self.diag.status(st)
+        out = self.diag.status(st)
+        self.diag.no_camera_info_frames = 0
+        self.diag.encoding_error = None
+        return out
 
     # --- work ------------------------------------------------------------------------------
     def _decided(self, pairs, everything: bool = False) -> list[Lifted]:
