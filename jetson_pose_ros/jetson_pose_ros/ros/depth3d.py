@@ -75,9 +75,9 @@ class Depth3D(NodeExtension):
             log.error(f"{self.name}: {err}; no 3D outputs")
             return False
         self.node, self.outputs = node, outputs
-        reliability = ReliabilityPolicy.RELIABLE if p["output_reliability"] == "reliable" else ReliabilityPolicy.BEST_EFFORT
-        qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5, reliability=reliability,
-                         durability=DurabilityPolicy.VOLATILE)
+        reliable = p["output_reliability"] == "reliable"         # as poses: depth 5
+        qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5, durability=DurabilityPolicy.VOLATILE,
+                         reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT)
         self.poses_pub = outputs.create(Pose3DArray, "poses_3d", qos)
         self.markers_pub = outputs.create(MarkerArray, "markers_3d", qos)
         try:
