@@ -12,6 +12,10 @@ and 90th percentile wall ms per frame, the on - off difference, and CPU ms per f
 
 ``--pipeline N``: also N frames of the real default network on humans_1.jpg resized to 640x480,
 with and without lifting (alternating), for the lifting's share of a whole frame.
+
+``--node N``: also what the node adds per frame (blocks of 20, N blocks per step, interleaved):
+``DepthLifter`` (synchroniser + decoding + lifting + positions, fed message-like objects), building
+``poses_3d`` (rclpy messages), ``/tf`` and ``markers_3d`` (only while subscribed); needs rclpy.
 """
 from __future__ import annotations
 
@@ -94,6 +98,7 @@ def main(argv=None) -> int:
     p.add_argument("--blocks", type=int, default=300)
     p.add_argument("--block", type=int, default=20)
     p.add_argument("--pipeline", type=int, default=0, help="frames of the real network, with and without lifting")
+    p.add_argument("--node", type=int, default=0, help="blocks of the node's per-frame 3D steps (needs rclpy)")
     args = p.parse_args(argv)
     data, frame = scene()
     k = Intrinsics.from_values(615.0, 615.0, 319.5, 239.5, W, H)
@@ -112,7 +117,45 @@ def main(argv=None) -> int:
               f"CPU ms/frame median: off {np.median(cpu['off']):.4f}, on {np.median(cpu['on']):.4f}")
     if args.pipeline:
         pipeline(args.pipeline, data["16UC1"], k, settings)
+    if args.node:
+        node_steps(args.node, data["16UC1"], frame, k, settings)
     return 0
+
+
+def node_steps(blocks: int, data: bytes, frame, k, settings) -> None:
+    """The node's per-frame 3D work (see the module docstring), interleaved."""
+    from types import SimpleNamespace as NS
+
+    try:
+        from std_msgs.msg import Header
+        from jetson_pose_ros.ros.messages3d import body_transforms, frame3d_to_markers, frame3d_to_msg
+    except ImportError as err:
+        print(f"  node: rclpy messages not importable ({err}); skipped (source scripts/ros_env.sh)")
+        return
+    from jetson_pose_ros.depth import DepthLifter
+
+    info = NS(width=W, height=H, k=[k.fx, 0, k.cx, 0, k.fy, k.cy, 0, 0, 1], d=[], distortion_model="")
+    lifter = DepthLifter(settings)
+    lifter.add_camera_info(info)
+    clock = [0]
+
+    def lifted():
+        clock[0] += 33_000_000
+        t = NS(sec=clock[0] // 1_000_000_000, nanosec=clock[0] % 1_000_000_000)
+        lifter.add_depth(NS(header=NS(stamp=t, frame_id="depth"), width=W, height=H, encoding="16UC1", step=0,
+                            is_bigendian=0, data=data))
+        return lifter.add_color(frame, t)[0]
+
+    item = lifted()
+    header = Header(frame_id="depth")
+    colors = [(255, 0, 0)] * KEYPOINTS
+    variants = {"DepthLifter": lifted,
+                "poses_3d": lambda: frame3d_to_msg(item.frame, item.positions, header),
+                "/tf": lambda: body_transforms(item.frame, item.positions, header),
+                "markers_3d": lambda: frame3d_to_markers(item.frame, header, colors)}
+    wall, cpu = interleaved(variants, blocks, 20)
+    print("  node, ms/frame median wall (CPU): " + ", ".join(
+        f"{n} {np.median(wall[n]):.4f} ({np.median(cpu[n]):.4f})" for n in variants))
 
 
 def pipeline(frames: int, data: bytes, k, settings) -> None:

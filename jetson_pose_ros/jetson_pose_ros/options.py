@@ -31,7 +31,7 @@ class Option:
     min_exclusive: bool = False
     choices: tuple | None = None
     runtime: bool = False        # may change while running (node: ros2 param set)
-    group: str = "network"       # network | detection | decoder | pipeline | overlay | input | node
+    group: str = "network"       # network | detection | decoder | pipeline | overlay | input | node | depth
     families: tuple | None = None
     cli: str | None = ""         # flag name; "" = --name-with-hyphens; None = not a CLI flag
     ros: bool = True             # a ROS parameter of the node
@@ -226,6 +226,21 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _o("input_topics", str, "", "several cameras, one network: comma-separated image topics (ending in "
        "/compressed: CompressedImage); each camera's poses, detections, overlay and markers go to its topic's "
        "namespace (/front/image_raw -> /front/poses); empty: the one image topic", group="node", cli=None),
+    # ---- depth input: people in 3D (jetson_pose_ros.depth; node: ros/depth3d.py; CLI: recordings)
+    _o("depth_topic", str, "", "aligned depth image topic (sensor_msgs/Image 16UC1/mono16 mm or 32FC1 m, e.g. "
+       "/camera/aligned_depth_to_color/image_raw): 3D keypoints, positions and TF frames; empty: no 3D "
+       "(CLI: a topic of the input recording)", group="depth"),
+    _o("camera_info_topic", str, "", "camera_info of the depth image; empty: the depth topic's sibling "
+       "camera_info", group="depth"),
+    _o("depth_window", int, 5, "odd side in depth pixels of the square whose median valid depth lifts a "
+       "keypoint", min=1, max=31, group="depth"),
+    _o("min_depth", float, 0.1, "nearest valid depth in metres (closer values are no return)", min=0.0,
+       group="depth"),
+    _o("max_depth", float, 10.0, "farthest valid depth in metres", min=0.0, min_exclusive=True, group="depth"),
+    _o("sync_slop", float, 0.02, "largest stamp difference in seconds between a colour image and its depth "
+       "image", min=0.0, max=1.0, group="depth"),
+    _o("target_frame", str, "", "TF frame for poses_3d and markers_3d (needs tf2_ros from a ROS distribution); "
+       "empty: the depth camera's optical frame, no TF lookup", group="depth", cli=None),
 ]}
 
 MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes

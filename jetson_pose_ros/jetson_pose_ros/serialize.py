@@ -48,11 +48,43 @@ def frame_to_dict(frame: PoseFrame, source: str | None = None, index: int | None
     if timestamp is not None:
         rec["timestamp"] = round(float(timestamp), 6)
     rec["poses"] = [object_pose_dict(p) for p in frame.poses()]
+    add_xyz(rec["poses"], frame)
     return rec
 
 
-def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None) -> Iterator[tuple]:
-    """One row per found keypoint (``CSV_COLUMNS``)."""
+# ---- people in 3D (jetson_pose_ros.depth): metres in the depth camera's optical frame
+XYZ_DECIMALS = 4
+CSV_XYZ_COLUMNS = ("x_m", "y_m", "z_m")
+
+
+def _metres(p) -> list | None:
+    return [round(float(v), XYZ_DECIMALS) for v in p] if np.isfinite(p).all() else None
+
+
+def add_xyz(poses: list[dict], frame: PoseFrame) -> None:
+    """With ``frame.xyz`` (a frame lifted with depth): ``"position"`` per pose (torso centre) and
+    ``"xyz"`` per keypoint, [x, y, z] metres, ``null`` where no valid depth; nothing without."""
+    if frame.xyz is None:
+        return
+    from .depth.position import person_positions
+
+    positions = person_positions(frame.xyz, frame.keypoint_names)
+    for pose in poses:
+        i = pose["id"]
+        pose["position"] = _metres(positions[i])
+        for kp in pose["keypoints"]:
+            kp["xyz"] = _metres(frame.xyz[i, kp["id"]])
+
+
+def csv_xyz(frame: PoseFrame, i: int, k: int) -> tuple[str, str, str]:
+    """The ``CSV_XYZ_COLUMNS`` of keypoint ``k`` of pose ``i``: metres, empty where unknown."""
+    if frame.xyz is None or not np.isfinite(frame.xyz[i, k]).all():
+        return ("", "", "")
+    return tuple(f"{v:.{XYZ_DECIMALS}f}" for v in frame.xyz[i, k])
+
+
+def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None, xyz: bool = False) -> Iterator[tuple]:
+    """One row per found keypoint (``CSV_COLUMNS``, then ``CSV_XYZ_COLUMNS`` with ``xyz``)."""
     ts = "" if timestamp is None else f"{float(timestamp):.6f}"
     names = frame.keypoint_names
     found = frame.found
@@ -60,5 +92,6 @@ def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None)
         for k in np.flatnonzero(found[i]):
             x, y = frame.xy[i, k]
             yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",
-                   f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}")
+                   f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}") \
+                + (csv_xyz(frame, i, k) if xyz else ())
 

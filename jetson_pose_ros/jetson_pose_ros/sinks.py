@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import PoseNetError
 from .pose import PoseFrame
-from .serialize import CSV_COLUMNS, frame_csv_rows, frame_to_dict
+from .serialize import CSV_COLUMNS, CSV_XYZ_COLUMNS, frame_csv_rows, frame_to_dict
 
 
 class _FileSink:
@@ -43,17 +43,19 @@ class JsonLinesSink(_FileSink):
 
 class CsvSink(_FileSink):
     """One CSV row per keypoint: frame, timestamp, pose id (index in the frame), track id (-1:
-    untracked), keypoint id, name, x, y, score."""
+    untracked), keypoint id, name, x, y, score; with ``xyz`` (people in 3D) also x_m, y_m, z_m
+    (metres in the depth optical frame, empty where no valid depth)."""
 
     newline = ""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, xyz: bool = False):
         super().__init__(path)
+        self.xyz = bool(xyz)
         self.writer = csv.writer(self.file)
-        self.writer.writerow(CSV_COLUMNS)
+        self.writer.writerow(CSV_COLUMNS + (CSV_XYZ_COLUMNS if self.xyz else ()))
         self.file.flush()
 
     def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
               timestamp: float | None = None) -> None:
-        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp))
+        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp, xyz=self.xyz))
         self.file.flush()

@@ -4,12 +4,15 @@
     ros2 launch jetson_pose_ros posenet.launch.py network:=movenet-body threshold:=0.2 track:=true
     ros2 launch jetson_pose_ros posenet.launch.py namespace:=front rviz:=true
     ros2 launch jetson_pose_ros posenet.launch.py params_file:=/path/to/my_posenet.yaml
+    ros2 launch jetson_pose_ros posenet.launch.py input_topic:=/camera/color/image_raw \
+        depth_topic:=/camera/aligned_depth_to_color/image_raw track:=true      # people in 3D
     ros2 launch jetson_pose_ros posenet.launch.py --show-args        # every argument with its help
 
 Parameters come from `params_file` (default: the package's config/posenet.yaml); the arguments
 network, threshold, pose_threshold, overlay, input_compressed, qos_reliability, output_reliability,
-overlay_reliability, track, smooth, lazy and autostart override it when given (empty = keep the file's
-value).  `input_topic` is remapped to the node's `image` input; the compressed input is
+overlay_reliability, track, smooth, lazy, autostart and the depth ones (depth_topic, camera_info_topic,
+depth_window, min_depth, max_depth, sync_slop, target_frame; docs/depth.md) override it when given
+(empty = keep the file's value).  `input_topic` is remapped to the node's `image` input; the compressed input is
 `<input_topic>/compressed` (image_transport naming), so nothing else needs remapping.  `namespace`
 prefixes the node and its topics; rviz2's config follows it.
 """
@@ -36,6 +39,14 @@ HELP = {
     "smooth": "true: One-Euro keypoint smoothing (implies track)",
     "autostart": "true: the lifecycle node configures and activates itself at start",
     "lazy": "true: subscribe to the camera only while a result topic has a subscriber (false: always process)",
+    "depth_topic": "aligned depth image topic (e.g. /camera/aligned_depth_to_color/image_raw): poses_3d, "
+                   "markers_3d and /tf body_b<id> frames; empty: no 3D",
+    "camera_info_topic": "camera_info of the depth image (default: the depth topic's sibling camera_info)",
+    "depth_window": "odd side in depth pixels of the median window that lifts a keypoint",
+    "min_depth": "nearest valid depth in metres",
+    "max_depth": "farthest valid depth in metres",
+    "sync_slop": "largest stamp difference in seconds between a colour image and its depth image",
+    "target_frame": "TF frame for poses_3d and markers_3d (needs tf2_ros); empty: the depth optical frame",
 }
 
 

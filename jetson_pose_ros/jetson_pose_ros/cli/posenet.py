@@ -16,10 +16,13 @@ from tqdm import tqdm
 from .. import options, registry
 from ..errors import PoseNetError
 from . import run_main
+from .depth_input import DepthInput
+from .depth_input import add_arguments as add_depth_arguments
 from ..pipeline import GROUPS, Pipeline
 from ..sinks import CsvSink, JsonLinesSink
 from ..video import FLIP_METHODS, open_output, open_source
 from ..video.bag_output import is_bag_output
+from ..video.rosbag import is_bag
 from ..video.ffmpeg import CODECS
 
 log = logging.getLogger("posenet")
@@ -99,31 +102,49 @@ def add_video_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bag-detections", action="store_true",
                    help="also record vision_msgs/Detection2DArray on NS/detections")
     options.add_arguments(p, ("pipeline",))
+    add_depth_arguments(p)
+    options.add_arguments(p, ("depth",))
     g = p.add_argument_group("export")
     g.add_argument("--csv", help="write one CSV row per keypoint (frame, timestamp, pose_id, track_id, keypoint_id, "
-                   "name, x, y, score) to this file")
+                   "name, x, y, score; with depth also x_m, y_m, z_m) to this file")
 
 
 def run(args: argparse.Namespace) -> int:
     # input and output first: a bad path or pattern is one line before any model is installed or loaded
+    DepthInput.check(args, is_bag(args.input))
     source = open_source(args.input, loop=args.input_loop, width=args.input_width, height=args.input_height,
                          rate=args.input_rate, codec=args.input_codec, flip=args.input_flip,
                          timeout=args.input_timeout, max_pixels=args.max_image_pixels, topic=args.topic)
     total = len(source) or None
+    three_d = bool(args.depth or args.depth_topic)
     bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
-               detections=args.bag_detections) if is_bag_output(args.output) else {}
-    output = pipeline = None
+               detections=args.bag_detections, depth=three_d) if is_bag_output(args.output) else {}
+    output = pipeline = depth = None
     try:
+        depth = DepthInput.open(args, source)
         output = open_output(args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec,
                              bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
         pipeline = Pipeline(args.network, **options.given(args, GROUPS))
-        pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
-            ([CsvSink(args.csv)] if args.csv else [])
+        sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
+            ([CsvSink(args.csv, xyz=three_d)] if args.csv else [])
+        if depth is None:
+            pipeline.sinks = sinks
     except BaseException:
         for stage in (pipeline, output, source):
             if stage is not None:
                 stage.close()
         raise
+
+    def emit(items) -> None:
+        """Frames lifted with depth (or without: no depth within the slop), in order."""
+        for item in items:
+            src, image = item.payload
+            output.render(image, src, item.frame)
+            if item.lifted and hasattr(output, "render_3d"):
+                output.render_3d(src, item.frame, item.positions, item.depth_frame_id)
+            for sink in sinks:
+                sink.write(item.frame, source=src.source, index=src.index, timestamp=src.timestamp)
+
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)
     say = (lambda msg: bar.write(msg, file=sys.stderr)) if not bar.disable else log.info
@@ -136,7 +157,10 @@ def run(args: argparse.Namespace) -> int:
                 continue
             try:
                 result = pipeline(frame.image, frame.timestamp, source=frame.source, index=frame.index)
-                output.render(frame.image, frame, result)
+                if depth is not None:
+                    emit(depth.add(result, frame, frame.image))      # lifted last, after tracking
+                else:
+                    output.render(frame.image, frame, result)
             except PoseNetError as exc:
                 failed += 1
                 log.error("posenet: error: %s: %s", frame.source, exc)
@@ -157,10 +181,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         try:
-            output.close()
+            if depth is not None:
+                emit(depth.flush())
+                summary = depth.summary()
+                if summary:
+                    log.info("posenet: %s", summary)
         finally:
-            source.close()
-            pipeline.close()
+            try:
+                output.close()
+            finally:
+                source.close()
+                pipeline.close()
+                if depth is not None:
+                    for sink in sinks:
+                        sink.close()
     if processed == 0 and failed:
         log.error("posenet: no frame could be processed")
         return 2

@@ -1,30 +1,17 @@
 """The depth options, checked in one place like every option (``options.Option``).
 
-``DEPTH_OPTIONS`` are the node parameters / CLI flags of the depth input (the table entries to
-merge into ``options.OPTIONS`` when the node and CLI are wired); ``DepthSettings`` is the checked
-set the library functions take.
+``DEPTH_OPTIONS`` are the node parameters / CLI flags of the depth input: the ``depth`` group of
+the one options table (``options.OPTIONS``, where they are defined); ``DepthSettings`` is the
+checked set the library functions take.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import PoseNetError
-from ..options import Option
+from ..options import OPTIONS
 
-DEPTH_OPTIONS = {o.name: o for o in (
-    Option("depth_topic", str, "", "aligned depth image topic (e.g. /camera/aligned_depth_to_color/image_raw); "
-           "empty: no depth, no 3D", group="depth", cli=None),
-    Option("camera_info_topic", str, "", "camera_info of the depth image; empty: the depth topic's sibling "
-           "camera_info", group="depth", cli=None),
-    Option("depth_window", int, 5, "odd side in depth pixels of the square whose median valid depth lifts a "
-           "keypoint", min=1, max=31, group="depth"),
-    Option("min_depth", float, 0.1, "nearest valid depth in metres (closer values are no return)", min=0.0,
-           group="depth"),
-    Option("max_depth", float, 10.0, "farthest valid depth in metres", min=0.0, min_exclusive=True,
-           group="depth"),
-    Option("sync_slop", float, 0.02, "largest stamp difference in seconds between a colour image and its "
-           "depth image", min=0.0, max=1.0, group="depth"),
-)}
+DEPTH_OPTIONS = {n: o for n, o in OPTIONS.items() if o.group == "depth"}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,14 @@ PARAMETER_ARGUMENTS: dict[str, tuple[str, str]] = {
     "track": ("track", "bool"),
     "smooth": ("smooth", "bool"),
     "autostart": ("autostart", "bool"),
+    # people in 3D (ros/depth3d.py)
+    "depth_topic": ("depth_topic", "str"),
+    "camera_info_topic": ("camera_info_topic", "str"),
+    "depth_window": ("depth_window", "int"),
+    "min_depth": ("min_depth", "float"),
+    "max_depth": ("max_depth", "float"),
+    "sync_slop": ("sync_slop", "float"),
+    "target_frame": ("target_frame", "str"),
 }
 
 _TRUE = ("1", "true", "yes", "on")

@@ -9,7 +9,9 @@ image_transport names it).  Publishes for every processed frame
 * ``overlay`` sensor_msgs/Image bgr8 with the skeletons drawn (same header; only rendered while it
   has a subscriber or ``publish_overlay`` is true),
 * ``markers`` visualization_msgs/MarkerArray of the skeletons (only while it has a subscriber or
-  ``publish_markers`` is true).
+  ``publish_markers`` is true);
+* with ``depth_topic`` set: ``poses_3d`` (jetson_pose_msgs/Pose3DArray), ``markers_3d`` and ``/tf``
+  ``body_b<id>`` frames from an aligned depth image and camera_info (``depth3d.py``).
 
 Lazy (``lazy:=true``, the default): the input is subscribed only while one of the result topics
 above has a subscriber (``outputs.DataOutputs``: every result publisher is registered there, so a
@@ -89,7 +91,11 @@ WARMUP_SIZE = (640, 480)
 
 def make_extensions(params: dict) -> list[NodeExtension]:
     """The features switched on by the parameters (see ``extensions.py``); each is one module."""
-    return []
+    extensions: list[NodeExtension] = []
+    if params.get("depth_topic"):                 # people in 3D (depth3d.py)
+        from .depth3d import Depth3D
+        extensions.append(Depth3D(params))
+    return extensions
      # the blank frame run once at configure, so the first real frame is not slow
 
 

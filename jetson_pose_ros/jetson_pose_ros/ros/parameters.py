@@ -85,5 +85,5 @@ def usage(summary: str) -> str:
     for name, opt in ROS_OPTIONS.items():
         lines.append(f"  {name:<22} {opt.type.__name__:<5} {ros_default(opt)!r}: {describe(opt).description}")
     lines += ["", "topics: image (in; or <image>/compressed with input_compressed), poses, detections, overlay, "
-              "markers (out)", "lifecycle: ros2 lifecycle set /posenet deactivate|activate|cleanup|configure"]
+              "markers (out); with depth_topic: depth_topic + camera_info (in), poses_3d, markers_3d, /tf (out)", "lifecycle: ros2 lifecycle set /posenet deactivate|activate|cleanup|configure"]
     return "\n".join(lines)

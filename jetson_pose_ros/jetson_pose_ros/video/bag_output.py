@@ -6,7 +6,8 @@
 
 Per frame: ``jetson_pose_msgs/Pose2DArray`` on ``NS/poses``, and optionally the overlay as
 ``sensor_msgs/CompressedImage`` (JPEG) on ``NS/overlay/compressed`` and ``vision_msgs/Detection2DArray``
-on ``NS/detections`` (needs vision_msgs' .msg files, see ``rosbag.msg_dir``).  Every message has the
+on ``NS/detections`` (needs vision_msgs' .msg files, see ``rosbag.msg_dir``); with ``depth`` (people
+in 3D, ``render_3d``) ``jetson_pose_msgs/Pose3DArray`` on ``NS/poses_3d`` for the frames lifted with depth.  Every message has the
 source image's header (stamp, frame_id) and is recorded at the source message's recording time, so the
 result replays next to the original (``ros2 bag play``) or opens in Foxglove.  ``NS`` is the namespace
 of the input image topic (``/camera/image_raw`` -> ``/camera``), or ``namespace``.
@@ -27,6 +28,7 @@ from . import rosbag
 from .sources import Frame
 
 POSES = "jetson_pose_msgs/msg/Pose2DArray"
+POSES_3D = "jetson_pose_msgs/msg/Pose3DArray"
 COMPRESSED = "sensor_msgs/msg/CompressedImage"
 DETECTIONS = "vision_msgs/msg/Detection2DArray"
 STORAGES = ("mcap", "sqlite3")
@@ -40,7 +42,7 @@ class BagOutput:
     """``render(image, frame, poses)`` writes one frame's messages; ``close()`` finishes the file."""
 
     def __init__(self, uri: str, namespace: str | None = None, topic: str | None = None, overlay: bool = False,
-                 detections: bool = False, quality: int = 90):
+                 detections: bool = False, quality: int = 90, depth: bool = False):
         rosbag._rosbags()
         from rosbags.rosbag2 import StoragePlugin, Writer
 
@@ -76,7 +78,9 @@ class BagOutput:
             self.topics["overlay"] = f"{ns}/overlay/compressed"
         if detections:
             self.topics["detections"] = f"{ns}/detections"
-        types = {"poses": POSES, "overlay": COMPRESSED, "detections": DETECTIONS}
+        if depth:
+            self.topics["poses_3d"] = f"{ns}/poses_3d"
+        types = {"poses": POSES, "overlay": COMPRESSED, "detections": DETECTIONS, "poses_3d": POSES_3D}
         self.conns = {k: self.writer.add_connection(t, types[k], typestore=self.ts) for k, t in self.topics.items()}
         self.quality = int(quality)
         self.frames = 0
@@ -106,6 +110,17 @@ class BagOutput:
                 self._write("overlay", COMPRESSED, rosbag.build(self.ts, COMPRESSED, {
                     "header": header, "format": "bgr8; jpeg compressed bgr8", "data": buf.reshape(-1)}), log_time)
         self.frames += 1
+
+    def render_3d(self, frame: Frame, poses: PoseFrame, positions, depth_frame_id: str) -> None:
+        """``NS/poses_3d`` (Pose3DArray) of a frame lifted with depth: the colour image's stamp and
+        recording time, the depth image's frame_id (the coordinates' optical frame)."""
+        from ..ros.messages3d import frame3d_to_msg
+
+        stamp = frame.stamp_ns if frame.stamp_ns is not None else int(round(frame.timestamp * 1e9))
+        log_time = frame.log_time_ns if frame.log_time_ns is not None else stamp
+        header = rosbag.build(self.ts, "std_msgs/msg/Header", {"stamp": rosbag.stamp_fields(stamp),
+                                                               "frame_id": depth_frame_id})
+        self._write("poses_3d", POSES_3D, frame3d_to_msg(poses, positions, header, msgs=self.pose_msgs), log_time)
 
     def _cleanup(self) -> None:
         if self._tmp is not None:

@@ -153,6 +153,22 @@ class BagSource(Source):
         duration = (reader.end_time - reader.start_time) / 1e9 if reader.message_count else 0.0
         self.fps = (self.frame_count - 1) / duration if duration > 0 and self.frame_count > 1 else 0.0
         self.ts = rosbag.typestore(())
+        self.followed: dict = {}           # connection id -> callback (``follow``)
+
+    def follow(self, topic: str, msgtype: str, callback) -> None:
+        """Messages of ``topic`` (which must be ``msgtype``, e.g. a depth image or camera_info) go,
+        deserialised and in recording order between the frames, to ``callback(msg)`` instead of being
+        frames; a missing topic or another type is one ``InputError`` naming the ones there are."""
+        conns = [c for c in self.reader.connections if c.topic == topic]
+        if not conns:
+            have = sorted({c.topic for c in self.reader.connections if c.msgtype == msgtype})
+            raise InputError(f"{self.path}: no topic {topic} ({msgtype.rsplit('/', 1)[-1]} topics: "
+                             f"{', '.join(have) or 'none'})")
+        wrong = [c.msgtype for c in conns if c.msgtype != msgtype]
+        if wrong:
+            raise InputError(f"{self.path}: topic {topic} is {wrong[0]}, not {msgtype}")
+        for c in conns:
+            self.followed[c.id] = callback
 
     def _decode(self, conn, raw) -> tuple:
         msg = self.ts.deserialize_cdr(raw, conn.msgtype)
@@ -164,7 +180,8 @@ class BagSource(Source):
         rounds = 0
         while True:
             n = 0
-            messages = self.reader.messages(connections=self.connections)
+            followed = [c for c in self.reader.connections if c.id in self.followed]
+            messages = self.reader.messages(connections=self.connections + followed)
             while True:
                 try:
                     conn, log_time, raw = next(messages)
@@ -174,6 +191,9 @@ class BagSource(Source):
                     yield Frame(None, 0, self.path, error=f"{self.path}: reading {self.topic} stopped after {n} "
                                 f"of {self.frame_count} messages ({_one_line(exc)})")
                     return
+                if conn.id in self.followed:
+                    self._hand_over(conn, raw)
+                    continue
                 n += 1
                 try:
                     image, header = self._decode(conn, raw)
@@ -192,6 +212,14 @@ class BagSource(Source):
             rounds += 1
             if 0 <= self.loop < rounds:
                 return
+
+    def _hand_over(self, conn, raw) -> None:
+        try:
+            msg = self.ts.deserialize_cdr(raw, conn.msgtype)
+        except Exception as exc:            # one bad message of a followed topic: say so, go on
+            log.warning("%s: a %s message cannot be read (%s)", self.path, conn.topic, _one_line(exc))
+            return
+        self.followed[conn.id](msg)
 
     def close(self) -> None:
         reader, self.reader = getattr(self, "reader", None), None
