@@ -43,7 +43,8 @@ class JsonLinesSink(_FileSink):
 
 class CsvSink(_FileSink):
     """One CSV row per keypoint: frame, timestamp, pose id (index in the frame), track id (-1:
-    untracked), keypoint id, name, x, y, score."""
+    untracked), keypoint id, name, x, y, score, then the pose's gesture columns (empty without
+    the gestures stage)."""
 
     newline = ""
 

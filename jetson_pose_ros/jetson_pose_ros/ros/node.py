@@ -11,6 +11,9 @@ image_transport names it).  Publishes for every processed frame
 * ``markers`` visualization_msgs/MarkerArray of the skeletons (only while it has a subscriber or
   ``publish_markers`` is true).
 
+With ``gestures:=true`` also ``gestures`` (jetson_pose_msgs/GestureArray, ``gesture_output.py``); with
+``hri:=true`` the REP-155 topics under ``/humans/bodies`` (``hri.py``).
+
 Lazy (``lazy:=true``, the default): the input is subscribed only while one of the result topics
 above has a subscriber (``outputs.DataOutputs``: every result publisher is registered there, so a
 new result topic counts without a list of names); with nobody listening the node neither receives
@@ -89,7 +92,14 @@ WARMUP_SIZE = (640, 480)
 
 def make_extensions(params: dict) -> list[NodeExtension]:
     """The features switched on by the parameters (see ``extensions.py``); each is one module."""
-    return []
+    extensions: list[NodeExtension] = []
+    if params.get("gestures"):
+        from .gesture_output import GestureOutput
+        extensions.append(GestureOutput())
+    if params.get("hri"):
+        from .hri import HriBodies
+        extensions.append(HriBodies())
+    return extensions
      # the blank frame run once at configure, so the first real frame is not slow
 
 
@@ -146,9 +156,11 @@ class PoseNetNode(LifecycleNode):
         t_configure = time.monotonic()
         try:
             # a preset chooses the network (the network parameter always has a value)
+            implied = {"track": True, "gestures": True} if p.get("hri") else {}   # REP-155 bodies (ros/hri.py)
             self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
-                                     **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
-                                        and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
+                                     **{**{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
+                                           and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)},
+                                        **implied})
         except PoseNetError as err:
             self.get_logger().error(str(err).replace("\n", " "))
             return TransitionCallbackReturn.FAILURE
