@@ -53,7 +53,7 @@ class Pipeline:
                                    min_hits=p["track_min_hits"]) if tracking else None
         self.smoother = PoseSmoother(p["smooth_min_cutoff"], p["smooth_beta"]) if p["smooth"] else None
         self.gestures = None
-        if p["gestures"]:
+        if p["gestures"]:   # lazy: the gestures modules are imported only when used
             from .gestures import FrameGestures
             self.gestures = FrameGestures(debounce=p["gesture_debounce"])
         self._gesture_tracks: set[int] = set()     # track IDs the gestures stage holds state for

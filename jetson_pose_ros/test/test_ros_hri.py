@@ -208,3 +208,39 @@ def test_node_runs_without_hri_msgs(ros, tmp_path, monkeypatch):
         c.destroy()
     finally:
         assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def test_hand_gestures_topic_names_tracked_hands(ros, tmp_path):
+    """gestures:=true with a hand network: hands are tracked (gestures implies track for hands), each
+    Gesture names its hand h<track_id>, carries the debounced sign with its score and a motion label."""
+    import cv2
+
+    photo = sorted((ros_helpers.REPO.parent / "shared" / "data" / "gestures" / "rps_photos_dev" / "scissors").glob("*"))
+    if not photo:
+        pytest.skip("../shared/data/gestures/rps_photos_dev not found")
+    image = cv2.imread(str(photo[0]), cv2.IMREAD_COLOR)
+    proc = NodeProcess(tmp_path / "hand.log", namespace="/hand",
+                       params={"network": "mediapipe-hand", "gestures": True, "gesture_debounce": 2})
+    try:
+        proc.wait_ready()
+        c = Client(proc, name="hand_client")
+        got: dict = {}
+        c.node.create_subscription(GestureArray, proc.topic("gestures"),
+                                   lambda m: got.__setitem__(key(m.header), m), RELIABLE)
+        c.wait_connected()
+        seq = []
+        for _ in range(5):
+            msg = c.send(c.image_msg(image))
+            assert c.spin_until(lambda: key(msg.header) in got, 10.0), proc.log()[-2000:]
+            g = got[key(msg.header)].gestures
+            assert len(g) == len(msg.poses) >= 1
+            seq.append((g[0].id, g[0].label, g[0].motion))
+            assert g[0].track_id == msg.poses[0].track_id and 0 <= g[0].score <= 1
+        # tentative track: raw sign, no id, no motion; confirmed: h<id>, 'none' then the sign (debounce 2)
+        assert [s[1] for s in seq] == ["victory", "victory", "none", "victory", "victory"], seq
+        assert seq[0][0] == seq[1][0] == "" and seq[0][2] == ""
+        assert len({s[0] for s in seq[2:]}) == 1 and seq[2][0].startswith("h") and int(seq[2][0][1:]) >= 1
+        assert all(s[2] in ("none", "stop", "clockwise", "counter_clockwise", "move") for s in seq[2:]), seq
+        c.destroy()
+    finally:
+        assert proc.stop() == 0, proc.log()[-2000:]

@@ -8,6 +8,12 @@ a tracked hand ``h<track_id>``; an untracked pose has ``id`` "" and its labels a
 """
 from __future__ import annotations
 
+from geometry_msgs.msg import Vector3
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+import jetson_pose_msgs.msg as pose_msgs
+from jetson_pose_msgs.msg import GestureArray
+
 from .extensions import NodeExtension
 
 HAND_KEYPOINTS = 21
@@ -22,10 +28,7 @@ def pose_id(track_id: int, num_keypoints: int) -> str:
 
 def frame_to_gestures(frame, header, msgs=None):
     """A ``jetson_pose_msgs/GestureArray`` of the frame's gesture attributes (header: the image's)."""
-    if msgs is None:
-        import jetson_pose_msgs.msg as msgs
-    from geometry_msgs.msg import Vector3
-
+    msgs = pose_msgs if msgs is None else msgs
     out = msgs.GestureArray(header=header)
     k = frame.num_keypoints
     for i, (attrs, tid) in enumerate(zip(frame.attributes, frame.track_ids.tolist())):
@@ -54,9 +57,6 @@ class GestureOutput(NodeExtension):
         self.pub = None
 
     def configure(self, node, outputs) -> bool:
-        from jetson_pose_msgs.msg import GestureArray
-        from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
-
         if node.pipeline is None or node.pipeline.gestures is None:
             node.get_logger().warning("gestures: the pipeline has no gestures stage; no gestures topic")
             return False

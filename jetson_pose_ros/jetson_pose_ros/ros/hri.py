@@ -21,7 +21,12 @@ the node runs without it.
 """
 from __future__ import annotations
 
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
 from .. import rep155
+from . import image_conversion as conv
 from .extensions import NodeExtension
 
 PREFIX = "/humans/bodies"
@@ -37,7 +42,7 @@ class HriBodies(NodeExtension):
 
     # ------------------------------------------------------------------ set-up
     def configure(self, node, outputs) -> bool:
-        try:
+        try:   # optional: hri_msgs (ros2-extras or a ROS distribution); without it the node runs on
             from hri_msgs import msg as hri
         except ImportError as err:
             node.get_logger().error(f"hri: hri_msgs is not installed ({err}): no /humans/bodies topics; "
@@ -46,9 +51,6 @@ class HriBodies(NodeExtension):
         if node.pipeline.topology.num_keypoints == 21:
             node.get_logger().warning("hri: REP-155 bodies need a body network, not a hand network; off")
             return False
-        from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
-        from sensor_msgs.msg import Image
-
         self.msg = hri
         self.types = {"roi": hri.NormalizedRegionOfInterest2D, "cropped": Image, "skeleton2d": hri.Skeleton2D,
                       "gesture": hri.Gesture, "posture": hri.BodyPosture}
@@ -85,8 +87,6 @@ class HriBodies(NodeExtension):
             self.outputs.destroy(pub)
 
     def _publish_body(self, pubs: dict, frame, i: int, header, image) -> None:
-        from ..ros import image_conversion as conv
-
         hri = self.msg
         box = frame.boxes[i]
         xmin, ymin, xmax, ymax, c = rep155.roi(box, frame.image_size, frame.pose_scores[i])
@@ -111,8 +111,6 @@ class HriBodies(NodeExtension):
     def unsubscribe(self, node) -> None:
         """No more frames (idle, disabled, deactivated): every body ends now."""
         if self.bodies and self.tracked_pub is not None:
-            from std_msgs.msg import Header
-
             self._publish_tracked(Header(stamp=node.get_clock().now().to_msg()), [])
             for tid in list(self.bodies):
                 self._destroy(tid)

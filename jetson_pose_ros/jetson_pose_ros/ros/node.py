@@ -93,10 +93,11 @@ WARMUP_SIZE = (640, 480)
 def make_extensions(params: dict) -> list[NodeExtension]:
     """The features switched on by the parameters (see ``extensions.py``); each is one module."""
     extensions: list[NodeExtension] = []
+    # on demand: a feature's module (and its messages) is imported only when the feature is switched on
     if params.get("gestures"):
-        from .gesture_output import GestureOutput
+        from .gesture_output import GestureOutput   # on demand, as above
         extensions.append(GestureOutput())
-    if params.get("hri"):
+    if params.get("hri"):   # on demand, as above
         from .hri import HriBodies
         extensions.append(HriBodies())
     return extensions
