@@ -15,8 +15,7 @@ SCORE_DECIMALS = 4
 LABEL_KEYS = ("gesture", "posture", "motion")
 GESTURE_COLUMNS = ("gesture", "gesture_score", "direction_x", "direction_y", "posture", "posture_score",
                    "motion", "motion_score")
-CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score") \
-    + GESTURE_COLUMNS
+CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score")
 
 
 def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
@@ -72,13 +71,15 @@ def gesture_cells(attributes: dict) -> tuple:
     return tuple(cells)
 
 
-def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None) -> Iterator[tuple]:
-    """One row per found keypoint (``CSV_COLUMNS``; the pose's gesture columns repeated on each)."""
+def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None,
+                   gestures: bool = False) -> Iterator[tuple]:
+    """One row per found keypoint (``CSV_COLUMNS``; with ``gestures`` then the pose's
+    ``GESTURE_COLUMNS``, repeated on each of its rows)."""
     ts = "" if timestamp is None else f"{float(timestamp):.6f}"
     names = frame.keypoint_names
     found = frame.found
     for i in range(len(frame)):
-        labels = gesture_cells(frame.attributes[i])
+        labels = gesture_cells(frame.attributes[i]) if gestures else ()
         for k in np.flatnonzero(found[i]):
             x, y = frame.xy[i, k]
             yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",

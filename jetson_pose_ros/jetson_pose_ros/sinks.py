@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import PoseNetError
 from .pose import PoseFrame
-from .serialize import CSV_COLUMNS, frame_csv_rows, frame_to_dict
+from .serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
 
 class _FileSink:
@@ -43,18 +43,19 @@ class JsonLinesSink(_FileSink):
 
 class CsvSink(_FileSink):
     """One CSV row per keypoint: frame, timestamp, pose id (index in the frame), track id (-1:
-    untracked), keypoint id, name, x, y, score, then the pose's gesture columns (empty without
-    the gestures stage)."""
+    untracked), keypoint id, name, x, y, score; with ``gestures`` then the pose's gesture columns
+    (``serialize.GESTURE_COLUMNS``)."""
 
     newline = ""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, gestures: bool = False):
         super().__init__(path)
+        self.gestures = gestures
         self.writer = csv.writer(self.file)
-        self.writer.writerow(CSV_COLUMNS)
+        self.writer.writerow(CSV_COLUMNS + (GESTURE_COLUMNS if gestures else ()))
         self.file.flush()
 
     def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
               timestamp: float | None = None) -> None:
-        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp))
+        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp, self.gestures))
         self.file.flush()

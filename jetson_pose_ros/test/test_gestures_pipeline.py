@@ -16,7 +16,7 @@ from jetson_pose_ros.errors import PoseNetError
 from jetson_pose_ros.gestures.body import COCO17
 from jetson_pose_ros.overlay import parse_flags
 from jetson_pose_ros.pose import PoseFrame
-from jetson_pose_ros.serialize import CSV_COLUMNS, frame_csv_rows, frame_to_dict
+from jetson_pose_ros.serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[2] / "shared"
@@ -99,8 +99,10 @@ def test_json_and_csv_carry_gesture_posture_motion():
     assert poses[1]["motion"] == {"label": "stop", "score": 0.6} and "attributes" not in poses[1]
     assert not {"gesture", "posture", "motion"} & poses[2].keys()
     assert frame.attributes[0]["gesture"]["label"] == "pointing"    # serialising does not consume them
-    rows = [dict(zip(CSV_COLUMNS, r)) for r in frame_csv_rows(frame, 0)]
-    assert len(rows) == 9 and all(len(r) == len(CSV_COLUMNS) for r in rows)
+    assert all(len(r) == len(CSV_COLUMNS) for r in frame_csv_rows(frame, 0))   # the columns without gestures
+    columns = CSV_COLUMNS + GESTURE_COLUMNS
+    rows = [dict(zip(columns, r)) for r in frame_csv_rows(frame, 0, gestures=True)]
+    assert len(rows) == 9 and all(len(r) == len(columns) for r in rows)
     assert (rows[0]["gesture"], rows[0]["direction_x"], rows[0]["direction_y"], rows[0]["posture"]) == \
         ("pointing", "0.6000", "-0.8000", "standing")
     assert (rows[3]["gesture"], rows[3]["gesture_score"], rows[3]["motion"], rows[3]["posture"]) == \
@@ -201,6 +203,7 @@ def test_cli_gestures_json_csv_overlay(tmp_path):
     assert len(got) >= 5 and sum(got[k] == chosen[k] for k in got) >= len(got) - 1, got
     with open(tmp_path / "g.csv", newline="") as f:
         rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(CSV_COLUMNS + GESTURE_COLUMNS)
     from jetson_pose_ros.gestures import HAND_LABELS
 
     assert rows and all(r["gesture"] in HAND_LABELS and float(r["gesture_score"]) >= 0 for r in rows)

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
                              bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
         pipeline = Pipeline(args.network, **options.given(args, GROUPS))
         pipeline.sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
-            ([CsvSink(args.csv)] if args.csv else [])
+            ([CsvSink(args.csv, gestures=pipeline.gestures is not None)] if args.csv else [])
     except BaseException:
         for stage in (pipeline, output, source):
             if stage is not None:
