@@ -90,6 +90,11 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
             rclpy.spin_once(node, timeout_sec=0.05)
         assert camera.get_subscription_count() > 0, "a /humans/bodies/tracked listener did not wake the node"
 
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        diagnostics: list = []
+        node.create_subscription(DiagnosticArray, "/diagnostics", lambda m: diagnostics.extend(
+            st for st in m.status if st.name == "posenet: hri bodies"), RELIABLE)
         gestures: dict = {}
         node.create_subscription(GestureArray, proc.topic("gestures"),
                                  lambda m: gestures.__setitem__(key(m.header), m), RELIABLE)
@@ -173,6 +178,9 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
                 assert g.id == (f"b{tid}" if tid >= 0 else "") and g.track_id == tid
                 assert g.has_direction == ("direction" in attrs["gesture"]) and g.motion == ""
 
+        # /diagnostics names the bodies that have topics (once a second)
+        assert any(st.message == f"{len(bodies.subs)} bodies" for st in diagnostics) or \
+            not diagnostics, [st.message for st in diagnostics]
         # the people left: every body's topics are gone from the graph (no publisher left)
         topics = [f"/humans/bodies/{b}/{t}" for b in bodies.subs for t in rep155_topics()]
         end = node.get_clock().now().nanoseconds + 10e9
@@ -180,6 +188,10 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
             rclpy.spin_once(node, timeout_sec=0.05)
         assert not [t for t in topics if node.count_publishers(t)], proc.log()[-2000:]
         assert node.count_publishers("/humans/bodies/tracked") == 1
+        end = node.get_clock().now().nanoseconds + 5e9
+        while not any(st.message == "0 bodies" for st in diagnostics) and node.get_clock().now().nanoseconds < end:
+            rclpy.spin_once(node, timeout_sec=0.05)
+        assert diagnostics and diagnostics[-1].message == "0 bodies", [st.message for st in diagnostics]
         c.destroy()
         node.destroy_node()
     finally:

@@ -21,6 +21,7 @@ the node runs without it.
 """
 from __future__ import annotations
 
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
@@ -106,6 +107,12 @@ class HriBodies(NodeExtension):
         if "posture" in attrs:
             pubs["posture"].publish(hri.BodyPosture(header=header,
                                                     posture=rep155.posture_code(attrs["posture"]["label"])))
+
+    def statuses(self) -> list:
+        """``/diagnostics``: how many REP-155 bodies have topics now, and their IDs."""
+        ids = [rep155.body_id(t) for t in sorted(self.bodies)]
+        return [DiagnosticStatus(level=DiagnosticStatus.OK, name="posenet: hri bodies",
+                                 message=f"{len(ids)} bodies", values=[KeyValue(key="ids", value=",".join(ids))])]
 
     # ------------------------------------------------------------------ idle / release
     def unsubscribe(self, node) -> None:
