@@ -189,8 +189,15 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        min=0.0, max=1000.0, min_exclusive=True, group="pipeline"),
     _o("smooth_beta", float, 0.01, "One-Euro speed coefficient: higher = less lag when moving",
        min=0.0, max=1000.0, group="pipeline"),
+    # ---- gestures (gestures/: hand signs + fingertip motion for hands, body gestures + posture for bodies)
+    _o("gestures", bool, False, "gesture and posture labels with scores per pose (JSON/CSV 'gesture', 'posture', "
+       "'motion'; node: the gestures topic); implies track for hand networks (motion needs tracked hands); "
+       "bodies need track for waving and debouncing", group="pipeline"),
+    _o("gesture_debounce", int, 4, "a tracked pose's gesture/posture label changes after this many consistent "
+       "frames (1: every frame's label)", min=1, max=1000, group="pipeline"),
     # ---- overlay
-    _o("overlay", str, "links,keypoints,ids", "overlay flags: box, links, keypoints, ids (track IDs), none; "
+    _o("overlay", str, "links,keypoints,ids", "overlay flags: box, links, keypoints, ids (track IDs), gestures "
+       "(gesture label + score), none; "
        "comma or | separated", runtime=True, group="overlay"),
     _o("keypoint_scale", float, 0.0052, "keypoint radius as a fraction of the image's larger side",
        min=0.0, max=0.1, min_exclusive=True, runtime=True, group="overlay"),
@@ -241,6 +248,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
        "image", min=0.0, max=1.0, group="depth"),
     _o("target_frame", str, "", "TF frame for poses_3d and markers_3d (needs tf2_ros from a ROS distribution); "
        "empty: the depth camera's optical frame, no TF lookup", group="depth", cli=None),
+    _o("hri", bool, False, "REP-155 (ROS4HRI) output: tracking and gestures on, each confirmed track a body "
+       "b<track_id> on /humans/bodies/tracked and /humans/bodies/<id>/{roi,cropped,skeleton2d,gesture,posture} "
+       "(needs hri_msgs)", group="node", cli=None),
 ]}
 
 MODEL_GROUPS = ("network", "detection", "decoder")      # what PoseNet(**kw) takes

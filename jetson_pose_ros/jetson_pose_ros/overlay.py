@@ -1,5 +1,6 @@
 """Drawing poses on BGR images, as jetson-inference's poseNet.Overlay does, plus track IDs
-(flag ``ids``)."""
+(flag ``ids``) and gesture labels (flag ``gestures``: the ``gesture`` attribute set by the
+pipeline's gestures stage, with its score, and a body's posture)."""
 from __future__ import annotations
 
 import re
@@ -12,8 +13,8 @@ from .errors import PoseNetError
 from .pose import ObjectPose, PoseFrame
 from .topology import Topology
 
-FLAGS = ("box", "links", "keypoints", "ids")
-_ALIASES = {"boxes": "box", "link": "links", "keypoint": "keypoints", "id": "ids", "track_ids": "ids",
+FLAGS = ("box", "links", "keypoints", "ids", "gestures")
+_ALIASES = {"boxes": "box", "link": "links", "keypoint": "keypoints", "id": "ids", "track_ids": "ids", "gesture": "gestures",
             "default": "links,keypoints"}
 
 
@@ -29,7 +30,7 @@ def parse_flags(flags: str | Sequence[str] | None) -> frozenset[str]:
             continue
         for t in tok.split(","):
             if t not in FLAGS:
-                raise PoseNetError(f"invalid overlay flag '{t}' (valid: box, links, keypoints, ids, none)")
+                raise PoseNetError(f"invalid overlay flag '{t}' (valid: box, links, keypoints, ids, gestures, none)")
             out.add(t)
     return frozenset(out)
 
@@ -61,9 +62,23 @@ def draw(image: np.ndarray, frame: PoseFrame | Sequence[ObjectPose], topology: T
         if "keypoints" in flags:
             for k in np.flatnonzero(found[i]):
                 cv2.circle(image, tuple(pts[i, k]), radius, colors[k % len(colors)], -1, cv2.LINE_AA)
-        if "ids" in flags and frame.track_ids[i] >= 0:
-            draw_label(image, f"#{frame.track_ids[i]}", frame.boxes[i])
+        text = [f"#{frame.track_ids[i]}"] if "ids" in flags and frame.track_ids[i] >= 0 else []
+        if "gestures" in flags:
+            text += gesture_text(frame.attributes[i])
+        if text:
+            draw_label(image, " ".join(text), frame.boxes[i])
     return image
+
+
+def gesture_text(attributes: dict) -> list[str]:
+    """``["open_palm 0.93", "motion: stop 0.80"]``: a pose's gesture, posture and motion labels
+    (those that say something: not ``none``/``other``) with their scores."""
+    out = []
+    for key, prefix in (("gesture", ""), ("posture", ""), ("motion", "motion: ")):
+        item = attributes.get(key)
+        if item and item.get("label") not in (None, "none", "other"):
+            out.append(f"{prefix}{item['label']} {float(item.get('score', 0.0)):.2f}")
+    return out
 
 
 def draw_label(image: np.ndarray, text: str, box, scale: float = 0.0008) -> None:

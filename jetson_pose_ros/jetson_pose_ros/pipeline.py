@@ -2,7 +2,8 @@
 ``posenet-bench``:
 
     image -> PoseNet.infer (preprocess, backend, decoder) -> PoseFrame
-          -> PoseTracker (track IDs) -> PoseSmoother (One-Euro) -> overlay -> sinks
+          -> PoseTracker (track IDs) -> PoseSmoother (One-Euro)
+          -> gestures (``gestures.FrameGestures``: labels into ``frame.attributes``) -> overlay -> sinks
 
 configured by the options table (``options.OPTIONS``: the network, detection, decoder,
 pipeline and overlay groups).  Runtime-changeable options change through ``set``.
@@ -43,13 +44,19 @@ class Pipeline:
         p = {**defaults(("pipeline", "overlay")), **{k: v for k, v in opts.items() if k in OPTIONS
                                                     and OPTIONS[k].group in ("pipeline", "overlay")}}
         self.options = p
-        tracking = p["track"] or p["smooth"]
+        hands = self.net.topology.num_keypoints == 21
+        tracking = p["track"] or p["smooth"] or (p["gestures"] and hands)  # hand motion needs tracked hands
         if tracking:        # imported only when used: scipy.optimize alone costs ~35 MB of RSS
             from .smoothing import PoseSmoother
             from .tracking import PoseTracker
         self.tracker = PoseTracker(max_lost=p["track_max_lost"], min_similarity=p["track_min_similarity"],
                                    min_hits=p["track_min_hits"]) if tracking else None
         self.smoother = PoseSmoother(p["smooth_min_cutoff"], p["smooth_beta"]) if p["smooth"] else None
+        self.gestures = None
+        if p["gestures"]:   # lazy: the gestures modules are imported only when used
+            from .gestures import FrameGestures
+            self.gestures = FrameGestures(debounce=p["gesture_debounce"])
+        self._gesture_tracks: set[int] = set()     # track IDs the gestures stage holds state for
         self.overlay_flags = parse_flags(p["overlay"])
         self.sinks = list(sinks)
 
@@ -81,7 +88,28 @@ class Pipeline:
             if self.smoother is not None:
                 frame = self.smoother.update(frame, timestamp)
             frame.timings["track"] = (time.perf_counter() - t0) * 1e3
+        if self.gestures is not None:
+            self._add_gestures(frame)
         return frame
+
+    def live_track_ids(self) -> set[int]:
+        """IDs of the confirmed tracks the tracker still holds (seen now or lost for at most
+        ``track_max_lost`` frames); empty without tracking."""
+        return {t.id for t in self.tracker.tracks if t.id >= 0} if self.tracker is not None else set()
+
+    def _add_gestures(self, frame: PoseFrame) -> None:
+        """Each pose's ``gesture`` (+ ``posture`` / ``motion``) into ``frame.attributes``; the
+        state of tracks that ended is dropped."""
+        t0 = time.perf_counter()
+        for attrs, labels in zip(frame.attributes, self.gestures.update(frame)):
+            attrs.update(labels)
+        if self.tracker is not None:
+            self._gesture_tracks.update(int(t) for t in frame.track_ids if t >= 0)
+            ended = self._gesture_tracks - self.live_track_ids()
+            if ended:
+                self.gestures.forget(ended)
+                self._gesture_tracks -= ended
+        frame.timings["gestures"] = (time.perf_counter() - t0) * 1e3
 
     def draw(self, image: np.ndarray, frame: PoseFrame, color: str = "bgr") -> np.ndarray:
         if self.overlay_flags and len(frame):

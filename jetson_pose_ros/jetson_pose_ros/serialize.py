@@ -11,6 +11,10 @@ from .pose import ObjectPose, PoseFrame
 
 XY_DECIMALS = 2
 SCORE_DECIMALS = 4
+# per-pose labels of the gestures stage: JSON keys at the pose's top level (not under "attributes")
+LABEL_KEYS = ("gesture", "posture", "motion")
+GESTURE_COLUMNS = ("gesture", "gesture_score", "direction_x", "direction_y", "posture", "posture_score",
+                   "motion", "motion_score")
 CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score")
 
 
@@ -18,7 +22,10 @@ def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
               keypoints: Iterable[tuple[int, str, float, float, float]], links: Sequence[tuple[int, int]],
               attributes: dict | None = None) -> dict:
     """One pose: ``keypoints`` as (id, name, x, y, score) of the found keypoints, ``links``
-    as index pairs into that list."""
+    as index pairs into that list.  The gestures stage's ``gesture`` / ``posture`` / ``motion``
+    (``{"label", "score"}``; a pointing gesture with ``"direction": [dx, dy]``) are keys of the pose."""
+    attributes = dict(attributes or {})
+    labels = {k: attributes.pop(k) for k in LABEL_KEYS if k in attributes}
     return {
         "id": int(index), "track_id": int(track_id), "score": round(float(score), SCORE_DECIMALS),
         "box": [round(float(v), XY_DECIMALS) for v in box],
@@ -26,6 +33,7 @@ def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
                        "y": round(float(y), XY_DECIMALS), "score": round(float(s), SCORE_DECIMALS)}
                       for i, n, x, y, s in keypoints],
         "links": [[int(a), int(b)] for a, b in links],
+        **labels,
         **({"attributes": dict(attributes)} if attributes else {}),
     }
 
@@ -83,15 +91,30 @@ def csv_xyz(frame: PoseFrame, i: int, k: int) -> tuple[str, str, str]:
     return tuple(f"{v:.{XYZ_DECIMALS}f}" for v in frame.xyz[i, k])
 
 
-def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None, xyz: bool = False) -> Iterator[tuple]:
-    """One row per found keypoint (``CSV_COLUMNS``, then ``CSV_XYZ_COLUMNS`` with ``xyz``)."""
+def gesture_cells(attributes: dict) -> tuple:
+    """A pose's ``GESTURE_COLUMNS`` (empty strings where the gestures stage set nothing)."""
+    cells = []
+    for key in LABEL_KEYS:
+        item = attributes.get(key) or {}
+        cells += [item.get("label", ""), f"{item['score']:.{SCORE_DECIMALS}f}" if "score" in item else ""]
+        if key == "gesture":
+            d = item.get("direction")
+            cells[2:2] = [f"{d[0]:.{SCORE_DECIMALS}f}", f"{d[1]:.{SCORE_DECIMALS}f}"] if d else ["", ""]
+    return tuple(cells)
+
+
+def frame_csv_rows(frame: PoseFrame, index: int, timestamp: float | None = None, xyz: bool = False,
+                   gestures: bool = False) -> Iterator[tuple]:
+    """One row per found keypoint: ``CSV_COLUMNS``, then ``CSV_XYZ_COLUMNS`` with ``xyz``, then with
+    ``gestures`` the pose's ``GESTURE_COLUMNS`` (repeated on each of its rows)."""
     ts = "" if timestamp is None else f"{float(timestamp):.6f}"
     names = frame.keypoint_names
     found = frame.found
     for i in range(len(frame)):
+        labels = gesture_cells(frame.attributes[i]) if gestures else ()
         for k in np.flatnonzero(found[i]):
             x, y = frame.xy[i, k]
             yield (int(index), ts, i, int(frame.track_ids[i]), int(k), names[k] if k < len(names) else "",
                    f"{x:.{XY_DECIMALS}f}", f"{y:.{XY_DECIMALS}f}", f"{frame.scores[i, k]:.{SCORE_DECIMALS}f}") \
-                + (csv_xyz(frame, i, k) if xyz else ())
+                + (csv_xyz(frame, i, k) if xyz else ()) + labels
 

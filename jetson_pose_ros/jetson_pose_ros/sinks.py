@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import PoseNetError
 from .pose import PoseFrame
-from .serialize import CSV_COLUMNS, CSV_XYZ_COLUMNS, frame_csv_rows, frame_to_dict
+from .serialize import CSV_COLUMNS, CSV_XYZ_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
 
 class _FileSink:
@@ -44,18 +44,21 @@ class JsonLinesSink(_FileSink):
 class CsvSink(_FileSink):
     """One CSV row per keypoint: frame, timestamp, pose id (index in the frame), track id (-1:
     untracked), keypoint id, name, x, y, score; with ``xyz`` (people in 3D) also x_m, y_m, z_m
-    (metres in the depth optical frame, empty where no valid depth)."""
+    (metres in the depth optical frame, empty where no valid depth); with ``gestures`` then the pose's
+    gesture columns (``serialize.GESTURE_COLUMNS``)."""
 
     newline = ""
 
-    def __init__(self, path: str | Path, xyz: bool = False):
+    def __init__(self, path: str | Path, xyz: bool = False, gestures: bool = False):
         super().__init__(path)
         self.xyz = bool(xyz)
+        self.gestures = bool(gestures)
         self.writer = csv.writer(self.file)
-        self.writer.writerow(CSV_COLUMNS + (CSV_XYZ_COLUMNS if self.xyz else ()))
+        self.writer.writerow(CSV_COLUMNS + (CSV_XYZ_COLUMNS if self.xyz else ()) +
+                             (GESTURE_COLUMNS if self.gestures else ()))
         self.file.flush()
 
     def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
               timestamp: float | None = None) -> None:
-        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp, xyz=self.xyz))
+        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp, xyz=self.xyz, gestures=self.gestures))
         self.file.flush()

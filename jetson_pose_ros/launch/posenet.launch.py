@@ -10,9 +10,9 @@
 
 Parameters come from `params_file` (default: the package's config/posenet.yaml); the arguments
 network, threshold, pose_threshold, overlay, input_compressed, qos_reliability, output_reliability,
-overlay_reliability, track, smooth, lazy, autostart and the depth ones (depth_topic, camera_info_topic,
-depth_window, min_depth, max_depth, sync_slop, target_frame; docs/depth.md) override it when given
-(empty = keep the file's value).  `input_topic` is remapped to the node's `image` input; the compressed input is
+overlay_reliability, track, smooth, gestures, gesture_debounce, hri, lazy, autostart and the depth ones
+(depth_topic, camera_info_topic, depth_window, min_depth, max_depth, sync_slop, target_frame; docs/depth.md)
+override it when given (empty = keep the file's value).  `input_topic` is remapped to the node's `image` input; the compressed input is
 `<input_topic>/compressed` (image_transport naming), so nothing else needs remapping.  `namespace`
 prefixes the node and its topics; rviz2's config follows it.
 """
@@ -30,13 +30,16 @@ HELP = {
     "network": "network name (mobilenet-body, movenet-body, yolo11n-body, mediapipe-hand, ...)",
     "threshold": "minimum keypoint confidence",
     "pose_threshold": "minimum pose score",
-    "overlay": "overlay flags: box,links,keypoints or none",
+    "overlay": "overlay flags: box,links,keypoints,ids,gestures or none",
     "input_compressed": "true: subscribe <input_topic>/compressed (sensor_msgs/CompressedImage)",
     "qos_reliability": "input QoS: best_effort (sensor data) or reliable",
     "output_reliability": "QoS of poses, detections and markers: reliable or best_effort",
     "overlay_reliability": "QoS of the overlay image: reliable or best_effort",
     "track": "true: persistent track ids across frames",
     "smooth": "true: One-Euro keypoint smoothing (implies track)",
+    "gestures": "true: gesture/posture labels with scores per pose on the gestures topic (implies track for hands)",
+    "gesture_debounce": "a tracked pose's gesture label changes after this many consistent frames",
+    "hri": "true: REP-155 output (/humans/bodies/...: tracked, roi, cropped, skeleton2d, gesture, posture)",
     "autostart": "true: the lifecycle node configures and activates itself at start",
     "lazy": "true: subscribe to the camera only while a result topic has a subscriber (false: always process)",
     "depth_topic": "aligned depth image topic (e.g. /camera/aligned_depth_to_color/image_raw): poses_3d, "

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
                              bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
         pipeline = Pipeline(args.network, **options.given(args, GROUPS))
         sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
-            ([CsvSink(args.csv, xyz=three_d)] if args.csv else [])
+            ([CsvSink(args.csv, xyz=three_d, gestures=pipeline.gestures is not None)] if args.csv else [])
         if depth is None:
             pipeline.sinks = sinks
     except BaseException:

@@ -29,6 +29,9 @@ PARAMETER_ARGUMENTS: dict[str, tuple[str, str]] = {
     "overlay_reliability": ("overlay_reliability", "str"),
     "track": ("track", "bool"),
     "smooth": ("smooth", "bool"),
+    "gestures": ("gestures", "bool"),
+    "gesture_debounce": ("gesture_debounce", "int"),
+    "hri": ("hri", "bool"),
     "autostart": ("autostart", "bool"),
     # people in 3D (ros/depth3d.py)
     "depth_topic": ("depth_topic", "str"),

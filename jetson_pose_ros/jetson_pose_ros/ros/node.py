@@ -13,6 +13,9 @@ image_transport names it).  Publishes for every processed frame
 * with ``depth_topic`` set: ``poses_3d`` (jetson_pose_msgs/Pose3DArray), ``markers_3d`` and ``/tf``
   ``body_b<id>`` frames from an aligned depth image and camera_info (``depth3d.py``).
 
+With ``gestures:=true`` also ``gestures`` (jetson_pose_msgs/GestureArray, ``gesture_output.py``); with
+``hri:=true`` the REP-155 topics under ``/humans/bodies`` (``hri.py``).
+
 Lazy (``lazy:=true``, the default): the input is subscribed only while one of the result topics
 above has a subscriber (``outputs.DataOutputs``: every result publisher is registered there, so a
 new result topic counts without a list of names); with nobody listening the node neither receives
@@ -92,6 +95,13 @@ WARMUP_SIZE = (640, 480)
 def make_extensions(params: dict) -> list[NodeExtension]:
     """The features switched on by the parameters (see ``extensions.py``); each is one module."""
     extensions: list[NodeExtension] = []
+    # on demand: a feature's module (and its messages) is imported only when the feature is switched on
+    if params.get("gestures"):
+        from .gesture_output import GestureOutput   # on demand, as above
+        extensions.append(GestureOutput())
+    if params.get("hri"):   # on demand, as above
+        from .hri import HriBodies
+        extensions.append(HriBodies())
     if params.get("depth_topic"):                 # people in 3D (depth3d.py)
         from .depth3d import Depth3D
         extensions.append(Depth3D(params))
@@ -152,9 +162,11 @@ class PoseNetNode(LifecycleNode):
         t_configure = time.monotonic()
         try:
             # a preset chooses the network (the network parameter always has a value)
+            implied = {"track": True, "gestures": True} if p.get("hri") else {}   # REP-155 bodies (ros/hri.py)
             self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
-                                     **{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
-                                        and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)})
+                                     **{**{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
+                                           and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)},
+                                        **implied})
         except PoseNetError as err:
             self.get_logger().error(str(err).replace("\n", " "))
             return TransitionCallbackReturn.FAILURE

@@ -151,7 +151,7 @@ def test_every_launch_argument_sets_the_live_parameter(ros, tmp_path):
     given = {"network": "movenet-body", "threshold": "0.33", "pose_threshold": "0.22", "overlay": "box",
              "input_compressed": "true", "qos_reliability": "reliable", "output_reliability": "best_effort",
              "overlay_reliability": "best_effort", "track": "true", "smooth": "true", "autostart": "false",
-             "lazy": "false",
+             "lazy": "false", "gestures": "true", "gesture_debounce": "6", "hri": "true",
              "depth_topic": "/lt_cam/depth/image_raw", "camera_info_topic": "/lt_cam/depth/info", "depth_window": "7",
              "min_depth": "0.2", "max_depth": "8.0", "sync_slop": "0.05", "target_frame": "base_link"}
     assert set(given) == set(ls.PARAMETER_ARGUMENTS), "a launch argument is not covered by this test"
