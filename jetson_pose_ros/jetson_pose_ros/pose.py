@@ -14,9 +14,35 @@ are provided as aliases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
+
+
+XY_DECIMALS = 2
+SCORE_DECIMALS = 4
+# per-pose labels of the gestures stage: JSON keys at the pose's top level (not under "attributes")
+LABEL_KEYS = ("gesture", "posture", "motion")
+
+
+def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
+              keypoints: Iterable[tuple[int, str, float, float, float]], links: Sequence[tuple[int, int]],
+              attributes: dict | None = None) -> dict:
+    """One pose: ``keypoints`` as (id, name, x, y, score) of the found keypoints, ``links``
+    as index pairs into that list.  The gestures stage's ``gesture`` / ``posture`` / ``motion``
+    (``{"label", "score"}``; a pointing gesture with ``"direction": [dx, dy]``) are keys of the pose."""
+    attributes = dict(attributes or {})
+    labels = {k: attributes.pop(k) for k in LABEL_KEYS if k in attributes}
+    return {
+        "id": int(index), "track_id": int(track_id), "score": round(float(score), SCORE_DECIMALS),
+        "box": [round(float(v), XY_DECIMALS) for v in box],
+        "keypoints": [{"id": int(i), "name": str(n), "x": round(float(x), XY_DECIMALS),
+                       "y": round(float(y), XY_DECIMALS), "score": round(float(s), SCORE_DECIMALS)}
+                      for i, n, x, y, s in keypoints],
+        "links": [[int(a), int(b)] for a, b in links],
+        **labels,
+        **({"attributes": dict(attributes)} if attributes else {}),
+    }
 
 
 @dataclass
@@ -115,8 +141,9 @@ class ObjectPose:
         return self.links
 
     def to_dict(self) -> dict:
-        from .serialize import object_pose_dict
-        return object_pose_dict(self)
+        """This pose as written in JSON (``pose_dict``)."""
+        return pose_dict(self.id, self.track_id, self.score, (self.left, self.top, self.right, self.bottom),
+                         ((k.id, k.name, k.x, k.y, k.score) for k in self.keypoints), self.links, self.attributes)
 
     Left = property(lambda self: self.left)
     Top = property(lambda self: self.top)

@@ -9,9 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import PoseNetError
-from .topology import Topology, load_topology
+from .topology import MODELS_DIR, Topology, load_topology
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"   # packaged registry, topologies, colors
 REGISTRY_FILE = MODELS_DIR / "networks.json"
 
 

@@ -7,35 +7,11 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .pose import ObjectPose, PoseFrame
+from .pose import LABEL_KEYS, SCORE_DECIMALS, XY_DECIMALS, ObjectPose, PoseFrame, pose_dict  # noqa: F401
 
-XY_DECIMALS = 2
-SCORE_DECIMALS = 4
-# per-pose labels of the gestures stage: JSON keys at the pose's top level (not under "attributes")
-LABEL_KEYS = ("gesture", "posture", "motion")
 GESTURE_COLUMNS = ("gesture", "gesture_score", "direction_x", "direction_y", "posture", "posture_score",
                    "motion", "motion_score")
 CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score")
-
-
-def pose_dict(index: int, track_id: int, score: float, box: Sequence[float],
-              keypoints: Iterable[tuple[int, str, float, float, float]], links: Sequence[tuple[int, int]],
-              attributes: dict | None = None) -> dict:
-    """One pose: ``keypoints`` as (id, name, x, y, score) of the found keypoints, ``links``
-    as index pairs into that list.  The gestures stage's ``gesture`` / ``posture`` / ``motion``
-    (``{"label", "score"}``; a pointing gesture with ``"direction": [dx, dy]``) are keys of the pose."""
-    attributes = dict(attributes or {})
-    labels = {k: attributes.pop(k) for k in LABEL_KEYS if k in attributes}
-    return {
-        "id": int(index), "track_id": int(track_id), "score": round(float(score), SCORE_DECIMALS),
-        "box": [round(float(v), XY_DECIMALS) for v in box],
-        "keypoints": [{"id": int(i), "name": str(n), "x": round(float(x), XY_DECIMALS),
-                       "y": round(float(y), XY_DECIMALS), "score": round(float(s), SCORE_DECIMALS)}
-                      for i, n, x, y, s in keypoints],
-        "links": [[int(a), int(b)] for a, b in links],
-        **labels,
-        **({"attributes": dict(attributes)} if attributes else {}),
-    }
 
 
 def object_pose_dict(pose: ObjectPose) -> dict:

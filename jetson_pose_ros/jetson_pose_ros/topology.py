@@ -7,6 +7,8 @@ from pathlib import Path
 
 from .errors import PoseNetError
 
+MODELS_DIR = Path(__file__).resolve().parent / "models"   # packaged registry, topologies, colors
+
 DEFAULT_COLOR = (0, 255, 0, 255)  # RGBA, jetson-inference's default keypoint colour
 
 
@@ -45,12 +47,12 @@ class Topology:
 
 
 def resolve_data_file(path: str | Path, data_dir: str | Path | None = None) -> Path:
-    """A path as given, or relative to ``data_dir`` (default: the registry's packaged ``MODELS_DIR``)."""
+    """A path as given, or relative to ``data_dir`` (default: the packaged ``MODELS_DIR``)."""
     p = Path(path)
     if p.is_file():
         return p
     if data_dir is None:
-        from .registry import MODELS_DIR as data_dir
+        data_dir = MODELS_DIR
     packaged = Path(data_dir) / p
     if packaged.is_file():
         return packaged
