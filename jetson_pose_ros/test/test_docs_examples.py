@@ -30,6 +30,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.shared_data      # the examples use ../shared/data; skipped without it
@@ -123,6 +125,10 @@ def sample_folder(tmp: Path, shared: Path) -> Path:
         (work / photo.name).symlink_to(photo)
     for video in (shared / "data" / "video").glob("*.mp4"):
         (work / video.name).symlink_to(video)
+    # depth.png (docs/depth.md): an aligned 16-bit depth image in millimetres for humans_1.jpg, a
+    # plane at 2 m, as a depth camera would give it
+    h, w = cv2.imread(str(images / "humans_1.jpg")).shape[:2]
+    cv2.imwrite(str(work / "depth.png"), np.full((h, w), 2000, np.uint16))
     return work
 
 

@@ -53,6 +53,7 @@ class HriBodies(NodeExtension):
             node.get_logger().warning("hri: REP-155 bodies need a body network, not a hand network; off")
             return False
         self.msg = hri
+        self.hardware_id = node.get_fully_qualified_name()
         self.types = {"roi": hri.NormalizedRegionOfInterest2D, "cropped": Image, "skeleton2d": hri.Skeleton2D,
                       "gesture": hri.Gesture, "posture": hri.BodyPosture}
         self.qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5, durability=DurabilityPolicy.VOLATILE,
@@ -112,6 +113,7 @@ class HriBodies(NodeExtension):
         """``/diagnostics``: how many REP-155 bodies have topics now, and their IDs."""
         ids = [rep155.body_id(t) for t in sorted(self.bodies)]
         return [DiagnosticStatus(level=DiagnosticStatus.OK, name="posenet: hri bodies",
+                                 hardware_id=getattr(self, "hardware_id", ""),
                                  message=f"{len(ids)} bodies", values=[KeyValue(key="ids", value=",".join(ids))])]
 
     # ------------------------------------------------------------------ idle / release
