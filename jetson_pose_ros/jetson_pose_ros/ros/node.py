@@ -494,9 +494,10 @@ def _since_start() -> float:
         return float("nan")
 
 
-# imported in the background while rclpy and DDS start (they would otherwise be imported at
-# configure, on the start path): the PAF decoder's Hungarian assignment and the CPU runtimes
-PRELOAD = ("scipy.optimize", "openvino", "onnxruntime")
+# imported in the background while rclpy and DDS start (else at configure, on the start path):
+# scipy.optimize (0.56 s, 50 MB; the decoders' Hungarian assignment, always used).  Not the
+# runtimes: only one of them is used, and each costs 20-30 MB for 0.07-0.17 s of import
+PRELOAD = ("scipy.optimize",)
 
 
 def _preload() -> threading.Thread:
