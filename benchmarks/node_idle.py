@@ -163,11 +163,13 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--starts", type=int, default=5)
     p.add_argument("--json")
+    p.add_argument("--skip-idle", action="store_true", help="only the start-up part")
     args = p.parse_args()
     rclpy.init()
     result = {"cpu": cpu_model(), "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M")}
     with tempfile.TemporaryDirectory() as tmp:
-        result["idle"] = idle_cpu(args.seconds, Path(tmp))
+        if not args.skip_idle:
+            result["idle"] = idle_cpu(args.seconds, Path(tmp))
         result["start"] = launch_to_first_poses(args.starts, Path(tmp))
     rclpy.try_shutdown()
     print(json.dumps(result, indent=1))

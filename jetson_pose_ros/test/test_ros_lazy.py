@@ -20,6 +20,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy  # noqa: E
 from sensor_msgs.msg import Image  # noqa: E402
 
 from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
+from jetson_pose_ros.ros import node as node_mod  # noqa: E402
 
 pytestmark = pytest.mark.shared_data
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
@@ -94,7 +95,10 @@ def lazy_node(ros, tmp_path_factory):
 
 def test_no_listener_no_input_then_listener_then_idle_again(lazy_node):
     proc, cam = lazy_node
-    cam.spin(2.0)                                   # images flow at 10 Hz, nobody listens to a result
+    # images flow at 10 Hz, nobody listens to a result: after the start-up grace the input is dropped
+    assert cam.spin_until(lambda: not cam.input_subscribed(), node_mod.LAZY_GRACE_S + 5.0) is not None, \
+        proc.log()[-2000:]
+    cam.spin(1.0)
     assert not cam.input_subscribed(), proc.log()[-2000:]
 
     cam.listen()

@@ -89,6 +89,10 @@ NODE_NAME = "posenet"
 RUNTIME = parameters.RUNTIME
 NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
 LAZY_CHECK_S = 0.2           # how often a lazy node looks for subscribers of its result topics
+# after activation a lazy node takes its input at once for this long, so that the discovery of a
+# waiting subscriber and of the camera run side by side instead of one after the other (measured:
+# up to 1.6 s more to the first result); with nobody listening by then it goes idle
+LAZY_GRACE_S = 3.0
 WARMUP_SIZE = (640, 480)
 
 
@@ -140,6 +144,7 @@ class PoseNetNode(LifecycleNode):
         self._enabled = True                      # ~/enable
         self.outputs = DataOutputs(self)          # every result publisher (the lazy rule reads it)
         self._lazy_timer = None
+        self._grace_until = 0.0
         self.vision_info_pub = None
         self.extensions: list[NodeExtension] = []
         self.stats = {"received": 0, "processed": 0, "bad": 0}
@@ -226,6 +231,7 @@ class PoseNetNode(LifecycleNode):
         """Frames are processed and published from now on: the input is subscribed at once, or, with
         ``lazy``, as soon as (and while) a result topic has a subscriber."""
         self._active = True
+        self._grace_until = time.monotonic() + LAZY_GRACE_S
         self.start.setdefault("activated_at", _since_start())
         threads = self.net.model.num_threads or "default"
         self.get_logger().info(
@@ -239,7 +245,7 @@ class PoseNetNode(LifecycleNode):
 
     # ------------------------------------------------------------------ input subscription
     def _listened(self) -> bool:
-        return self.outputs.listened()
+        return self.outputs.listened() or time.monotonic() < self._grace_until
 
     def _idle_reason(self) -> str | None:
         if self.pipeline is None:
