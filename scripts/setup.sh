@@ -30,8 +30,10 @@ step_done own "python packages from the lock (uv)"
 # built once, in place, by colcon's build of jetson_pose_ros in step 3 (JETSON_POSE_BUILD_NATIVE=0 here);
 # without scripts/setup_ros.sh, here.
 NATIVE=1; [ -f "$REPO/scripts/setup_ros.sh" ] && NATIVE=0
+# editable_mode=compat: a path entry (.pth), so `import jetson_pose_ros` finds the package from the repository
+# root too (setuptools' default import hook loses there to the jetson_pose_ros/ folder as a namespace package)
 JETSON_POSE_BUILD_NATIVE=$NATIVE "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps \
-    --no-build-isolation -e "$REPO/jetson_pose_ros"
+    --no-build-isolation -C editable_mode=compat -e "$REPO/jetson_pose_ros"
 step_done own "jetson_pose_ros (editable)"
 
 echo "== [2/5] system tools (ffmpeg, chromium) for video I/O"
