@@ -71,10 +71,15 @@ fi
 # has them); install them from ROS2_EXTRAS where any is missing: an environment set up with an older
 # extras set (without tf2_msgs and hri_msgs) gets them all again (install.sh rebuilds every package).
 step_done x own "cmake, g++ check"
-EXTRAS_CHECK='import launch, launch_ros, launch_testing, launch_testing_ros, ros2cli, ros2launch, ros2topic, ros2param, ros2lifecycle, rosidl_runtime_py, vision_msgs.msg, composition_interfaces.srv, tf2_msgs.msg, hri_msgs.msg'
+# (message classes, not just the modules: a folder left behind imports as an empty namespace package)
+EXTRAS_CHECK='import launch, launch_ros, launch_testing, launch_testing_ros, ros2cli, ros2launch, ros2topic, ros2param, ros2lifecycle, rosidl_runtime_py
+from vision_msgs.msg import Detection2D
+from composition_interfaces.srv import LoadNode
+from tf2_msgs.msg import TFMessage
+from hri_msgs.msg import Skeleton2D'
 ROS2_EXTRAS=${ROS2_EXTRAS:-$(cd "$REPO/.." && pwd)/shared/ros2-extras}
 if "$PY" -c "$EXTRAS_CHECK" >/dev/null 2>&1 && { [[ -x "$VENV/bin/ros2" ]] || command -v ros2 >/dev/null; }; then
-    log "ROS 2 extras (launch, ros2 CLI, launch_testing, vision_msgs) already installed"
+    log "ROS 2 extras (launch, ros2 CLI, launch_testing, vision_msgs, composition_interfaces, tf2_msgs, hri_msgs) already installed"
 elif [[ -f "$ROS2_EXTRAS/install.sh" ]]; then
     mkdir -p "$REPO/build"
     log "installing the ROS 2 extras from $ROS2_EXTRAS (offline, about a minute)"
