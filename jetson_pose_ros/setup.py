@@ -22,6 +22,9 @@ def _native_extensions():
     and a C compiler are present at build time (pyproject.toml asks pip for Cython; colcon uses the
     environment's); ``optional``: a failed compile is a warning, and the package then decodes with
     its numpy code (same results, slower)."""
+    if os.environ.get("JETSON_POSE_BUILD_NATIVE") == "0":
+        # scripts/setup.sh: the editable install skips them, colcon's build compiles them in place once
+        return []
     try:
         from Cython.Build import cythonize
     except ImportError:
@@ -55,9 +58,16 @@ setup(
         # FASTDDS_DEFAULT_PROFILES_FILE to config/fastdds_large_images.xml unless the user chose a profile
         ("share/" + package_name + "/hook", _files("hook/*.dsv")),
     ],
-    install_requires=["numpy", "opencv-python-headless", "onnxruntime", "scipy", "tqdm", "imagesize"],
-    extras_require={"test": ["pytest", "hypothesis"], "litert": ["ai-edge-litert"],
-                    "recordings": ["rosbags>=0.10", "mcap>=1.2"]},
+    # compatible ranges, upper bound at the next major version (requirements.txt; the project's own
+    # environment is the lock requirements/lock-py311.txt; scripts/test_newest.sh tries past the bounds)
+    install_requires=["numpy>=1.24,<3", "opencv-python-headless>=4.8,<6", "onnxruntime>=1.17,<2",
+                      "scipy>=1.10,<2", "tqdm>=4.60,<5", "imagesize>=1.4,<2"],
+    extras_require={"test": ["pytest>=7,<10", "hypothesis>=6,<7"],
+                    "openvino": ["openvino>=2025.0,<2028"],
+                    "litert": ["ai-edge-litert>=2.3,<3"],
+                    "recordings": ["rosbags>=0.10,<1", "mcap>=1.2,<2"],
+                    # int8 variants, built on first use of --precision int8 (int8_build.py)
+                    "int8": ["nncf>=2.14,<4", "onnx>=1.15,<2", "openvino>=2025.0,<2028"]},
     ext_modules=_native_extensions(),
     zip_safe=False,
     tests_require=["pytest"],

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install ROS 2 Kilted from PyPI wheels into a virtual environment and build the colcon workspace
+# Install ROS 2 Kilted from PyPI wheels (with everything else of the project's lock,
+# requirements/lock-py311.txt) into a virtual environment and build the colcon workspace
 # (jetson_pose_msgs + jetson_pose_ros) into $REPO/build and $REPO/install.
 #
 #   bash scripts/setup_ros.sh            # idempotent, non-interactive; re-run after changing messages
@@ -8,8 +9,10 @@
 # Environment:
 #   VENV=/path/to/venv     virtual environment to use/create (default: $REPO/.venv)
 #   PYTHON=python3.11      interpreter used to create it (the ROS wheels are built for CPython 3.11)
-#   ROS_SETUP_SKIP_PIP=1   only rebuild the workspace (the ROS 2 extras are still installed if missing)
-#   ROS2_EXTRAS=DIR        launch, launch_ros, launch_testing, the `ros2` command, vision_msgs ... built from
+#   ROS_SETUP_SKIP_PIP=1   do not install the lock (scripts/setup.sh did); only the ROS 2 extras (if missing)
+#                          and the workspace
+#   ROS2_EXTRAS=DIR        launch, launch_ros, launch_testing, the `ros2` command, vision_msgs, tf2_msgs,
+#                          hri_msgs ... built from
 #                          their public sources (PyPI has no wheels of them); default: ../shared/ros2-extras
 #                          beside the repository.  Installed only where the ROS installation lacks them
 #                          (a distribution install, e.g. apt's ros-kilted-*, already has them).
@@ -24,48 +27,28 @@ PYTHON=${PYTHON:-}
 start=$(date +%s.%N)
 log() { printf '[setup_ros] %s\n' "$*"; }
 die() { printf '[setup_ros] ERROR: %s\n' "$*" >&2; exit 1; }
+# per-step times for scripts/setup.sh's summary ("<seconds> <own|excluded> <step>" lines in $SETUP_TIMES)
+ts=$(date +%s.%N)
+step_done() {
+    local t; t=$(date +%s.%N)
+    log "$3: $(awk "BEGIN {printf \"%.1f\", $t - $ts}") s"
+    [[ -z "${SETUP_TIMES:-}" ]] || echo "$(awk "BEGIN {printf \"%.1f\", $t - $ts}") $2 $3" >> "$SETUP_TIMES"
+    ts=$t
+}
 
-# ----------------------------------------------------------------------------- interpreter + venv
-if [[ ! -x "$VENV/bin/python" ]]; then
-    if [[ -z "$PYTHON" ]]; then
-        for cand in python3.11 python3; do
-            if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-                PYTHON=$cand; break
-            fi
-        done
-    fi
-    [[ -n "$PYTHON" ]] || die "Python 3.11 not found (the ros-kilted-* wheels are cp311); set PYTHON=/path/to/python3.11"
-    log "creating virtual environment $VENV with $PYTHON"
-    "$PYTHON" -m venv "$VENV"
+# ----------------------------------------------------------------------------- locked packages
+# The ROS 2 Kilted wheels, colcon, the project's Python dependencies, Cython and setuptools < 80 (`setup.py
+# develop`, i.e. colcon --symlink-install of ament_python packages, needs it) are all in the lock
+# (requirements/project.in -> requirements/lock-py311.txt); install_lock.sh creates the venv (Python 3.11)
+# if needed and installs the lock with its hashes.
+if [[ "${ROS_SETUP_SKIP_PIP:-0}" != 1 ]]; then
+    log "locked packages (ROS 2 Kilted wheels, colcon, python dependencies) -> $VENV"
+    VENV="$VENV" PYTHON="$PYTHON" bash "$REPO/scripts/install_lock.sh"
 fi
+[[ -x "$VENV/bin/python" ]] || die "no virtual environment at $VENV (run without ROS_SETUP_SKIP_PIP=1, or scripts/setup.sh)"
 PY="$VENV/bin/python"
 "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
     || die "$VENV uses Python $("$PY" -c 'import sys; print(sys.version.split()[0])'); the ros-kilted-* wheels need 3.11"
-
-# ----------------------------------------------------------------------------- pip packages
-ROS_RUNTIME=(
-    ros-kilted-rclpy ros-kilted-std-msgs ros-kilted-sensor-msgs ros-kilted-visualization-msgs
-    ros-kilted-geometry-msgs ros-kilted-builtin-interfaces ros-kilted-rcl-interfaces
-    ros-kilted-rmw-fastrtps-cpp ros-kilted-lifecycle-msgs ros-kilted-diagnostic-msgs
-)
-# building custom messages (see ../shared/notes/ros2-from-pypi.md)
-ROS_BUILD=(
-    ros-kilted-ament-cmake ros-kilted-ament-package ros-kilted-ament-cmake-include-directories
-    ros-kilted-ament-cmake-ros ros-kilted-ament-cmake-ros-core ros-kilted-rosidl-default-generators
-    ros-kilted-rosidl-core-generators ros-kilted-rosidl-typesupport-fastrtps-c
-    ros-kilted-rosidl-typesupport-fastrtps-cpp ros-fastrtps-cmake-module ros-python-cmake-module
-    colcon-common-extensions
-)
-# jetson_pose_ros' own requirements (setup.py install_requires), the test runner, and Cython (builds the
-# PAF decoder's compiled loops; without it the package decodes with numpy)
-PY_DEPS=(numpy opencv-python-headless onnxruntime scipy tqdm imagesize pytest hypothesis cython)
-
-if [[ "${ROS_SETUP_SKIP_PIP:-0}" != 1 ]]; then
-    log "pip install: ROS 2 Kilted wheels, colcon, python dependencies -> $VENV"
-    # `setup.py develop` (colcon --symlink-install of ament_python packages) needs setuptools < 80
-    "$PY" -m pip install --disable-pip-version-check -q "${ROS_RUNTIME[@]}" "${ROS_BUILD[@]}" "${PY_DEPS[@]}" \
-        "setuptools<80"
-fi
 
 # ----------------------------------------------------------------------------- build tools
 export PATH="$VENV/bin:$PATH"
@@ -83,12 +66,20 @@ if ! command -v c++ >/dev/null && ! command -v g++ >/dev/null; then
 fi
 
 # ----------------------------------------------------------------------------- ROS 2 extras
-# `ros2 launch`, the `ros2` CLI verbs, launch_testing and vision_msgs are not on PyPI.  Detect them
-# (an apt/distro installation has them); install them from ROS2_EXTRAS only where they are missing.
-EXTRAS_CHECK='import launch, launch_ros, launch_testing, launch_testing_ros, ros2cli, ros2launch, ros2topic, ros2param, ros2lifecycle, rosidl_runtime_py, vision_msgs.msg'
+# `ros2 launch`, the `ros2` CLI verbs, launch_testing and the interface packages vision_msgs,
+# composition_interfaces, tf2_msgs and hri_msgs are not on PyPI.  Detect them (an apt/distro installation
+# has them); install them from ROS2_EXTRAS where any is missing: an environment set up with an older
+# extras set (without tf2_msgs and hri_msgs) gets them all again (install.sh rebuilds every package).
+step_done x own "cmake, g++ check"
+# (message classes, not just the modules: a folder left behind imports as an empty namespace package)
+EXTRAS_CHECK='import launch, launch_ros, launch_testing, launch_testing_ros, ros2cli, ros2launch, ros2topic, ros2param, ros2lifecycle, rosidl_runtime_py
+from vision_msgs.msg import Detection2D
+from composition_interfaces.srv import LoadNode
+from tf2_msgs.msg import TFMessage
+from hri_msgs.msg import Skeleton2D'
 ROS2_EXTRAS=${ROS2_EXTRAS:-$(cd "$REPO/.." && pwd)/shared/ros2-extras}
 if "$PY" -c "$EXTRAS_CHECK" >/dev/null 2>&1 && { [[ -x "$VENV/bin/ros2" ]] || command -v ros2 >/dev/null; }; then
-    log "ROS 2 extras (launch, ros2 CLI, launch_testing, vision_msgs) already installed"
+    log "ROS 2 extras (launch, ros2 CLI, launch_testing, vision_msgs, composition_interfaces, tf2_msgs, hri_msgs) already installed"
 elif [[ -f "$ROS2_EXTRAS/install.sh" ]]; then
     mkdir -p "$REPO/build"
     log "installing the ROS 2 extras from $ROS2_EXTRAS (offline, about a minute)"
@@ -96,9 +87,10 @@ elif [[ -f "$ROS2_EXTRAS/install.sh" ]]; then
         || { tail -n 40 "$REPO/build/ros2_extras_install.log" >&2; die "installing the ROS 2 extras failed (log: build/ros2_extras_install.log)"; }
     "$PY" -c "$EXTRAS_CHECK" || die "the ROS 2 extras do not import after installing them"
 else
-    log "WARNING: launch / ros2 CLI / vision_msgs missing and no extras at $ROS2_EXTRAS (set ROS2_EXTRAS=DIR):" \
-        "ros2 launch, the launch tests and the detections topic will not be available"
+    log "WARNING: launch / ros2 CLI / vision_msgs / tf2_msgs / hri_msgs missing and no extras at $ROS2_EXTRAS" \
+        "(set ROS2_EXTRAS=DIR): ros2 launch, the launch tests and the detections topic will not be available"
 fi
+step_done x excluded "ROS 2 extras ($ROS2_EXTRAS/install.sh, when missing)"
 
 # ----------------------------------------------------------------------------- wheel include-path fix
 # The wheels' exported CMake targets (e.g. std_msgs::std_msgs__rosidl_generator_py) carry the include
@@ -156,6 +148,8 @@ export AMENT_PREFIX_PATH="$VENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"
 export CMAKE_PREFIX_PATH="$VENV${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
 export COLCON_HOME="$REPO/build/.colcon_home"   # no user-level colcon defaults
 mkdir -p "$COLCON_HOME"
+# make -j<cores> without colcon's load-average limit (-l<cores>), which leaves the cores idle on a busy machine
+export MAKEFLAGS=${MAKEFLAGS:--j$(nproc)}
 # shellcheck disable=SC2086
 if ! "$VENV/bin/colcon" build --base-paths jetson_pose_msgs jetson_pose_ros \
         --build-base build --install-base install --symlink-install \
@@ -165,6 +159,7 @@ if ! "$VENV/bin/colcon" build --base-paths jetson_pose_msgs jetson_pose_ros \
     tail -n 60 "$REPO/build/colcon_build.log" >&2
     die "colcon build failed (full log: build/colcon_build.log, log/latest_build)"
 fi
+step_done x own "colcon build (jetson_pose_msgs, jetson_pose_ros)"
 
 # ----------------------------------------------------------------------------- check
 # shellcheck disable=SC1091
@@ -172,5 +167,6 @@ source "$REPO/scripts/ros_env.sh"
 python -c 'import rclpy, sensor_msgs.msg, visualization_msgs.msg, jetson_pose_msgs.msg, jetson_pose_ros.ros.image_conversion' \
     || die "the built workspace does not import"
 command -v posenet_node >/dev/null || die "posenet_node is not on PATH after sourcing scripts/ros_env.sh"
+step_done x own "workspace import check"
 end=$(date +%s.%N)
 log "done in $("$PY" -c "print(f'{$end - $start:.1f}')") s; use it with: source scripts/ros_env.sh"

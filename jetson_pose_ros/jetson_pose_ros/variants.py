@@ -1,10 +1,10 @@
 """Reduced-precision variants of the registry's model files (``models/variants.json``).
 
-int8 variants are made from the fp32 ONNX files by ``tools/quantize/quantize_int8.py`` (NNCF,
-calibrated on images outside every evaluation set), one per backend: an OpenVINO IR
-(``.int8.xml`` + ``.bin``) for ``openvino`` and a QDQ ONNX file (``.int8.onnx``) for
-``onnxruntime``.  They are installed beside the model files in the model directory with a
-``.sha256`` file.  ``variants.json`` lists each variant (whether its accuracy held, with the
+int8 variants are made from the fp32 ONNX files on first use (``int8_build.py``: NNCF,
+calibrated on images outside every evaluation set; or ahead with ``posenet-models install --int8``),
+one per backend: an OpenVINO IR (``.int8.xml`` + ``.bin``) for ``openvino`` and a QDQ ONNX file
+(``.int8.onnx``) for ``onnxruntime``.  They are cached beside the model files in the model directory
+with a ``.sha256`` file and a ``.provenance.json``.  ``variants.json`` lists each variant (whether its accuracy held, with the
 figures, and the sha256 of the reference build) and, per network, the backend/precision pairs
 verified on this project's CPU, fastest first (``auto`` walks them).
 """
@@ -20,6 +20,7 @@ from .registry import MODELS_DIR
 
 VARIANTS_FILE = MODELS_DIR / "variants.json"
 TOOL = "tools/quantize/quantize_int8.py"
+INSTALL_CMD = "posenet-models install --int8"
 SUFFIX = {"openvino": ".int8.xml", "onnxruntime": ".int8.onnx"}
 
 
@@ -53,7 +54,8 @@ def files_of(path: Path) -> list[Path]:
     return [path, path.with_suffix(".bin")] if path.suffix == ".xml" else [path]
 
 
-def _installed(source: Path, backend: str) -> Path | None:
+def installed(source: Path, backend: str) -> Path | None:
+    """The int8 variant's file where it is installed (beside ``source`` or in the model directory), else None."""
     e = int8_entry(source.name, backend)
     for p in (source.parent / e["filename"], int8_target(source.name, backend)):
         if all(f.is_file() for f in files_of(p)):
@@ -63,11 +65,12 @@ def _installed(source: Path, backend: str) -> Path | None:
 
 def int8_available(source: Path, backend: str) -> bool:
     e = int8_entry(source.name, backend)
-    return bool(e and e.get("shipped") and _installed(source, backend))
+    return bool(e and e.get("shipped") and installed(source, backend))
 
 
-def int8_file(source: Path, backend: str) -> Path:
-    """The installed, verified int8 variant of ``source`` for ``backend``."""
+def int8_file(source: Path, backend: str, build: bool = True) -> Path:
+    """The installed, verified int8 variant of ``source`` for ``backend``; ``build``: made on first use
+    where it is not installed yet."""
     e = int8_entry(source.name, backend)
     if e is None:
         raise ModelError(f"no int8 variant of {source.name} for {backend} in the registry (a model quantized "
@@ -75,10 +78,14 @@ def int8_file(source: Path, backend: str) -> Path:
     if not e.get("shipped"):
         raise ModelError(f"the int8 variant of {source.name} for {backend} is not shipped: "
                          f"{e.get('why', 'its accuracy did not hold')}")
-    path = _installed(source, backend)
+    path = installed(source, backend)
+    if path is None and build:
+        from .int8_build import ensure
+        ensure(source, backend)     # first use: build it (NNCF), cache it in the model directory
+        path = installed(source, backend)
     if path is None:
         raise ModelError(f"the int8 variant of {source.name} for {backend} is not installed; make it with "
-                         f"'python {TOOL} --install' (looked in {source.parent} and "
+                         f"'{INSTALL_CMD} NETWORK' (looked in {source.parent} and "
                          f"{int8_target(source.name, backend).parent})")
     sidecar = path.with_name(path.name + ".sha256")
     expected = dict(reversed(line.split()) for line in sidecar.read_text().splitlines() if line.strip()) \
@@ -86,6 +93,6 @@ def int8_file(source: Path, backend: str) -> Path:
     for f in files_of(path):
         want = expected.get(f.name)
         if want and sha256sum(f) != want:
-            raise ModelError(f"{f} is corrupt (sha256 does not match {want[:12]}...); delete it and run "
-                             f"'python {TOOL} --install' again")
+            raise ModelError(f"{f} is corrupt (sha256 does not match {want[:12]}...); delete it and it is "
+                             f"built again on next use")
     return path

