@@ -5,8 +5,8 @@ calibrated on images outside every evaluation set), one per backend: an OpenVINO
 (``.int8.xml`` + ``.bin``) for ``openvino`` and a QDQ ONNX file (``.int8.onnx``) for
 ``onnxruntime``.  They are installed beside the model files in the model directory with a
 ``.sha256`` file.  ``variants.json`` lists each variant (whether its accuracy held, with the
-figures, and the sha256 of the reference build) and, per network, the backend/precision pairs
-verified on this project's CPU, fastest first (``auto`` walks them).
+figures, and the sha256 of the reference build); which pairs ``auto`` may choose is
+``candidates.json`` (``tools/accuracy_guard.py``).
 """
 from __future__ import annotations
 
