@@ -50,6 +50,7 @@ VARIANTS = "onnxruntime:f32,openvino:f32,openvino:bf16,openvino:int8,onnxruntime
 REFERENCE = ("onnxruntime", "f32")
 BOUND = {"f32": 0.005, "bf16": 0.005, "int8": 0.01}
 MIN_MEAN_OKS = 0.95
+EXPERIMENTS: dict[str, list[str]] = {}     # --bf16-keep LABEL -> layer-name patterns kept in f32
 COCO17 = list(agreement.COCO_SIGMAS)
 MPII = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "pelvis", "thorax",
         "upper_neck", "head_top", "right_wrist", "right_elbow", "right_shoulder", "left_shoulder", "left_elbow",
@@ -179,9 +180,16 @@ def media_frames(shared: Path, hand: bool):
 
 # ------------------------------------------------------------------ one variant
 def run_variant(network: str, backend: str, precision: str, threads: int, shared: Path, sets: dict) -> dict:
+    from jetson_pose_ros.backends import openvino as ovb
+    from jetson_pose_ros.model_files import resolve_files
     from jetson_pose_ros.posenet import PoseNet
 
     t0 = time.time()
+    precision, _, label = precision.partition("[")      # bf16[LABEL]: an experiment (--bf16-keep)
+    ovb.KEEP_F32.clear()
+    if label:
+        keep = EXPERIMENTS[label.rstrip("]")]
+        ovb.KEEP_F32.update({p.name: keep for p in resolve_files(get_network(network)).values()})
     net = PoseNet(network, 0.15, backend=backend, precision=precision, num_threads=threads)
     used = net.model.backend_used
     if used != f"{backend} {precision}":
@@ -199,7 +207,7 @@ def run_variant(network: str, backend: str, precision: str, threads: int, shared
 
 
 def compare(ref: dict, var: dict, precision: str) -> dict:
-    bound = BOUND[precision]
+    bound = BOUND[precision.partition("[")[0]]
     deltas = {s: round(var["sets"][s] - ref["sets"][s], 4) for s in ref["sets"]}
     sig = agreement.sigmas(ref["names"])
     oks, lost, lost_frames, extra = [], 0, [], 0
@@ -246,6 +254,9 @@ def build_table(results: dict, host: dict) -> dict:
                 c = compare(ref, row, precision)
                 e.update(verified=c.pop("holds"), sets={k: round(v, 4) for k, v in row["sets"].items()},
                          seconds=row["seconds"], **c)
+                if "[" in precision:      # an experiment: reported, never a candidate (auto cannot run it)
+                    e.update(experimental=True, passed=e["verified"], verified=False,
+                             keep_f32=EXPERIMENTS.get(precision.partition("[")[2].rstrip("]")))
             entries.append(e)
         networks[network] = {"candidates": [[e["backend"], e["precision"]] for e in entries if e["verified"]],
                              "variants": entries}
@@ -279,6 +290,8 @@ def markdown(table: dict) -> str:
             else:
                 sets = ", ".join(f"{k} {v:+.3f}" for k, v in e["delta"].items())
                 verdict = "**candidate**" if e["verified"] else f"fails: {e['why']}"
+                if e.get("experimental"):
+                    verdict = f"experiment ({'passes' if e['passed'] else 'fails: ' + e['why']})"
                 lines.append(f"| {network} | {name} | {e['min_delta']:+.4f} | {sets} | {e['frames']} | "
                              f"{e['mean_oks']:.3f} | {e['lost']} | {verdict} |")
     lines += ["", "Candidates per network (in this order `auto` times them):", ""]
@@ -307,12 +320,19 @@ def main(argv=None) -> int:
     p.add_argument("--table", type=Path, default=MODELS_DIR / "candidates.json")
     p.add_argument("--doc", type=Path, default=ROOT / "docs" / "accuracy_guard.md")
     p.add_argument("--report-only", action="store_true", help="only rebuild the table from --work")
+    p.add_argument("--bf16-keep", action="append", default=[], metavar="LABEL=REGEX[|REGEX]",
+                   help="experiment: also run openvino bf16 with the layers matching REGEX kept in f32 "
+                        "(reported as 'openvino bf16[LABEL]', never a candidate)")
     args = p.parse_args(argv)
+    for spec in args.bf16_keep:
+        label, _, rx = spec.partition("=")
+        EXPERIMENTS[label] = rx.split("|")
     shared = args.shared / "data"
     if not shared.is_dir():
         p.error(f"no shared data at {shared}")
     args.work.mkdir(parents=True, exist_ok=True)
     variants = [tuple(v.split(":")) for v in args.variants.split(",")]
+    variants += [("openvino", f"bf16[{label}]") for label in EXPERIMENTS]
     if REFERENCE in variants:
         variants.remove(REFERENCE)
     variants.insert(0, REFERENCE)
