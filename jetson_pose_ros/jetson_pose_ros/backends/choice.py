@@ -95,8 +95,9 @@ def resolve(backend: str, precision: str, network: str | None, path: Path, num_t
             if backend in ("auto", c[0]) or (backend == "cpu" and c[0] == "onnxruntime")]
     pool = [c for c in pool if precision in ("auto", c[1]) and _runnable(*c, path)]
     if not pool:   # nothing verified runs here: the plain choice, whose own errors then say why
-        pick = (backend if backend != "auto" else "openvino" if precision == "bf16" else "onnxruntime",
-                precision if precision != "auto" else "f32")
+        if backend != "auto":
+            return backend, "f32"
+        pick = ("openvino" if precision == "bf16" else "onnxruntime", precision if precision != "auto" else "f32")
         _log_choice(network, path.name, *pick, "no verified candidate runs here")
         return pick
     memo = (network, backend, precision, int(num_threads or 0))
