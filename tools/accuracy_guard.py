@@ -3,6 +3,8 @@
     python tools/accuracy_guard.py                      # every installable network, writes the table
     python tools/accuracy_guard.py --network mobilenet-body --variants openvino:bf16
     python tools/accuracy_guard.py --report-only        # rebuild table + docs from the saved runs
+    python tools/accuracy_guard.py --network mobilenet-body --variants onnxruntime:f32 \
+        --bf16-keep 'stages2to6=Openpose/MConv_Stage[2-6]'   # experiment: those layers in f32 under bf16
 
 Every variant (onnxruntime f32, openvino f32, openvino bf16, and the int8 variants where one is
 installed) is compared with ``onnxruntime f32`` (the reference) on all of ``../shared/data``:

@@ -92,6 +92,6 @@ def frame_agreement(ref_xy: np.ndarray, ref_scores: np.ndarray, other_xy: np.nda
     if m.size:
         rows, cols = linear_sum_assignment(-m)
         best[rows] = m[rows, cols]
-        matched = len(rows)
+        matched = int((m[rows, cols] >= LOST_OKS).sum())
     lost = int(((np.asarray(ref_scores) >= LOST_SCORE) & (best < LOST_OKS)).sum())
     return {"oks": best.tolist(), "lost": lost, "extra": len(other_xy) - matched}
