@@ -110,8 +110,14 @@ def resolve(backend: str, precision: str, network: str | None, path: Path, num_t
     else:
         from .tuning import decide
 
+        from ..errors import ModelError
+
         size = getattr(input_spec, "size", None)
-        doc = decide(network, pool, num_threads, tuple(size) if size else None)
+        try:
+            doc = decide(network, pool, num_threads, tuple(size) if size else None)
+        except ModelError as exc:     # no candidate could be timed: the first one runs, its own errors say why
+            log.warning("%s; running %s %s untimed", exc, *pool[0])
+            doc = {"choice": list(pool[0]), "table": [], "cached": False, "only": True}
         pick = tuple(doc["choice"])
         decisions[network] = doc
     _memo[memo] = pick
