@@ -117,7 +117,7 @@ def resolve(backend: str, precision: str, network: str | None, path: Path, num_t
             doc = decide(network, pool, num_threads, tuple(size) if size else None)
         except ModelError as exc:     # no candidate could be timed: the first one runs, its own errors say why
             log.warning("%s; running %s %s untimed", exc, *pool[0])
-            doc = {"choice": list(pool[0]), "table": [], "cached": False, "only": True}
+            doc = {"choice": list(pool[0]), "table": [], "cached": False, "untimed": True}
         pick = tuple(doc["choice"])
         decisions[network] = doc
     _memo[memo] = pick
@@ -135,7 +135,7 @@ def describe(network: str | None) -> str:
     if doc is None:
         return ""
     pick = " ".join(doc["choice"])
-    if doc.get("only"):
-        return f"{pick} (only verified candidate)"
+    if doc.get("only") or doc.get("untimed"):
+        return f"{pick} ({'only verified candidate' if doc.get('only') else 'no candidate could be timed'})"
     timed = ", ".join(f"{r['backend']} {r['precision']} {r['ms']:.1f} ms" for r in doc["table"] if "ms" in r)
     return f"{pick} ({'cached' if doc.get('cached') else 'measured'}: {timed})"
