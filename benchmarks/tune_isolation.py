@@ -62,7 +62,8 @@ def main(argv=None) -> int:
                 rows = interleaved(args.network, pairs, args.threads, args.frames, tuning.WARMUP)
             else:
                 rows = {f"{x['backend']} {x['precision']}": x["ms"] for x in
-                        tuning.measure(args.network, pairs, args.threads, None, args.frames, tuning.WARMUP, mode)}
+                        tuning.measure(args.network, pairs, args.threads, None, args.frames, tuning.WARMUP, mode,
+                                       rounds=1)}
             for k, v in rows.items():
                 got[mode][k].append(v)
             print(f"round {r} {mode:11s} " + "  ".join(f"{k} {v:.1f}" for k, v in rows.items()), flush=True)
