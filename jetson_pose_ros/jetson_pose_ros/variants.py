@@ -4,9 +4,9 @@ int8 variants are made from the fp32 ONNX files on first use (``int8_build.py``:
 calibrated on images outside every evaluation set; or ahead with ``posenet-models install --int8``),
 one per backend: an OpenVINO IR (``.int8.xml`` + ``.bin``) for ``openvino`` and a QDQ ONNX file
 (``.int8.onnx``) for ``onnxruntime``.  They are cached beside the model files in the model directory
-with a ``.sha256`` file and a ``.provenance.json``.  ``variants.json`` lists each variant (whether its accuracy held, with the
-figures, and the sha256 of the reference build) and, per network, the backend/precision pairs
-verified on this project's CPU, fastest first (``auto`` walks them).
+with a ``.sha256`` file and a ``.provenance.json``.  ``variants.json`` lists each variant (whether its
+accuracy held, with the figures, and the sha256 of the reference build); which pairs ``auto`` may
+choose is ``candidates.json`` (``tools/accuracy_guard.py``).
 """
 from __future__ import annotations
 

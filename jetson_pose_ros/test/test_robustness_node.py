@@ -251,3 +251,5 @@ def test_node_publishes_diagnostics(raw, humans):
     values = report(seen[-1])
     assert int(values["processed"]) > 0 and int(values["received"]) >= int(values["processed"])
     assert seen[-1].name == "posenet: frames" and "max_image_pixels" in values["last_error"]
+    # the backend in use, and how auto chose it during configure (timed here, or the cached choice)
+    assert values["backend"].split()[0] in ("onnxruntime", "openvino") and values["backend_choice"], values

