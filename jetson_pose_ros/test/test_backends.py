@@ -108,8 +108,8 @@ def test_openvino_same_poses_as_onnxruntime(reference, network, precision):
     assert got["matched"] >= tol["matched"] and got["one_side"] <= tol["one_side"], got
 
 
-SHIPPED_INT8 = [("yolo11n-body", "openvino"), ("yolo11n-body", "onnxruntime"), ("blazepose-body", "openvino"),
-                ("blazepose-body", "onnxruntime"), ("mediapipe-hand-lite", "openvino")]
+# BlazePose's int8 variants are not offered: they lose a fifth of the people f32 finds (variants.json)
+SHIPPED_INT8 = [("yolo11n-body", "openvino"), ("yolo11n-body", "onnxruntime"), ("mediapipe-hand-lite", "openvino")]
 
 
 def test_shipped_int8_list_matches_the_registry():
