@@ -128,11 +128,13 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _o("output_cmap", str, "", "name of the confidence-map output tensor (PAF networks)"),
     _o("output_paf", str, "", "name of the part-affinity-field output tensor (PAF networks)"),
     _o("input_size", str, "", "network input size WIDTHxHEIGHT where the network allows (empty: its default)"),
-    _o("backend", str, "auto", "inference backend: onnxruntime, openvino, auto (the fastest pair verified "
-       "for the network that runs here; onnxruntime where OpenVINO is absent), cuda, tensorrt (ONNX files); "
-       "opencv (TensorFlow .pb), litert (.tflite): the original files, installed from their packages when missing"),
-    _o("precision", str, "auto", "inference precision: auto (onnxruntime f32; openvino bf16 where the CPU has it; "
-       "backend auto: the fastest verified), f32, bf16 (openvino), int8 (shipped int8 variants)",
+    _o("backend", str, "auto", "inference backend: onnxruntime, openvino, auto (the accuracy-verified "
+       "backend/precision pairs of models/candidates.json timed on this machine on first use, the fastest cached; "
+       "posenet-models tune re-times), cuda, tensorrt (ONNX files); opencv (TensorFlow .pb, OpenCV 4), "
+       "litert (.tflite): the original files, installed from their packages when missing"),
+    _o("precision", str, "auto", "inference precision: auto (with backend auto: the timed verified pair; with "
+       "openvino: its fastest verified precision; else f32), f32, bf16 (openvino), int8 (shipped int8 variants, "
+       "built on first use)",
        choices=("auto", "f32", "bf16", "int8")),
     _o("num_threads", int, 0, "inference threads; 0 = the backend's default", min=0, max=256, cli="--threads"),
     # ---- what counts as found (the same meaning for every family)
