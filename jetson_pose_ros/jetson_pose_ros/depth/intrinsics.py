@@ -147,8 +147,16 @@ class Intrinsics:
         if self.distortion_model in EQUIDISTANT:
             out = cv2.fisheye.undistortPoints(pts, self.matrix, d, criteria=_CRITERIA)
         else:
-            out = cv2.undistortPoints(pts, self.matrix, d, None, None, None, _CRITERIA)
+            out = _undistort_iterated(pts, self.matrix, d)
         return out.reshape(-1, 2)
+
+
+def _undistort_iterated(pts: np.ndarray, matrix: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``cv2.undistortPoints`` iterated to ``_CRITERIA``: OpenCV 4 names it ``undistortPointsIter``,
+    OpenCV 5 takes the criteria as ``undistortPoints``' 7th argument (the same values on both)."""
+    if hasattr(cv2, "undistortPointsIter"):
+        return cv2.undistortPointsIter(pts, matrix, d, None, None, _CRITERIA)
+    return cv2.undistortPoints(pts, matrix, d, None, None, None, _CRITERIA)
 
 
 def check_same_view(size: tuple[int, int], other: tuple[int, int], tolerance: float = 0.01) -> tuple[float, float]:
