@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import platform
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np  # noqa: E402
 from jetson_pose_ros.depth import (DepthSettings, Intrinsics, depth_from_buffer, person_positions,  # noqa: E402
                                    with_xyz)
 from jetson_pose_ros.pose import PoseFrame  # noqa: E402
+from jetson_pose_ros.backends.tuning import cpu_model  # noqa: E402  (one definition of the CPU's name)
 
 W, H, PEOPLE, KEYPOINTS = 640, 480, 5, 17
 NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
@@ -41,14 +41,6 @@ NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulde
          "left_ankle", "right_ankle"]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def scene(seed: int = 0):

@@ -17,6 +17,12 @@ os.environ.setdefault("JETSON_POSE_FROM_SOURCE", "0")   # tests that install fro
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
 HAVE_SHARED = DATA.is_dir()
+try:
+    import openvino  # noqa: F401  (optional backend)
+    HAVE_OV = True
+except ImportError:
+    HAVE_OV = False
+needs_ov = pytest.mark.skipif(not HAVE_OV, reason="openvino is not installed (pip install openvino)")
 NO_SHARED = (f"needs the shared test data (photos, videos, annotations), not found at {DATA}: "
              "clone the repository next to shared/ or set JETSON_POSE_SHARED")
 

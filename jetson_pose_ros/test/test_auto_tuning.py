@@ -14,12 +14,7 @@ from jetson_pose_ros.registry import get_network
 
 pytestmark = pytest.mark.shared_data
 
-try:
-    import openvino  # noqa: F401
-    HAVE_OV = True
-except ImportError:
-    HAVE_OV = False
-needs_ov = pytest.mark.skipif(not HAVE_OV, reason="openvino is not installed (pip install openvino)")
+from conftest import HAVE_OV, needs_ov  # noqa: E402,F401
 
 NET = "movenet-body"
 PAIRS = [("onnxruntime", "f32"), ("openvino", "f32")]

@@ -42,12 +42,7 @@ from jetson_pose_ros.registry import get_network
 # every test here runs the mirror's ONNX files (../shared/models); without it they skip, saying so
 pytestmark = pytest.mark.shared_data
 
-try:
-    import openvino  # noqa: F401
-    HAVE_OV = True
-except ImportError:
-    HAVE_OV = False
-needs_ov = pytest.mark.skipif(not HAVE_OV, reason="openvino is not installed (pip install openvino)")
+from conftest import HAVE_OV, needs_ov  # noqa: E402,F401
 HAVE_NNCF = importlib.util.find_spec("nncf") is not None
 
 REPO = Path(__file__).resolve().parents[2]

@@ -145,6 +145,15 @@ def keypoint_distance(a, b):
 PHOTOS = ("humans_1.jpg", "humans_4.jpg", "peds_0.jpg")
 
 
+def assert_same_poses(ref, nat, images) -> None:
+    """``nat`` finds ``ref``'s poses (>= 3 per photo) on PHOTOS, each keypoint within 0.05 px."""
+    for name in PHOTOS:
+        img = cv2.imread(str(images / name))
+        a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)
+        assert len(a) >= 3
+        assert keypoint_distance(a, b) < 0.05
+
+
 @pytest.mark.skipif(not hasattr(cv2.dnn, "readNetFromTensorflow"),
                     reason=f"OpenCV {cv2.__version__} has no TensorFlow importer (removed in OpenCV 5)")
 def test_opencv_backend_matches_onnx(images, shared, tmp_path, monkeypatch):
@@ -156,11 +165,7 @@ def test_opencv_backend_matches_onnx(images, shared, tmp_path, monkeypatch):
     ref, nat = PoseNet("mobilenet-body", backend="onnxruntime"), PoseNet("mobilenet-body", backend="opencv")
     assert nat.model.files["model"].suffix == ".pb"
     assert type(nat.model.backend).__name__ == "OpenCvDnnBackend"
-    for name in PHOTOS:
-        img = cv2.imread(str(images / name))
-        a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)
-        assert len(a) >= 3
-        assert keypoint_distance(a, b) < 0.05
+    assert_same_poses(ref, nat, images)
 
 
 @pytest.mark.skipif(hasattr(cv2.dnn, "readNetFromTensorflow"),
@@ -186,11 +191,7 @@ def test_openvino_runs_original_pb(images, shared, tmp_path, monkeypatch):
     nat = PoseNet("mobilenet-body", backend="auto", precision="f32")
     assert nat.model.files["model"].suffix == ".pb"
     assert type(nat.model.backend).__name__ == "OpenVinoBackend"
-    for name in PHOTOS:
-        img = cv2.imread(str(images / name))
-        a, b = ref.process(img.copy(), overlay=None), nat.process(img.copy(), overlay=None)
-        assert len(a) >= 3
-        assert keypoint_distance(a, b) < 0.05
+    assert_same_poses(ref, nat, images)
 
 
 @needs_registries
