@@ -27,6 +27,7 @@ from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
 from sensor_msgs.msg import CameraInfo, Image  # noqa: E402
 from visualization_msgs.msg import Marker, MarkerArray  # noqa: E402
 
+from jetson_pose_ros.ros.node import LAZY_GRACE_S  # noqa: E402
 from jetson_pose_msgs.msg import Pose3DArray  # noqa: E402
 from jetson_pose_ros.depth import Intrinsics  # noqa: E402
 
@@ -86,7 +87,10 @@ def test_depth_inputs_follow_the_lazy_rule(node):
                 rclpy.spin_once(n, timeout_sec=0.05)
             return predicate()
 
-        assert not spin_until(lambda: any(p.get_subscription_count() for p in pubs), 2.0), node.log()[-2000:]
+        # after the node's start-up grace (it takes its inputs at once for LAZY_GRACE_S) nothing is subscribed
+        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), LAZY_GRACE_S + 10.0), \
+            node.log()[-2000:]
+        assert not spin_until(lambda: any(p.get_subscription_count() for p in pubs), 1.0), node.log()[-2000:]
         sub = n.create_subscription(Pose3DArray, node.topic("poses_3d"), lambda m: None, RELIABLE)
         assert spin_until(lambda: all(p.get_subscription_count() for p in pubs), 10.0), node.log()[-2000:]
         n.destroy_subscription(sub)
