@@ -95,11 +95,14 @@ def lazy_node(ros, tmp_path_factory):
 
 def test_no_listener_no_input_then_listener_then_idle_again(lazy_node):
     proc, cam = lazy_node
-    # images flow at 10 Hz, nobody listens to a result: after the start-up grace the input is dropped
-    assert cam.spin_until(lambda: not cam.input_subscribed(), node_mod.LAZY_GRACE_S + 5.0) is not None, \
+    # images flow at 10 Hz, nobody listens to a result: when the start-up grace ends the input is dropped
+    idle_line = "idle: no subscribers; input unsubscribed"
+    assert cam.spin_until(lambda: idle_line in proc.log(), node_mod.LAZY_GRACE_S + 15.0) is not None, \
         proc.log()[-2000:]
+    assert cam.spin_until(lambda: not cam.input_subscribed(), 5.0) is not None, proc.log()[-2000:]
     cam.spin(1.0)
     assert not cam.input_subscribed(), proc.log()[-2000:]
+    drops = proc.log().count(idle_line)
 
     cam.listen()
     took = cam.spin_until(lambda: len(cam.poses) > 0, 15.0)
@@ -109,7 +112,7 @@ def test_no_listener_no_input_then_listener_then_idle_again(lazy_node):
 
     cam.leave()
     assert cam.spin_until(lambda: not cam.input_subscribed(), 10.0) is not None, proc.log()[-2000:]
-    proc.wait_log(r"idle: no subscribers; input unsubscribed", 5.0)
+    assert cam.spin_until(lambda: proc.log().count(idle_line) > drops, 5.0) is not None, proc.log()[-2000:]
 
 
 def test_enable_service_stops_and_resumes(lazy_node):
