@@ -2,7 +2,7 @@
 openvino f32, openvino bf16 and ``auto`` (first start, before the others: empty tuning and
 compiled-model caches, so ``auto`` times its candidates while loading; second start, after them:
 the cached choice), each configuration in its own
-process (``posenet-bench``'s machinery, ``jetson_pose_ros.benchmark``).
+process (``posenet-bench``'s machinery, ``jetson_pose_ros.evaluation.speed``).
 
     python benchmarks/auto_acceptance.py --images ../shared/data/jetson_inference/images --threads 2 \\
         --json auto_acceptance.json
@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros import benchmark  # noqa: E402
-from jetson_pose_ros.backends import choice, tuning  # noqa: E402
+from jetson_pose_ros.evaluation import speed as benchmark  # noqa: E402
+from jetson_pose_ros.runtime import choice, tuning  # noqa: E402
 
 NETWORKS = ("mobilenet-body", "movenet-body", "yolo11n-body", "blazepose-body", "blazepose-body-lite",
             "blazepose-body18", "mediapipe-hand", "mediapipe-hand-lite")

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
 import cv2  # noqa: E402
 
-from jetson_pose_ros import benchmark  # noqa: E402
-from jetson_pose_ros.errors import PoseNetError  # noqa: E402
+from jetson_pose_ros.evaluation import speed as benchmark  # noqa: E402
+from jetson_pose_ros.core.errors import PoseNetError  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 
 NETWORKS = ("mobilenet-body", "movenet-body", "yolo11n-body", "blazepose-body", "blazepose-body-lite",

@@ -24,9 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros.backends.openvino_keep_f32 import keep_f32  # noqa: E402
-from jetson_pose_ros.model_files import resolve_files  # noqa: E402
-from jetson_pose_ros.registry import get_network  # noqa: E402
+from jetson_pose_ros.runtime.backends.openvino_keep_f32 import keep_f32  # noqa: E402
+from jetson_pose_ros.runtime.model_files import resolve_files  # noqa: E402
+from jetson_pose_ros.core.registry import get_network  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 VARIANTS = {"f32": None, "bf16": [], "bf16, stage 6 f32": [r"Openpose/MConv_Stage6"],

@@ -27,8 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
-from jetson_pose_ros import PoseNet, evaluation  # noqa: E402
-from jetson_pose_ros.decoders.single_stage import COCO17  # noqa: E402
+from jetson_pose_ros import PoseNet  # noqa: E402
+from jetson_pose_ros.evaluation import accuracy as evaluation  # noqa: E402
+from jetson_pose_ros.networks.single_stage import COCO17  # noqa: E402
 
 SWEEP = {"link_threshold": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3], "min_keypoints": [2, 3, 4, 5, 6],
          "pose_threshold": [0.0, 0.02, 0.05, 0.1, 0.15]}

@@ -32,8 +32,8 @@ import numpy as np  # noqa: E402
 
 from jetson_pose_ros.depth import (DepthSettings, Intrinsics, depth_from_buffer, person_positions,  # noqa: E402
                                    with_xyz)
-from jetson_pose_ros.pose import PoseFrame  # noqa: E402
-from jetson_pose_ros.backends.tuning import cpu_model  # noqa: E402  (one definition of the CPU's name)
+from jetson_pose_ros.core.pose import PoseFrame  # noqa: E402
+from jetson_pose_ros.runtime.tuning import cpu_model  # noqa: E402  (one definition of the CPU's name)
 
 W, H, PEOPLE, KEYPOINTS = 640, 480, 5, 17
 NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
@@ -120,7 +120,7 @@ def node_steps(blocks: int, data: bytes, frame, k, settings) -> None:
 
     try:
         from std_msgs.msg import Header
-        from jetson_pose_ros.ros.messages3d import body_transforms, frame3d_to_markers, frame3d_to_msg
+        from jetson_pose_ros.msgs.messages3d import body_transforms, frame3d_to_markers, frame3d_to_msg
     except ImportError as err:
         print(f"  node: rclpy messages not importable ({err}); skipped (source scripts/ros_env.sh)")
         return

@@ -37,8 +37,8 @@ from jetson_pose_ros.gestures import datasets as ds  # noqa: E402
 from jetson_pose_ros.gestures.body import COCO17  # noqa: E402
 from jetson_pose_ros.gestures.frame import FrameGestures  # noqa: E402
 from jetson_pose_ros.gestures.hand import classify_hand_gestures  # noqa: E402
-from jetson_pose_ros.pose import PoseFrame  # noqa: E402
-from jetson_pose_ros.topology import load_topology  # noqa: E402
+from jetson_pose_ros.core.pose import PoseFrame  # noqa: E402
+from jetson_pose_ros.core.topology import load_topology  # noqa: E402
 
 
 def cpu_name() -> str:

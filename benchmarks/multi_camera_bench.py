@@ -60,7 +60,7 @@ def run_setup(name: str, groups, images, args) -> dict:
     from std_msgs.msg import Header
 
     from jetson_pose_msgs.msg import Pose2DArray
-    from jetson_pose_ros.ros import image_conversion as conv
+    from jetson_pose_ros.msgs import image_conversion as conv
 
     procs = start_servers(groups, args)
     node = rclpy.create_node("bench_feeder")

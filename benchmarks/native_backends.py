@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("JETSON_POSE_SHARED", REPO.parent / "shared"))
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 from jetson_pose_ros import PoseNet  # noqa: E402
-from jetson_pose_ros.model_files import native_backends  # noqa: E402
+from jetson_pose_ros.runtime.model_files import native_backends  # noqa: E402
 
 NETWORKS = "mobilenet-body,movenet-body,blazepose-body,blazepose-body-lite,mediapipe-hand,mediapipe-hand-lite"
 

@@ -32,7 +32,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from jetson_pose_msgs.msg import Pose2DArray
-from jetson_pose_ros.backends.tuning import cpu_model  # noqa: E402
+from jetson_pose_ros.runtime.tuning import cpu_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTO = ROOT.parent / "shared" / "data" / "jetson_inference" / "images" / "humans_1.jpg"

@@ -59,7 +59,7 @@ def main() -> int:
     from std_msgs.msg import Header
 
     import bad_inputs as bad
-    from jetson_pose_ros.ros.image_conversion import bgr_to_image
+    from jetson_pose_ros.msgs.image_conversion import bgr_to_image
 
     try:
         from diagnostic_msgs.msg import DiagnosticArray

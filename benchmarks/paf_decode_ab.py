@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from jetson_pose_ros import benchmark  # noqa: E402
-from jetson_pose_ros.decoders import paf  # noqa: E402
+from jetson_pose_ros.evaluation import speed as benchmark  # noqa: E402
+from jetson_pose_ros.networks import paf  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 
 

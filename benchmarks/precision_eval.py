@@ -6,7 +6,7 @@
 Body networks: COCO keypoint AP on ``shared/data/coco_val2017_dev``; hand networks: PCK@0.2 on the
 OneHand10K, FreiHAND and Panoptic fixtures (their mean is the figure compared).  A variant *holds*
 when it loses at most 0.005 (bf16) or 0.01 (int8) against ``onnxruntime f32`` (the issue-12 rule);
-``f32`` on another backend must hold within 0.005 too.  Scored with ``jetson_pose_ros.evaluation``,
+``f32`` on another backend must hold within 0.005 too.  Scored with ``jetson_pose_ros.evaluation.accuracy``,
 the code behind ``posenet-eval``.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros import evaluation as ev  # noqa: E402
-from jetson_pose_ros.errors import PoseNetError  # noqa: E402
+from jetson_pose_ros.evaluation import accuracy as ev  # noqa: E402
+from jetson_pose_ros.core.errors import PoseNetError  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"

@@ -56,7 +56,7 @@ def main() -> int:
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
-    from jetson_pose_ros.ros.image_conversion import bgr_to_image
+    from jetson_pose_ros.msgs.image_conversion import bgr_to_image
 
     w, h = (int(v) for v in args.size.lower().split("x"))
     frame = cv2.resize(cv2.imread(str(images / "humans_1.jpg")), (w, h))

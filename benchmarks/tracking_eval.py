@@ -41,9 +41,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
-from jetson_pose_ros.pose import Keypoint, ObjectPose  # noqa: E402
-from jetson_pose_ros.smoothing import PoseSmoother  # noqa: E402
-from jetson_pose_ros.tracking import PoseTracker  # noqa: E402
+from jetson_pose_ros.core.pose import Keypoint, ObjectPose  # noqa: E402
+from jetson_pose_ros.pipeline.smoothing import PoseSmoother  # noqa: E402
+from jetson_pose_ros.pipeline.tracking import PoseTracker  # noqa: E402
 
 VIDEO = REPO.parent / "shared" / "data" / "video" / "sports2d_demo.mp4"
 LOWER = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
@@ -51,7 +51,7 @@ LOWER = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "righ
 
 def detect(video: Path, network: str, threshold: float):
     from jetson_pose_ros.posenet import PoseNet
-    from jetson_pose_ros.video import open_source
+    from jetson_pose_ros.io import open_source
 
     net = PoseNet(network, threshold)
     frames, stamps, size = [], [], (0, 0)

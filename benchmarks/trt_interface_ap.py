@@ -18,8 +18,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
-from jetson_pose_ros import PoseNet, evaluation  # noqa: E402
-from jetson_pose_ros.model_files import model_dir  # noqa: E402
+from jetson_pose_ros import PoseNet  # noqa: E402
+from jetson_pose_ros.evaluation import accuracy as evaluation  # noqa: E402
+from jetson_pose_ros.runtime.model_files import model_dir  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros.backends import tuning  # noqa: E402
+from jetson_pose_ros.runtime import tuning  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 from jetson_pose_ros.preprocess import prepare  # noqa: E402
 

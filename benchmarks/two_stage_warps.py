@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from jetson_pose_ros import benchmark  # noqa: E402
-from jetson_pose_ros.decoders import mediapipe  # noqa: E402
+from jetson_pose_ros.evaluation import speed as benchmark  # noqa: E402
+from jetson_pose_ros.networks import mediapipe  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 
 NETWORKS = ("mediapipe-hand", "mediapipe-hand-lite", "blazepose-body", "blazepose-body-lite")

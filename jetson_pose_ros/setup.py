@@ -18,7 +18,7 @@ def _files(pattern):
 
 
 def _native_extensions():
-    """The PAF decoder's compiled loops (jetson_pose_ros/decoders/_paf_native.pyx), where Cython
+    """The PAF decoder's compiled loops (jetson_pose_ros/networks/_paf_native.pyx), where Cython
     and a C compiler are present at build time (pyproject.toml asks pip for Cython; colcon uses the
     environment's); ``optional``: a failed compile is a warning, and the package then decodes with
     its numpy code (same results, slower)."""
@@ -29,7 +29,7 @@ def _native_extensions():
         from Cython.Build import cythonize
     except ImportError:
         return []
-    ext = Extension(package_name + ".decoders._paf_native", [os.path.join(package_name, "decoders", "_paf_native.pyx")],
+    ext = Extension(package_name + ".networks._paf_native", [os.path.join(package_name, "networks", "_paf_native.pyx")],
                     optional=True,
                     # no fused multiply-add: the float32 results equal the numpy code's bit for bit
                     extra_compile_args=["-O3", "-ffp-contract=off"])

@@ -42,9 +42,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros import agreement, evaluation as ev  # noqa: E402
-from jetson_pose_ros.errors import PoseNetError  # noqa: E402
-from jetson_pose_ros.registry import MODELS_DIR, get_network  # noqa: E402
+from jetson_pose_ros.core import keypoints as agreement
+from jetson_pose_ros.evaluation import accuracy as ev  # noqa: E402
+from jetson_pose_ros.core.errors import PoseNetError  # noqa: E402
+from jetson_pose_ros.core.registry import MODELS_DIR, get_network  # noqa: E402
 
 NETWORKS = ("mobilenet-body", "movenet-body", "yolo11n-body", "blazepose-body", "blazepose-body-lite",
             "blazepose-body18", "mediapipe-hand", "mediapipe-hand-lite")
@@ -182,8 +183,8 @@ def media_frames(shared: Path, hand: bool):
 
 # ------------------------------------------------------------------ one variant
 def run_variant(network: str, backend: str, precision: str, threads: int, shared: Path, sets: dict) -> dict:
-    from jetson_pose_ros.backends import openvino as ovb
-    from jetson_pose_ros.model_files import resolve_files
+    from jetson_pose_ros.runtime.backends import openvino as ovb
+    from jetson_pose_ros.runtime.model_files import resolve_files
     from jetson_pose_ros.posenet import PoseNet
 
     t0 = time.time()

@@ -32,9 +32,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 
-from jetson_pose_ros.decoders.paf import PafLayout  # noqa: E402
-from jetson_pose_ros.model_files import model_dir, resolve_files  # noqa: E402
-from jetson_pose_ros.registry import get_network  # noqa: E402
+from jetson_pose_ros.networks.paf import PafLayout  # noqa: E402
+from jetson_pose_ros.runtime.model_files import model_dir, resolve_files  # noqa: E402
+from jetson_pose_ros.core.registry import get_network  # noqa: E402
 
 SOURCE = "mobilenet-body"
 TARGET = "resnet18-body"

@@ -6,7 +6,7 @@ import time
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from jetson_pose_ros.pose import ObjectPose
+from jetson_pose_ros.core.pose import ObjectPose
 
 
 def timed(fn, repeat):

@@ -7,7 +7,7 @@
    ``mp.solutions.hands.Hands``, static-image mode, full models) vs this project's
    ``blazepose-body`` / ``mediapipe-hand`` (the same .tflite weights converted to ONNX):
    keypoint agreement (mean distance / box size), detections, speed ratio ours / peer, and
-   COCO AP / hand PCK of both through the same ``jetson_pose_ros.evaluation`` code.
+   COCO AP / hand PCK of both through the same ``jetson_pose_ros.evaluation.accuracy`` code.
 2. The PAF decoder (``mobilenet-body``) vs tf-pose 0.11.0's post-processing of the *same raw
    network outputs*: its TensorFlow-side steps (``resize_area`` x4 upsampling, 25x25 sigma-3
    Gaussian smoothing, 3x3 max-pool NMS) re-done with OpenCV exactly as in
@@ -34,8 +34,8 @@ SHARED = Path(os.environ.get("JETSON_POSE_SHARED", REPO.parent / "shared"))
 sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 os.environ.setdefault("MODEL_MIRROR", str(SHARED / "models"))
 
-from jetson_pose_ros import evaluation as ev  # noqa: E402
-from jetson_pose_ros.pose import Keypoint, ObjectPose  # noqa: E402
+from jetson_pose_ros.evaluation import accuracy as ev  # noqa: E402
+from jetson_pose_ros.core.pose import Keypoint, ObjectPose  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 from common import agreement, as_array, filtered, match, timed  # noqa: E402
 from report import report  # noqa: E402
@@ -136,7 +136,7 @@ def run_mediapipe(kind: str, images: list[Path], repeat: int, threshold: float, 
 
 def accuracy_mediapipe(kind: str, threshold: float) -> dict:
     """COCO AP (body, coco_val2017_dev) or PCK (hand sets) of the peer and of ours, both scored by
-    jetson_pose_ros.evaluation (keypoints below ``threshold`` dropped for both)."""
+    jetson_pose_ros.evaluation.accuracy (keypoints below ``threshold`` dropped for both)."""
     import mediapipe as mp
 
     out = {}

@@ -37,7 +37,7 @@ def report(r: dict) -> str:
                      f"{x['backend']}: {100 * x['handedness_agreement']:.0f}%")
     acc = r.get("accuracy", {})
     if acc:
-        lines += ["", "| accuracy (jetson_pose_ros.evaluation) | set | peer | ours |", "|---|---|---|---|"]
+        lines += ["", "| accuracy (jetson_pose_ros.evaluation.accuracy) | set | peer | ours |", "|---|---|---|---|"]
         for what, sets in acc.items():
             for name, m in sets.items():
                 key = "AP" if "AP" in m["ours"] else "PCK@0.2"

@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from jetson_pose_ros.model_files import resolve_files
+from jetson_pose_ros.runtime.model_files import resolve_files
 from jetson_pose_ros.posenet import PoseNet
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.core.registry import get_network
 
 COCO17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",

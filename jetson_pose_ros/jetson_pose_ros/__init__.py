@@ -8,10 +8,10 @@ from importlib import import_module
 
 _EXPORTS = {
     "PoseNet": ".posenet", "poseNet": ".posenet",
-    "ObjectPose": ".pose", "Keypoint": ".pose",
-    "Topology": ".topology", "load_topology": ".topology",
-    "get_network": ".registry", "network_names": ".registry",
-    "PoseNetError": ".errors", "ModelError": ".errors", "InputError": ".errors",
+    "ObjectPose": ".core.pose", "Keypoint": ".core.pose",
+    "Topology": ".core.topology", "load_topology": ".core.topology",
+    "get_network": ".core.registry", "network_names": ".core.registry",
+    "PoseNetError": ".core.errors", "ModelError": ".core.errors", "InputError": ".core.errors",
     "classify_hand_gesture": ".gestures.hand",
 }
 __all__ = list(_EXPORTS)

@@ -16,8 +16,8 @@ import cv2
 import imagesize
 import numpy as np
 
-from .errors import InputError
-from .options import OPTIONS
+from .core.errors import InputError
+from .core.options import OPTIONS
 
 DEFAULT_MAX_IMAGE_PIXELS = int(OPTIONS["max_image_pixels"].default)
 _JPEG, _PNG = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"

@@ -3,37 +3,14 @@
 pipeline's gestures stage, with its score, and a body's posture)."""
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from .errors import PoseNetError
-from .pose import ObjectPose, PoseFrame
-from .topology import Topology
-
-FLAGS = ("box", "links", "keypoints", "ids", "gestures")
-_ALIASES = {"boxes": "box", "link": "links", "keypoint": "keypoints", "id": "ids", "track_ids": "ids", "gesture": "gestures",
-            "default": "links,keypoints"}
-
-
-def parse_flags(flags: str | Sequence[str] | None) -> frozenset[str]:
-    """``"links,keypoints"`` / ``"box|links"`` / ``"none"`` -> set of flags (case-insensitive)."""
-    if flags is None:
-        return frozenset()
-    text = flags if isinstance(flags, str) else ",".join(flags)
-    out: set[str] = set()
-    for tok in filter(None, (t.strip().lower() for t in re.split(r"[,|]", text))):
-        tok = _ALIASES.get(tok, tok)
-        if tok == "none":
-            continue
-        for t in tok.split(","):
-            if t not in FLAGS:
-                raise PoseNetError(f"invalid overlay flag '{t}' (valid: box, links, keypoints, ids, gestures, none)")
-            out.add(t)
-    return frozenset(out)
-
+from .core.parsing import parse_flags
+from .core.pose import ObjectPose, PoseFrame
+from .core.topology import Topology
 
 def draw(image: np.ndarray, frame: PoseFrame | Sequence[ObjectPose], topology: Topology,
          flags="links,keypoints", keypoint_scale: float = 0.0052, link_scale: float = 0.0013) -> np.ndarray:

@@ -9,13 +9,14 @@ import cv2
 import numpy as np
 
 from . import overlay as _overlay
-from .decoders import model_class
-from .errors import InputError, ModelError
-from .model_files import resolve_files
-from .options import MODEL_GROUPS, OPTIONS, check_options, validate
-from .pose import ObjectPose, PoseFrame
-from .presets import apply_preset
-from .registry import get_network
+from .networks import model_class
+from .core.errors import InputError, ModelError
+from .core.parsing import parse_flags
+from .runtime.model_files import resolve_files
+from .core.options import MODEL_GROUPS, OPTIONS, check_options, validate
+from .core.pose import ObjectPose, PoseFrame
+from .core.presets import apply_preset
+from .core.registry import get_network
 
 # options that choose files rather than configure the model class
 _FILE_OPTIONS = ("network", "model", "topology", "colors")
@@ -29,7 +30,7 @@ class PoseNet:
 
     Images are HxWx3 uint8 arrays in BGR order (OpenCV's), or RGB with ``color="rgb"``;
     grey (HxW) and BGRA images are converted.  Keypoints are returned in input-image pixels.
-    Keyword options are those of the options table (``jetson_pose_ros.options``) for the
+    Keyword options are those of the options table (``jetson_pose_ros.core.options``) for the
     network, detection and decoder groups plus ``keypoint_scale`` / ``link_scale``; an unknown
     name or a bad value is a one-line ``PoseNetError``.  ``infer`` returns the whole frame
     (``PoseFrame``); ``process`` returns jetson-inference ``ObjectPose`` views of it.
@@ -86,7 +87,7 @@ class PoseNet:
                 color: str = "bgr") -> list[ObjectPose]:
         """Estimate poses; ``overlay`` flags are drawn on ``image`` in place."""
         frame = self.infer(image, color)
-        if _overlay.parse_flags(overlay):
+        if parse_flags(overlay):
             t0 = time.perf_counter()
             self.overlay(image, frame, overlay, color=color)
             frame.timings["overlay"] = (time.perf_counter() - t0) * 1e3

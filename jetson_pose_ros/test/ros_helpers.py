@@ -277,12 +277,12 @@ class Client:
                              f"{self.target.log()[-2000:]}")
 
     def image_msg(self, bgr, encoding: str = "bgr8", frame_id: str = "camera", **kw):
-        from jetson_pose_ros.ros.image_conversion import bgr_to_image
+        from jetson_pose_ros.msgs.image_conversion import bgr_to_image
 
         return bgr_to_image(bgr, encoding, header=self.next_header(frame_id), **kw)
 
     def compressed_msg(self, bgr, fmt: str = "jpeg", frame_id: str = "camera"):
-        from jetson_pose_ros.ros.image_conversion import bgr_to_compressed
+        from jetson_pose_ros.msgs.image_conversion import bgr_to_compressed
 
         return bgr_to_compressed(bgr, fmt, header=self.next_header(frame_id))
 

@@ -2,7 +2,7 @@
 formula, one-to-one matching, lost and extra poses."""
 import numpy as np
 
-from jetson_pose_ros.agreement import frame_agreement, oks_matrix, sigmas
+from jetson_pose_ros.core.keypoints import frame_agreement, oks_matrix, sigmas
 
 NAMES = ["nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "neck"]
 SIG = sigmas(NAMES)

@@ -7,10 +7,11 @@ import logging
 import pytest
 
 from jetson_pose_ros import PoseNet
-from jetson_pose_ros.backends import choice, tuning
+from jetson_pose_ros.optimize.timing import time_pair
+from jetson_pose_ros.runtime import choice, tuning
 from jetson_pose_ros.cli.models import main as models_main
-from jetson_pose_ros.model_files import resolve_files
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.runtime.model_files import resolve_files
+from jetson_pose_ros.core.registry import get_network
 
 pytestmark = pytest.mark.shared_data
 
@@ -49,7 +50,7 @@ def timed(monkeypatch):
 
     def measure(network, candidates, *a, **k):
         seen.extend(tuple(c) for c in candidates)
-        k["isolation"] = "inprocess"
+        k["timer"] = time_pair
         return real(network, candidates, *a, **k)
     monkeypatch.setattr(tuning, "measure", measure)
     return seen

@@ -33,11 +33,12 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros import PoseNet
-from jetson_pose_ros.agreement import compare
-from jetson_pose_ros.backends import choice, create_backend
-from jetson_pose_ros.errors import ModelError, PoseNetError
-from jetson_pose_ros.model_files import resolve_files
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.core.keypoints import compare
+from jetson_pose_ros.runtime import choice
+from jetson_pose_ros.runtime.loading import create_backend
+from jetson_pose_ros.core.errors import ModelError, PoseNetError
+from jetson_pose_ros.runtime.model_files import resolve_files
+from jetson_pose_ros.core.registry import get_network
 
 # every test here runs the mirror's ONNX files (../shared/models); without it they skip, saying so
 pytestmark = pytest.mark.shared_data
@@ -108,7 +109,7 @@ SHIPPED_INT8 = [("yolo11n-body", "openvino"), ("yolo11n-body", "onnxruntime"), (
 
 
 def test_shipped_int8_list_matches_the_registry():
-    from jetson_pose_ros import variants
+    from jetson_pose_ros.runtime import variants
 
     for network in ("yolo11n-body", "blazepose-body", "mediapipe-hand-lite", "movenet-body", "mobilenet-body"):
         for backend in ("openvino", "onnxruntime"):
@@ -119,7 +120,7 @@ def test_shipped_int8_list_matches_the_registry():
 
 @pytest.mark.parametrize("network,backend", SHIPPED_INT8)
 def test_int8_same_poses_as_onnxruntime(reference, network, backend):
-    from jetson_pose_ros import variants
+    from jetson_pose_ros.runtime import variants
 
     if backend == "openvino" and not HAVE_OV:
         pytest.skip("openvino is not installed (pip install openvino)")
@@ -140,7 +141,7 @@ def test_int8_same_poses_as_onnxruntime(reference, network, backend):
 
 @needs_ov
 def test_compiled_model_cache(tmp_path, monkeypatch, shared):
-    from jetson_pose_ros.backends.openvino import OpenVinoBackend
+    from jetson_pose_ros.runtime.backends.openvino import OpenVinoBackend
 
     monkeypatch.setenv("JETSON_POSE_OV_CACHE", str(tmp_path))
     path = resolve_files(get_network("movenet-body"))["model"]
@@ -218,7 +219,7 @@ def test_precision_errors_are_one_line(tmp_path, monkeypatch):
 
 @needs_ov
 def test_precision_the_cpu_lacks(monkeypatch):
-    from jetson_pose_ros.backends import openvino as ovb
+    from jetson_pose_ros.runtime.backends import openvino as ovb
 
     path = resolve_files(get_network("movenet-body"))["model"]
     monkeypatch.setattr(ovb, "cpu_capabilities", lambda: {"FP32", "INT8"})    # a CPU without bf16
@@ -276,7 +277,7 @@ def test_folded_input_conversion_gives_the_same_outputs(tmp_path, monkeypatch, s
     the 8-bit BGR image, it must give the outputs of the plain model fed numpy's float tensor."""
     from dataclasses import replace
 
-    from jetson_pose_ros.backends.openvino import OpenVinoBackend
+    from jetson_pose_ros.runtime.backends.openvino import OpenVinoBackend
     from jetson_pose_ros.preprocess import InputSpec, prepare
 
     monkeypatch.setenv("JETSON_POSE_OV_CACHE", str(tmp_path))

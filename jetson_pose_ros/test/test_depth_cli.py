@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros.depth import Intrinsics
-from jetson_pose_ros.video import rosbag
+from jetson_pose_ros.io import rosbag
 
 from test_cli import assert_one_line_error, posenet
 

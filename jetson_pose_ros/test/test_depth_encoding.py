@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros.depth import DEPTH_ENCODINGS, depth_from_buffer, depth_from_message, depth_to_metres
-from jetson_pose_ros.errors import InputError
+from jetson_pose_ros.core.errors import InputError
 
 
 def test_units_by_encoding():

@@ -6,7 +6,7 @@ from types import SimpleNamespace as NS
 import numpy as np
 
 from jetson_pose_ros.depth import DepthLifter, DepthSettings
-from jetson_pose_ros.pose import PoseFrame
+from jetson_pose_ros.core.pose import PoseFrame
 
 W, H = 64, 48
 NAMES = ["nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip"]

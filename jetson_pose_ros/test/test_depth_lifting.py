@@ -7,8 +7,8 @@ import pytest
 from depth_scenes import COLOUR, K, encode, make_scene, render
 from jetson_pose_ros.depth import (DepthSettings, Intrinsics, decode_depth, depth_to_metres, lift_keypoints,
                                    person_positions, window_median, with_xyz)
-from jetson_pose_ros.errors import InputError, PoseNetError
-from jetson_pose_ros.pose import PoseFrame
+from jetson_pose_ros.core.errors import InputError, PoseNetError
+from jetson_pose_ros.core.pose import PoseFrame
 
 ENCODINGS = ("16UC1", "mono16", "32FC1")
 NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",

@@ -51,7 +51,7 @@ def test_nan_survives_serialisation():
 
 def test_recordings_typestore_has_them():
     pytest.importorskip("rosbags")
-    from jetson_pose_ros.video import rosbag
+    from jetson_pose_ros.io import rosbag
     ts = rosbag.typestore(("jetson_pose_msgs",))
     assert {"jetson_pose_msgs/msg/Keypoint3D", "jetson_pose_msgs/msg/Pose3D",
             "jetson_pose_msgs/msg/Pose3DArray"} <= set(ts.types)

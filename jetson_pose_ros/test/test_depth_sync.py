@@ -8,7 +8,7 @@ import pytest
 from jetson_pose_ros.depth import (ApproximateTimeSync, DepthDiagnostics, VelocityEstimator, body_frame,
                                    camera_info_topic, person_id, stamp_ns, sync_status)
 from jetson_pose_ros.depth.diagnostics import ERROR, OK, WARN
-from jetson_pose_ros.errors import PoseNetError
+from jetson_pose_ros.core.errors import PoseNetError
 
 SLOP = 0.02
 RATE = 30.0

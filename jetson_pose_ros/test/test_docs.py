@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jetson_pose_ros.options import OPTIONS, markdown_table
+from jetson_pose_ros.core.options import OPTIONS, markdown_table
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"

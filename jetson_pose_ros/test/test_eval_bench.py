@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetson_pose_ros import evaluation as ev
+from jetson_pose_ros.evaluation import accuracy as ev
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
@@ -89,7 +89,7 @@ def test_hand_ground_truth_pck_one(shared, name):
 
 
 def test_keypoint_map_by_name_drops_derived_neck():
-    from jetson_pose_ros.topology import load_topology
+    from jetson_pose_ros.core.topology import load_topology
 
     coco17 = load_topology("human_pose.json").keypoints[:17]
     body18 = load_topology("human_pose.json").keypoints

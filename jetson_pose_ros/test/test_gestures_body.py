@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from conftest import HAVE_SHARED, NO_SHARED, SHARED
 
-from jetson_pose_ros.errors import InputError
+from jetson_pose_ros.core.errors import InputError
 from jetson_pose_ros.gestures import datasets as ds
 from jetson_pose_ros.gestures.body import (COCO17, classify_body_gestures, classify_postures, to_coco)
 from jetson_pose_ros.gestures.frame import FrameGestures
-from jetson_pose_ros.pose import PoseFrame
-from jetson_pose_ros.topology import load_topology
+from jetson_pose_ros.core.pose import PoseFrame
+from jetson_pose_ros.core.topology import load_topology
 
 DATA = SHARED / "data" / "gestures"
 J = {name: i for i, name in enumerate(COCO17)}

@@ -8,7 +8,7 @@ import pytest
 from conftest import HAVE_SHARED, NO_SHARED, SHARED
 
 import jetson_pose_ros
-from jetson_pose_ros.errors import InputError
+from jetson_pose_ros.core.errors import InputError
 from jetson_pose_ros.gestures import datasets as ds
 from jetson_pose_ros.gestures.hand import HAND_LABELS, classify_hand_gesture, classify_hand_gestures, hand_features
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import HAVE_SHARED, NO_SHARED, SHARED
 
-from jetson_pose_ros.errors import InputError
+from jetson_pose_ros.core.errors import InputError
 from jetson_pose_ros.gestures import datasets as ds
 from jetson_pose_ros.gestures.debounce import Debouncer, TrackHistory
 from jetson_pose_ros.gestures.motion import classify_motion, classify_motions

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetson_pose_ros import rep155
-from jetson_pose_ros.errors import PoseNetError
+from jetson_pose_ros.msgs import rep155
+from jetson_pose_ros.core.errors import PoseNetError
 from jetson_pose_ros.gestures.body import COCO17
-from jetson_pose_ros.overlay import parse_flags
-from jetson_pose_ros.pose import PoseFrame
-from jetson_pose_ros.serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
+from jetson_pose_ros.core.parsing import parse_flags
+from jetson_pose_ros.core.pose import PoseFrame
+from jetson_pose_ros.pipeline.serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[2] / "shared"
@@ -120,7 +120,7 @@ def test_overlay_flag_gestures():
 # ------------------------------------------------------------------ the pipeline with real networks
 @pytest.fixture(scope="module")
 def hand_pipeline():
-    from jetson_pose_ros.pipeline import Pipeline
+    from jetson_pose_ros.pipeline.pipeline import Pipeline
 
     return lambda **kw: Pipeline("mediapipe-hand", gestures=True, **kw)
 
@@ -151,7 +151,7 @@ def test_hand_pipeline_labels_photos_tracks_and_draws(hand_pipeline):
 
 @pytest.mark.shared_data
 def test_body_pipeline_debounces_and_forgets_ended_tracks():
-    from jetson_pose_ros.pipeline import Pipeline
+    from jetson_pose_ros.pipeline.pipeline import Pipeline
 
     image = _imread(IMAGES / "humans_0.jpg")
     pipe = Pipeline("mobilenet-body", gestures=True, gesture_debounce=3, track=True, track_max_lost=1)

@@ -16,7 +16,7 @@ def _one_by_one(sources, points, scores):
 
 @given(data=st.data(), n=st.integers(1, 8), k=st.integers(1, 10))
 def test_apply_matches_the_per_keypoint_rule(data, n, k):
-    from jetson_pose_ros.decoders.base import KeypointMap
+    from jetson_pose_ros.networks.base import KeypointMap
 
     index = st.integers(0, n - 1)
     sources = data.draw(st.lists(st.none() | index | st.lists(index, min_size=1, max_size=3), min_size=k, max_size=k))

@@ -31,7 +31,7 @@ def _refine_one_at_a_time(xy, heatmap, crop_size, kernel, min_confidence):
 @given(data=st.data(), n=st.integers(1, 6), channels=st.integers(1, 6), hm=st.sampled_from([(8, 8), (5, 9), (16, 12)]),
        kernel=st.sampled_from([1, 3, 4, 7]), min_confidence=st.sampled_from([0.0, 0.5, 0.9]))
 def test_refine_matches_the_per_cell_loop(data, n, channels, hm, kernel, min_confidence):
-    from jetson_pose_ros.decoders.mediapipe import refine_from_heatmap
+    from jetson_pose_ros.networks.mediapipe import refine_from_heatmap
 
     crop = (64.0, 48.0)
     # points inside the crop, on its border, and outside it (their cell is off the heat map)
@@ -45,7 +45,7 @@ def test_refine_matches_the_per_cell_loop(data, n, channels, hm, kernel, min_con
 
 
 def test_refine_moves_a_point_to_the_peak_of_its_window():
-    from jetson_pose_ros.decoders.mediapipe import refine_from_heatmap
+    from jetson_pose_ros.networks.mediapipe import refine_from_heatmap
 
     heatmap = np.full((16, 16, 1), -50.0, np.float32)
     heatmap[6, 9, 0] = 50.0                       # one confident cell: column 9, row 6

@@ -30,12 +30,12 @@ if not (MODELS / "mediapipe-hand").is_dir() or not MMPOSE.is_dir():
     pytest.skip(f"shared models/data not found beside the repository ({SHARED})", allow_module_level=True)
 os.environ.setdefault("MODEL_MIRROR", str(MODELS))
 
-from jetson_pose_ros.decoders.mediapipe import roi_from_detection  # noqa: E402
-from jetson_pose_ros.decoders.ssd_anchors import AnchorOptions, generate_anchors, weighted_nms  # noqa: E402
-from jetson_pose_ros.errors import InputError  # noqa: E402
+from jetson_pose_ros.networks.mediapipe import roi_from_detection  # noqa: E402
+from jetson_pose_ros.networks.ssd_anchors import AnchorOptions, generate_anchors, weighted_nms  # noqa: E402
+from jetson_pose_ros.core.errors import InputError  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
-from jetson_pose_ros.registry import get_network  # noqa: E402
-from jetson_pose_ros.topology import load_topology  # noqa: E402
+from jetson_pose_ros.core.registry import get_network  # noqa: E402
+from jetson_pose_ros.core.topology import load_topology  # noqa: E402
 
 COCO17 = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
           "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",

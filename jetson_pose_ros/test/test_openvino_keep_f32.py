@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from jetson_pose_ros.model_files import resolve_files
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.runtime.model_files import resolve_files
+from jetson_pose_ros.core.registry import get_network
 
 pytestmark = pytest.mark.shared_data
 ov = pytest.importorskip("openvino", reason="openvino is not installed (pip install openvino)")
@@ -25,8 +25,8 @@ def conv_precisions(c):
 
 
 def test_marked_layers_run_in_f32_under_bf16():
-    from jetson_pose_ros.backends.openvino import cpu_capabilities
-    from jetson_pose_ros.backends.openvino_keep_f32 import keep_f32
+    from jetson_pose_ros.runtime.backends.openvino import cpu_capabilities
+    from jetson_pose_ros.runtime.backends.openvino_keep_f32 import keep_f32
 
     if "BF16" not in cpu_capabilities():
         pytest.skip("this CPU has no BF16 (OpenVINO capabilities lack it)")

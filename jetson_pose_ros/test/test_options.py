@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from jetson_pose_ros.cli import posenet as posenet_cli
-from jetson_pose_ros.errors import PoseNetError
-from jetson_pose_ros.options import OPTIONS, check_options, validate
-from jetson_pose_ros.pipeline import GROUPS
+from jetson_pose_ros.core.errors import PoseNetError
+from jetson_pose_ros.core.options import OPTIONS, check_options, validate
+from jetson_pose_ros.pipeline.pipeline import GROUPS
 
 REPO = Path(__file__).resolve().parents[2]
 

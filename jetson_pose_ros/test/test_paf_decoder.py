@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jetson_pose_ros.decoders.paf import PafLayout, PafParams, decode, find_peaks
-from jetson_pose_ros.registry import get_network
-from jetson_pose_ros.topology import load_topology
+from jetson_pose_ros.networks.paf import PafLayout, PafParams, decode, find_peaks
+from jetson_pose_ros.core.registry import get_network
+from jetson_pose_ros.core.topology import load_topology
 
 TOPO = load_topology("human_pose.json")
 N = TOPO.num_keypoints          # 18, public order (COCO-17 + neck)
@@ -249,7 +249,7 @@ def test_find_peaks_matches_the_plain_rule(seed, window, max_peaks, threshold, l
 
 # ------------------------------------------------------------------ compiled loops (_paf_native)
 def _native():
-    from jetson_pose_ros.decoders import paf
+    from jetson_pose_ros.networks import paf
     if paf._paf_native is None:
         pytest.skip("the compiled PAF loops were not built (no Cython or C compiler at install); "
                     "the numpy code is what runs")
@@ -264,7 +264,7 @@ def test_native_find_peaks_equals_numpy(seed, window, max_peaks, threshold, leve
     """Same peaks, same order and scores bit for bit (plateaus, even windows, negative values,
     one-pixel maps); the refined coordinates to 2e-5 px: numpy sums the window's moments in a
     float64 matrix product whose summation order is the BLAS library's."""
-    from jetson_pose_ros.decoders.paf import _native_peaks_and_scores
+    from jetson_pose_ros.networks.paf import _native_peaks_and_scores
 
     _native()
     rng = np.random.default_rng(seed)
@@ -286,7 +286,7 @@ def test_native_find_peaks_equals_numpy(seed, window, max_peaks, threshold, leve
        max_size=3), short=st.booleans())
 def test_native_link_scores_equal_numpy(seed, samples, counts, short):
     """Bit for bit: pairs inside and outside the map, pairs less than a pixel apart, empty parts."""
-    from jetson_pose_ros.decoders.paf import Link, link_scores
+    from jetson_pose_ros.networks.paf import Link, link_scores
 
     native = _native()
     rng = np.random.default_rng(seed)
@@ -325,7 +325,7 @@ def test_native_decode_equals_numpy_on_scenes(kind):
 def test_native_grouping_equals_connect(data, counts, min_keypoints):
     """Random connections between the peaks of random links (equal scores included, so the
     order of ties matters): the compiled grouping gives connect()'s objects, in its order."""
-    from jetson_pose_ros.decoders.paf import Link, _native_objects, connect
+    from jetson_pose_ros.networks.paf import Link, _native_objects, connect
 
     _native()
     rng = np.random.default_rng(sum(counts) * 7 + len(counts))
@@ -375,7 +375,7 @@ def test_native_decode_equals_numpy_on_random_scenes(seed, people, noise):
 def test_saturated_map_is_one_peak_per_part_quickly(native):
     """A map whose every pixel is an equal maximum (a saturated or broken output): one peak per
     part (the first in raster order), without the quadratic time or memory of comparing all pairs."""
-    from jetson_pose_ros.decoders.paf import _native_peaks_and_scores
+    from jetson_pose_ros.networks.paf import _native_peaks_and_scores
 
     cmap = np.ones((18, 125, 125), np.float32)
     if native:

@@ -18,7 +18,7 @@ ros_helpers.setup_environment()
 
 import rclpy  # noqa: E402
 
-from jetson_pose_ros.video import open_source  # noqa: E402
+from jetson_pose_ros.io import open_source  # noqa: E402
 
 OPTIONS = {"track": True, "threshold": 0.2, "track_min_hits": 2}
 

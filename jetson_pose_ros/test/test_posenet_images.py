@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from jetson_pose_ros import ModelError, PoseNet, PoseNetError, poseNet
-from jetson_pose_ros.errors import InputError
+from jetson_pose_ros.core.errors import InputError
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
@@ -218,7 +218,7 @@ def test_tensorrt_engine_cache(tmp_path, images, monkeypatch):
 def test_compiled_paf_decoding_equals_numpy_on_photos(net, images):
     """mobilenet-body's real maps on every sample photo: the compiled PAF loops give the numpy
     code's objects (same parts to 1e-4 map pixels, same scores)."""
-    from jetson_pose_ros.decoders import paf
+    from jetson_pose_ros.networks import paf
 
     if paf._paf_native is None:
         pytest.skip("the compiled PAF loops were not built (no Cython or C compiler at install)")

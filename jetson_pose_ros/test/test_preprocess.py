@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jetson_pose_ros.preprocess import InputSpec, to_tensor
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.core.registry import get_network
 
 
 def arithmetic(pixels, spec):

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from jetson_pose_ros.pipeline import Pipeline
-from jetson_pose_ros.pose import PoseFrame
-from jetson_pose_ros.ros.messages import frame_to_msg, msg_to_frame
-from jetson_pose_ros.video import rosbag
+from jetson_pose_ros.pipeline.pipeline import Pipeline
+from jetson_pose_ros.core.pose import PoseFrame
+from jetson_pose_ros.msgs.messages import frame_to_msg, msg_to_frame
+from jetson_pose_ros.io import rosbag
 
 from test_cli import assert_one_line_error, posenet
 

@@ -5,7 +5,6 @@ good input after them is still processed correctly.  Bad inputs are generated he
 sizes).  The node's side is in test_robustness_node.py."""
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -18,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bad_inputs as bad
-from jetson_pose_ros.errors import InputError, ModelError, PoseNetError
+from jetson_pose_ros.core.errors import InputError, PoseNetError
 from jetson_pose_ros.image_decode import DEFAULT_MAX_IMAGE_PIXELS, decode_image
-from jetson_pose_ros.options import OPTIONS
-from jetson_pose_ros.ros import image_conversion as conv
+from jetson_pose_ros.core.options import OPTIONS
+from jetson_pose_ros.msgs import image_conversion as conv
 
 PKG = Path(__file__).resolve().parents[1]
 HUMAN_POSE = PKG / "jetson_pose_ros" / "models" / "human_pose.json"
@@ -176,7 +175,7 @@ def small_png(tmp_path_factory):
 def test_cli_input_sizes_resize_or_one_line(small_png, width, height):
     """``--input-width/--input-height`` of any size: the frame is resized, or it is one error line
     (never a multi-GB allocation): the resized size is checked against max_image_pixels first."""
-    from jetson_pose_ros.video.sources import ImageListSource, target_size
+    from jetson_pose_ros.io.sources import ImageListSource, target_size
 
     try:
         source = ImageListSource([small_png], width=width, height=height, max_pixels=4_000_000)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import bad_inputs as bad
-from jetson_pose_ros.errors import ModelError
+from jetson_pose_ros.core.errors import ModelError
 from test_robustness import HUMAN_POSE, max_rss_mb, one_line_error, run_cli
 
 pytestmark = pytest.mark.shared_data

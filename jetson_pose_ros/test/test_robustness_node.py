@@ -196,7 +196,7 @@ def test_node_exits_nonzero_when_frame_processing_escapes(ros, tmp_path, humans)
     import sys
 
     code = ("import sys\n"
-            "import jetson_pose_ros.pipeline as p\n"
+            "import jetson_pose_ros.pipeline.pipeline as p\n"
             "def boom(*a, **k):\n    raise SystemExit('injected by the test')\n"
             "p.Pipeline.process = boom\n"
             "from jetson_pose_ros.ros.node import main\n"

@@ -24,11 +24,11 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 from std_msgs.msg import Header  # noqa: E402
 
 from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
-from jetson_pose_ros.errors import PoseNetError  # noqa: E402
-from jetson_pose_ros.pipeline import Pipeline  # noqa: E402
-from jetson_pose_ros.ros import image_conversion as conv  # noqa: E402
+from jetson_pose_ros.core.errors import PoseNetError  # noqa: E402
+from jetson_pose_ros.pipeline.pipeline import Pipeline  # noqa: E402
+from jetson_pose_ros.msgs import image_conversion as conv  # noqa: E402
 from jetson_pose_ros.ros.cameras import parse_input_topics  # noqa: E402
-from jetson_pose_ros.ros.messages import msg_to_frame  # noqa: E402
+from jetson_pose_ros.msgs.messages import msg_to_frame  # noqa: E402
 
 TOPICS = "/cam_a/image_raw, /cam_b/image_raw/compressed"
 

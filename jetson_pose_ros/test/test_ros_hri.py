@@ -20,7 +20,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 
 from jetson_pose_msgs.msg import GestureArray  # noqa: E402
-from jetson_pose_ros import rep155  # noqa: E402
+from jetson_pose_ros.msgs import rep155  # noqa: E402
 from jetson_pose_ros.ros.node import LAZY_GRACE_S  # noqa: E402
 
 pytestmark = pytest.mark.shared_data
@@ -66,7 +66,7 @@ class Bodies:
 
 
 def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
-    from jetson_pose_ros.pipeline import Pipeline
+    from jetson_pose_ros.pipeline.pipeline import Pipeline
 
     image = ros_helpers.load_bgr("humans_0.jpg")          # two people, one with a raised hand
     frames = [image] * 7 + [np.zeros_like(image)] * (MAX_LOST + 2)

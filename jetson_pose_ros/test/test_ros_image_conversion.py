@@ -14,8 +14,8 @@ import cv2  # noqa: E402
 from rclpy.serialization import deserialize_message, serialize_message  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
-from jetson_pose_ros.errors import InputError  # noqa: E402
-from jetson_pose_ros.ros import image_conversion as conv  # noqa: E402
+from jetson_pose_ros.core.errors import InputError  # noqa: E402
+from jetson_pose_ros.msgs import image_conversion as conv  # noqa: E402
 
 
 @pytest.fixture(scope="module")

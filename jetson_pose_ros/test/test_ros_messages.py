@@ -16,9 +16,9 @@ from std_msgs.msg import Header  # noqa: E402
 from visualization_msgs.msg import Marker  # noqa: E402
 
 from jetson_pose_msgs.msg import Keypoint, ObjectPose, Pose2DArray  # noqa: E402
-from jetson_pose_ros.pose import Keypoint as Kp  # noqa: E402
-from jetson_pose_ros.pose import ObjectPose as Pose  # noqa: E402
-from jetson_pose_ros.ros.messages import (msg_to_poses, pose_msg_to_dict, poses_to_markers,  # noqa: E402
+from jetson_pose_ros.core.pose import Keypoint as Kp  # noqa: E402
+from jetson_pose_ros.core.pose import ObjectPose as Pose  # noqa: E402
+from jetson_pose_ros.msgs.messages import (msg_to_poses, pose_msg_to_dict, poses_to_markers,  # noqa: E402
                                           poses_to_msg)
 from jetson_pose_ros.ros.pose_echo import summary  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_empty_array():
 
 
 def test_detections_from_a_frame():
-    from jetson_pose_ros.ros import detections as det
+    from jetson_pose_ros.msgs import detections as det
 
     ok, why = det.available()
     if not ok:

@@ -160,7 +160,7 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     overlay = client.overlays[key]
     assert overlay.header.frame_id == "overlay_cam" and client.key(overlay.header) == key
     assert (overlay.width, overlay.height, overlay.encoding) == (bgr.shape[1], bgr.shape[0], "bgr8")
-    from jetson_pose_ros.ros.image_conversion import image_to_bgr
+    from jetson_pose_ros.msgs.image_conversion import image_to_bgr
 
     drawn = image_to_bgr(overlay)
     changed = np.any(drawn != bgr, axis=2)

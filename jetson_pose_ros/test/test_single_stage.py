@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import cv2
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros.posenet import PoseNet
-from jetson_pose_ros.registry import aliases, default_network, get_network
+from jetson_pose_ros.core.registry import aliases, default_network, get_network
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 

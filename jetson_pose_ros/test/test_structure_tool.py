@@ -200,5 +200,5 @@ def test_the_repository_is_measured_whole():
     pkg = REPO / "jetson_pose_ros" / "jetson_pose_ros"
     expected = {p.relative_to(pkg).as_posix() for p in pkg.rglob("*.py") if "__pycache__" not in p.parts}
     assert expected <= set(r["files"]["nodes"])
-    assert {"benchmarks/", "tools/", "jetson_pose_ros/launch/", "examples/", "pose.py"} <= set(r["rooms"]["nodes"])
+    assert {"benchmarks/", "tools/", "jetson_pose_ros/launch/", "examples/", "core/", "posenet.py"} <= set(r["rooms"]["nodes"])
     assert not r["unresolved"], r["unresolved"]

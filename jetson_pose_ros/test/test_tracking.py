@@ -2,7 +2,6 @@
 (mobilenet-body on ../shared/data/video/sports2d_demo.mp4: an acrobat on top of a
 wall and a person walking on the ground below it)."""
 import csv
-import dataclasses
 import json
 import math
 import os
@@ -13,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jetson_pose_ros.pose import PoseFrame
+from jetson_pose_ros.core.pose import PoseFrame
 from jetson_pose_ros.posenet import PoseNet
-from jetson_pose_ros.smoothing import OneEuroFilter, PoseSmoother
-from jetson_pose_ros.tracking import PoseTracker
-from jetson_pose_ros.video import open_source
+from jetson_pose_ros.pipeline.smoothing import OneEuroFilter, PoseSmoother
+from jetson_pose_ros.pipeline.tracking import PoseTracker
+from jetson_pose_ros.io import open_source
 
 PKG = Path(__file__).resolve().parents[1]
 VIDEO = Path(os.environ.get("JETSON_POSE_SHARED", PKG.parent.parent / "shared")) / "data" / "video"
@@ -97,7 +96,7 @@ def test_only_confirmed_tracks_get_ids_and_fragments_none(detections):
 def synthetic_frame(t: int, with_fragment: bool) -> PoseFrame:
     """Two 18-keypoint people walking towards each other (and crossing at t ~ 10) plus,
     optionally, a 2-keypoint fragment that pops up at a random place."""
-    from jetson_pose_ros.topology import load_topology
+    from jetson_pose_ros.core.topology import load_topology
 
     names = load_topology("human_pose.json").keypoints
     rng = np.random.default_rng(t)

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from jetson_pose_ros import ModelError, PoseNet, PoseNetError
-from jetson_pose_ros.decoders import tta
-from jetson_pose_ros.decoders.merge import Candidate, merge, oks, sigmas_for
-from jetson_pose_ros.decoders.paf import Link, PafParams, decode
-from jetson_pose_ros.presets import PRESETS, apply_preset
+from jetson_pose_ros.core import parsing
+from jetson_pose_ros.networks import tta
+from jetson_pose_ros.networks.merge import Candidate, merge, oks, sigmas_for
+from jetson_pose_ros.networks.paf import Link, PafParams, decode
+from jetson_pose_ros.core.presets import PRESETS, apply_preset
 from jetson_pose_ros.preprocess import Affine
-from jetson_pose_ros.topology import load_topology
+from jetson_pose_ros.core.topology import load_topology
 from test_paf_decoder import TOPO, W, match, person, render
 
 PERM = tta.flip_permutation(TOPO.keypoints)
@@ -82,11 +83,11 @@ def test_resample_keeps_peaks_in_place():
 
 
 def test_parse_options():
-    assert tta.parse_scales("1.5, 0.5,1") == (0.5, 1.0, 1.5)
-    assert tta.parse_scales(None) == (1.0,) and tta.parse_scales([2, 1]) == (1.0, 2.0)
+    assert parsing.parse_scales("1.5, 0.5,1") == (0.5, 1.0, 1.5)
+    assert parsing.parse_scales(None) == (1.0,) and parsing.parse_scales([2, 1]) == (1.0, 2.0)
     for bad in ("abc", "0", "1,9", [float("nan")]):
         with pytest.raises(PoseNetError, match="scales"):
-            tta.parse_scales(bad)
+            parsing.parse_scales(bad)
     assert [(p.scale, p.flip) for p in tta.passes({"scales": "0.5,1", "flip": "true"})] == \
         [(1.0, False), (1.0, True), (0.5, False), (0.5, True)]
     with pytest.raises(PoseNetError, match="flip"):
@@ -176,7 +177,7 @@ def test_presets_fill_in_what_the_user_left_open():
 
 
 def test_bench_configurations_for_flip_scales_and_presets():
-    from jetson_pose_ros.benchmark import options_label
+    from jetson_pose_ros.evaluation.speed import options_label
     from jetson_pose_ros.cli import bench
 
     args = bench.build_parser().parse_args(["--network", "mobilenet-body", "--flip", "off,on", "--scales", "1.0",

@@ -24,9 +24,9 @@ import cv2
 import numpy as np
 import pytest
 
-from jetson_pose_ros.errors import InputError
-from jetson_pose_ros.video import FLIP_METHODS, open_output, open_source
-from jetson_pose_ros.video.http import HttpOutput
+from jetson_pose_ros.core.errors import InputError
+from jetson_pose_ros.io import FLIP_METHODS, open_output, open_source
+from jetson_pose_ros.io.http import HttpOutput
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 

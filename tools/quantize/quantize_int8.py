@@ -22,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros import int8_build, variants  # noqa: E402
-from jetson_pose_ros.model_files import resolve_files  # noqa: E402
-from jetson_pose_ros.registry import get_network  # noqa: E402
+from jetson_pose_ros.optimize import int8_build
+from jetson_pose_ros.runtime import variants  # noqa: E402
+from jetson_pose_ros.runtime.model_files import resolve_files  # noqa: E402
+from jetson_pose_ros.core.registry import get_network  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import Callable
 
-from ..errors import PoseNetError
+from ..core.errors import PoseNetError
 
 
 def normalize_argv(argv: list[str]) -> list[str]:

@@ -12,11 +12,13 @@ import os
 import sys
 from pathlib import Path
 
-from .. import benchmark, model_files, registry
-from ..backends import NATIVE_FORMATS
-from ..decoders.tta import parse_scales
-from ..presets import apply_preset
-from ..errors import InputError, PoseNetError
+from ..evaluation import speed as benchmark
+from ..runtime import model_files
+from ..core import registry
+from ..runtime.formats import NATIVE_FORMATS
+from ..core.parsing import parse_scales
+from ..core.presets import apply_preset
+from ..core.errors import InputError, PoseNetError
 from . import run_main, size_arg
 
 log = logging.getLogger("posenet-bench")

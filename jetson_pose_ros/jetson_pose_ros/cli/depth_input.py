@@ -27,7 +27,7 @@ from ..depth.lifter import DepthLifter, Lifted
 from ..depth.lifting import with_xyz
 from ..depth.position import person_positions
 from ..depth.settings import DEPTH_OPTIONS, DepthSettings, camera_info_topic
-from ..errors import InputError, PoseNetError
+from ..core.errors import InputError, PoseNetError
 
 CAMERA_INFO = "sensor_msgs/msg/CameraInfo"
 IMAGE = "sensor_msgs/msg/Image"

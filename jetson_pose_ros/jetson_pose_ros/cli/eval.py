@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from .. import evaluation, options, registry
-from ..errors import PoseNetError
-from ..presets import apply_preset
+from ..evaluation import accuracy as evaluation
+from ..core import options, registry
+from ..core.errors import PoseNetError
+from ..core.presets import apply_preset
 from . import run_main
 
 log = logging.getLogger("posenet-eval")
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_pipeline(args, kind: str):
-    from ..pipeline import Pipeline
+    from ..pipeline.pipeline import Pipeline
 
     given = options.given(args, ("network", "detection", "decoder"))
     network, given = apply_preset(given.pop("preset", None), args.network, given)   # presets.py

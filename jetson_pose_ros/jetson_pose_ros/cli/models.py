@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import model_files, registry, source_install
-from ..errors import PoseNetError
+from ..runtime import model_files, source_install
+from ..core import registry
+from ..core.errors import PoseNetError
 from . import size_arg
 
 
@@ -93,7 +94,7 @@ def _int8(network: str, files: dict) -> list[str]:
     """Build (or find) the shipped int8 variants of a network's files, per backend; one line each."""
     from importlib.util import find_spec
 
-    from .. import variants
+    from ..runtime import variants
 
     lines = []
     for backend in ("openvino", "onnxruntime"):
@@ -110,7 +111,7 @@ def _int8(network: str, files: dict) -> list[str]:
 
 
 def _tune(parser, args) -> int:
-    from ..backends import choice, tuning
+    from ..runtime import choice, tuning
 
     if args.threads < 0 or (args.frames is not None and args.frames < 1):
         parser.error("--threads must be >= 0 and --frames >= 1")

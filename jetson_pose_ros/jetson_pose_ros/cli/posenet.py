@@ -13,17 +13,17 @@ import cv2
 
 from tqdm import tqdm
 
-from .. import options, registry
-from ..errors import PoseNetError
+from ..core import options, registry
+from ..core.errors import PoseNetError
 from . import run_main
 from .depth_input import DepthInput
 from .depth_input import add_arguments as add_depth_arguments
-from ..pipeline import GROUPS, Pipeline
-from ..sinks import CsvSink, JsonLinesSink
-from ..video import FLIP_METHODS, open_output, open_source
-from ..video.bag_output import is_bag_output
-from ..video.rosbag import is_bag
-from ..video.ffmpeg import CODECS
+from ..pipeline.pipeline import GROUPS, Pipeline
+from ..pipeline.sinks import CsvSink, JsonLinesSink
+from ..io import FLIP_METHODS, open_output, open_source
+from ..io.bag_output import is_bag_output
+from ..io.rosbag import is_bag
+from ..io.ffmpeg import CODECS
 
 log = logging.getLogger("posenet")
 LOG_LEVELS = {"silent": logging.CRITICAL + 1, "error": logging.ERROR, "warning": logging.WARNING,

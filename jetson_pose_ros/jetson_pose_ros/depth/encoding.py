@@ -18,7 +18,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 MILLIMETRE_ENCODINGS = ("16UC1", "mono16")
 METRE_ENCODINGS = ("32FC1",)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 BROWN_CONRADY = ("plumb_bob", "rational_polynomial")
 EQUIDISTANT = ("equidistant",)

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
-from ..pose import PoseFrame
+from ..core.errors import InputError
+from ..core.pose import PoseFrame
 from .diagnostics import DepthDiagnostics, DepthStatus, sync_status
 from .encoding import depth_from_message
 from .intrinsics import Intrinsics

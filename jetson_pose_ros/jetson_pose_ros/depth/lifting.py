@@ -22,8 +22,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import InputError
-from ..pose import PoseFrame
+from ..core.errors import InputError
+from ..core.pose import PoseFrame
 from .encoding import DepthImage
 from .intrinsics import Intrinsics, check_same_view
 from .settings import DepthSettings

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import PoseNetError
-from ..options import OPTIONS
+from ..core.errors import PoseNetError
+from ..core.options import OPTIONS
 
 DEPTH_OPTIONS = {n: o for n, o in OPTIONS.items() if o.group == "depth"}
 

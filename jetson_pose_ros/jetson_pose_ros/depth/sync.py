@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import PoseNetError
+from ..core.errors import PoseNetError
 from .settings import check_sync_slop
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import PoseNetError
+from ..core.errors import PoseNetError
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 BODY_GESTURES = ("other", "hands_on_face", "arms_crossed", "both_hands_raised", "left_hand_raised",
                  "right_hand_raised", "waving", "pointing")

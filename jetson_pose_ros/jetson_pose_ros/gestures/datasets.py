@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 # the mapping of the data's class names to our labels
 HAND_MAP = {"Open": "open_palm", "Close": "closed_fist", "Pointer": "pointing_up", "OK": "ok"}

@@ -12,7 +12,7 @@ from typing import Hashable, Iterable, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 
 def _check_count(name: str, value) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pose import PoseFrame
+from ..core.pose import PoseFrame
 from ._math import nanmean
 from .body import analyse_coco, pick_gesture, pick_posture, to_coco
 from .debounce import Debouncer, TrackHistory, _check_count

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ._math import nanmean, sigmoid
 
 HAND_LABELS = ("none", "closed_fist", "open_palm", "pointing_up", "thumb_up", "thumb_down",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ._math import sigmoid
 
 MOTION_LABELS = ("none", "stop", "clockwise", "counter_clockwise", "move")

@@ -14,7 +14,7 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .body import L_SH, L_WR, R_SH, R_WR, _scale, to_coco
 from .debounce import _check_count
 

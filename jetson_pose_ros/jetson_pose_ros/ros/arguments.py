@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import PoseNetError
+from ..core.errors import PoseNetError
 
 
 def params_files(argv: list[str]) -> list[str]:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import PoseNetError
-from ..video.rosbag import topic_namespace
+from ..core.errors import PoseNetError
+from ..io.rosbag import topic_namespace
 
 
 @dataclass(frozen=True)

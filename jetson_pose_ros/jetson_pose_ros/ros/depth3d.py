@@ -33,9 +33,9 @@ from jetson_pose_msgs.msg import Pose3DArray
 
 from ..depth.lifter import DepthLifter, Lifted
 from ..depth.settings import DepthSettings, camera_info_topic
-from ..errors import PoseNetError
+from ..core.errors import PoseNetError
 from .extensions import NodeExtension
-from .messages3d import body_transforms, frame3d_to_markers, frame3d_to_msg
+from ..msgs.messages3d import body_transforms, frame3d_to_markers, frame3d_to_msg
 
 DEPTH_QUEUE = 10
 

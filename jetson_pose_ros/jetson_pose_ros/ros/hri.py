@@ -26,8 +26,8 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-from .. import rep155
-from . import image_conversion as conv
+from ..msgs import rep155
+from ..msgs import image_conversion as conv
 from .extensions import NodeExtension
 
 PREFIX = "/humans/bodies"

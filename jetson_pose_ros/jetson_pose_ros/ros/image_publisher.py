@@ -16,8 +16,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import PoseNetError
-from ..video import open_source
+from ..core.errors import PoseNetError
+from ..io import open_source
 
 
 def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | None = None,
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     from sensor_msgs.msg import CompressedImage, Image
     from std_msgs.msg import Header
 
-    from . import image_conversion as conv
+    from ..msgs import image_conversion as conv
 
     argv = sys.argv if argv is None else argv
     args = parse_args(remove_ros_args(argv)[1:])

@@ -70,16 +70,16 @@ from visualization_msgs.msg import MarkerArray  # noqa: E402
 
 from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
 
-from ..errors import PoseNetError  # noqa: E402
-from ..pipeline import GROUPS  # noqa: E402
-from . import detections as det  # noqa: E402
-from . import image_conversion as conv  # noqa: E402
+from ..core.errors import PoseNetError  # noqa: E402
+from ..pipeline.pipeline import GROUPS  # noqa: E402
+from ..msgs import detections as det  # noqa: E402
+from ..msgs import image_conversion as conv  # noqa: E402
 from . import parameters  # noqa: E402
 from .arguments import check_arguments  # noqa: E402
 from .health import NodeHealth  # noqa: E402
 from .camera_worker import FairFrameWorker  # noqa: E402
 from .cameras import Camera, parse_input_topics  # noqa: E402
-from .messages import frame_to_markers, frame_to_msg  # noqa: E402
+from ..msgs.messages import frame_to_markers, frame_to_msg  # noqa: E402
 from .outputs import DataOutputs, idle_reason, input_wanted  # noqa: E402
 from .extensions import NodeExtension  # noqa: E402
 from . import vision_info  # noqa: E402
@@ -161,7 +161,7 @@ class PoseNetNode(LifecycleNode):
     # ------------------------------------------------------------------ lifecycle
     def on_configure(self, state) -> TransitionCallbackReturn:
         """Load the network and create the publishers."""
-        from ..pipeline import Pipeline  # onnxruntime etc. are imported here
+        from ..pipeline.pipeline import Pipeline  # onnxruntime etc. are imported here
 
         p = self.params
         t_configure = time.monotonic()
@@ -231,7 +231,7 @@ class PoseNetNode(LifecycleNode):
     def _report_backend(self, p) -> None:
         """The backend/precision in use (``auto``: timed here during this configure, or the cached
         choice) in the log and on /diagnostics."""
-        from ..backends.choice import describe
+        from ..runtime.choice import describe
 
         used = getattr(self.net.model, "backend_used", "")
         auto = "auto" in (p.get("backend"), p.get("precision"))

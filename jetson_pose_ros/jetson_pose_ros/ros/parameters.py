@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
 
-from ..errors import PoseNetError
-from ..options import OPTIONS, Option
-from ..registry import default_network
+from ..core.errors import PoseNetError
+from ..core.options import OPTIONS, Option
+from ..core.registry import default_network
 
 ROS_OPTIONS: dict[str, Option] = {n: o for n, o in OPTIONS.items() if o.ros}
 RUNTIME = [n for n, o in ROS_OPTIONS.items() if o.runtime]

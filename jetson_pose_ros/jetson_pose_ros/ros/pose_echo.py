@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from jetson_pose_msgs.msg import Pose2DArray
 
-    from .messages import pose_msg_to_dict
+    from ..msgs.messages import pose_msg_to_dict
 
     argv = sys.argv if argv is None else argv
     args = parse_args(remove_ros_args(argv)[1:])

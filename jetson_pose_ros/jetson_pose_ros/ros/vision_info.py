@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..registry import get_network, network_names
+from ..core.registry import get_network, network_names
 
 PACKAGE = "jetson_pose_ros"
 DATABASE = "pose_classes.json"

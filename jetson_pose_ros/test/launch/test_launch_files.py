@@ -39,7 +39,7 @@ def photo_msg(frame_id: str, compressed: bool = False):
     from builtin_interfaces.msg import Time
     from std_msgs.msg import Header
 
-    from jetson_pose_ros.ros.image_conversion import bgr_to_compressed, bgr_to_image
+    from jetson_pose_ros.msgs.image_conversion import bgr_to_compressed, bgr_to_image
 
     bgr = cv2.resize(ros_helpers.load_bgr("humans_1.jpg"), (640, 480))
     header = Header(frame_id=frame_id, stamp=Time(sec=STAMP[0], nanosec=STAMP[1]))

@@ -1,0 +1,243 @@
+"""What every network family implements: BGR image in, ``PoseFrame`` out."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..runtime.loading import create_backend
+from ..core.errors import ModelError
+from ..core.pose import PoseFrame
+from ..preprocess import InputSpec
+from ..core.registry import NetworkSpec
+from ..core.topology import Topology
+
+
+class KeypointMap:
+    """Network keypoints -> published (topology) keypoints.
+
+    Each topology keypoint is one network keypoint, the midpoint of several (a
+    *derived* keypoint, e.g. ``neck`` = shoulder midpoint, whose score is the minimum
+    of theirs), or missing.  Registry ``decoder`` keys: ``keypoint_map`` (per topology
+    keypoint: a network index, a list of indices, or null), or ``keypoints`` (the
+    network's keypoint names, matched by name) with ``derived`` ({name: [names]}).
+    Without either the network's order is the topology's.
+    """
+
+    def __init__(self, sources: list, names: list[str]):
+        self.sources = sources
+        self.derived = [names[i] for i, s in enumerate(sources) if isinstance(s, list)]
+        direct = [(i, s) for i, s in enumerate(sources) if s is not None and not isinstance(s, list)]
+        self._to, self._from = (np.array(c, dtype=np.intp) for c in zip(*direct)) if direct else (
+            np.zeros(0, np.intp), np.zeros(0, np.intp))
+        self._midpoints = [(i, s) for i, s in enumerate(sources) if isinstance(s, list)]
+
+    @classmethod
+    def from_config(cls, cfg: dict, topology: Topology, network: str, derive: bool = True) -> "KeypointMap":
+        names = topology.keypoints
+        if "keypoint_map" in cfg:
+            sources = list(cfg["keypoint_map"])
+        elif "keypoints" in cfg:
+            own = list(cfg["keypoints"])
+            derived = cfg.get("derived", {})
+            try:
+                sources = [own.index(n) if n in own else
+                           [own.index(m) for m in derived[n]] if n in derived else None for n in names]
+            except ValueError as exc:
+                raise ModelError(f"network '{network}': bad derived keypoint: {exc}") from None
+        else:
+            sources = list(range(len(names)))
+        if len(sources) != len(names):
+            raise ModelError(f"network '{network}': keypoint map has {len(sources)} entries for a topology "
+                             f"of {len(names)} keypoints")
+        if not derive:
+            sources = [None if isinstance(s, list) else s for s in sources]
+        return cls(sources, names)
+
+    def apply(self, points: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Network-order points [N,2] / scores [N] -> topology order (missing: NaN / 0)."""
+        k = len(self.sources)
+        pts, scs = np.full((k, 2), np.nan), np.zeros(k)
+        pts[self._to], scs[self._to] = points[self._from, :2], scores[self._from]
+        for i, src in self._midpoints:
+            pts[i], scs[i] = points[src, :2].mean(axis=0), scores[src].min()
+        return pts, scs
+
+
+@dataclass
+class PoseRow:
+    """One decoded pose in topology order: points (K,2) image pixels (NaN: not found),
+    scores (K), pose score, box (left, top, right, bottom), attributes."""
+
+    points: np.ndarray
+    scores: np.ndarray
+    score: float
+    box: np.ndarray
+    attributes: dict = field(default_factory=dict)
+
+
+class PoseModel:
+    """Base class of a network family (PAF, detector+landmark, single-stage).
+
+    Subclasses implement ``_infer(image_bgr, threshold) -> list[PoseRow]`` (rows made by
+    ``make_pose``) and wrap their stages in ``self.stage("preprocess" | "inference" |
+    "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and the
+    node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
+    the default minimum pose score; ``self.pose_threshold`` is the value in force during a
+    call (families that cut candidates early read it), and ``infer`` drops every pose below it.
+    """
+
+    pose_score_param: str | None = None
+
+    def __init__(self, spec: NetworkSpec, topology: Topology, files: dict[str, Path],
+                 backend: str = "onnxruntime", num_threads: int | None = None, **options):
+        self.spec = spec
+        self.topology = topology
+        self.files = files
+        self.backend_name = backend
+        self.num_threads = num_threads
+        self.options = {k: v for k, v in options.items() if v is not None}
+        self.timings: dict[str, float] = {}
+        self.pose_threshold = 0.0
+
+    @property
+    def default_pose_threshold(self) -> float:
+        params = getattr(self, "params", None)
+        return float(getattr(params, self.pose_score_param, 0.0)) if self.pose_score_param else 0.0
+
+    # --- helpers for subclasses ------------------------------------------
+    def load(self, role: str = "model", spec: InputSpec | None = None):
+        """(backend, input spec to feed it): the backend of model file ``role``, given the input
+        ``spec`` so that it may take over its float conversion (then the spec to feed is the 8-bit
+        image's)."""
+        backend = create_backend(self.files[role], self.backend_name, self.num_threads,
+                                 self.options.get("precision"), self.spec.name, input_spec=spec)
+        self.backend_used = f"{backend.backend_name} {backend.precision}"
+        return backend, backend.fed_input or spec
+
+    def input_spec(self, key: str | None = None, blob_option: str = "input_blob") -> InputSpec:
+        d = dict(self.spec.entry[key] if key else self.spec.input)
+        if self.options.get(blob_option):
+            d["name"] = self.options[blob_option]
+        if self.options.get("interpolation"):
+            d["interpolation"] = self.options["interpolation"]
+        size = self.options.get("input_size") if key is None else None
+        return InputSpec.from_dict(d, size=tuple(size) if size else None)
+
+    def fit_to_model(self, spec: InputSpec, backend) -> InputSpec:
+        """The input spec for the model actually loaded: a model exported with a fixed input
+        size (e.g. 1x368x432x3 instead of dynamic height/width) gets exactly that tensor size
+        (``fit`` becomes ``letterbox``: aspect kept, padded); ``--input-size`` must then match it,
+        and a fixed channel count must be 3 (else a one-line ModelError)."""
+        shape = backend.inputs.get(spec.name) or []
+        if len(shape) != 4:
+            return spec
+        h, w, c = (shape[1], shape[2], shape[3]) if spec.layout == "NHWC" else (shape[2], shape[3], shape[1])
+        model = Path(getattr(backend, "path", "model")).name
+        if isinstance(c, int) and c > 0 and c != 3:
+            raise ModelError(f"network '{self.spec.name}': model {model} takes {c} input channels, not 3 "
+                             f"(input '{spec.name}' shape {shape})")
+        if not (isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0):
+            return spec
+        asked = self.options.get("input_size")
+        if asked and tuple(asked) != (w, h):
+            raise ModelError(f"network '{self.spec.name}': model {model} has a fixed input size {w}x{h}; "
+                             f"input_size {asked[0]}x{asked[1]} does not fit it")
+        if (spec.resize, spec.size, spec.multiple) == ("stretch", (w, h), 1) or \
+                (spec.resize == "letterbox" and spec.size == (w, h)):
+            return spec
+        from dataclasses import replace
+        return replace(spec, size=(w, h), multiple=1,
+                       resize="letterbox" if spec.resize == "fit" else spec.resize)
+
+    def make_params(self, cls, cfg: dict, defaults: dict | None = None):
+        """A family's parameter dataclass: its defaults < ``defaults`` < the registry's
+        ``decoder`` entry < the user's options (cast to the field's type)."""
+        fields = cls.__dataclass_fields__
+        values = {**(defaults or {}), **{k: v for k, v in cfg.items() if k in fields}}
+        for k, v in self.options.items():
+            if k in fields:
+                kind = type(values.get(k, fields[k].default))
+                values[k] = kind(v) if kind in (int, float) else v
+        return cls(**values)
+
+    def make_keypoint_map(self, cfg: dict) -> KeypointMap:
+        return KeypointMap.from_config(cfg, self.topology, self.spec.name,
+                                       bool(self.options.get("derive_keypoints", True)))
+
+    @contextmanager
+    def stage(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - t0) * 1e3
+
+    def make_pose(self, pose_id: int, points: np.ndarray, scores: np.ndarray, threshold: float,
+                  score: float | None = None, box=None, derived=(), **attributes) -> PoseRow:
+        """A pose from per-keypoint image coordinates [K,2] and scores [K] in topology order;
+        keypoints below ``threshold`` (or NaN) are marked not found.  Found keypoints named in
+        ``derived`` are listed in ``attributes["derived_keypoints"]``.  The box defaults to the
+        found keypoints' extent, the score to their mean score.  (``pose_id`` is the caller's
+        running index; a frame's order is the order of the rows.)"""
+        pts = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
+        return self.make_poses(pts, np.reshape(scores, (1, -1)), threshold,
+                               None if score is None else [score], None if box is None else [box],
+                               derived, [attributes])[0]
+
+    def make_poses(self, points: np.ndarray, scores: np.ndarray, threshold: float, scores_of_poses=None,
+                   boxes=None, derived=(), attributes=None) -> list[PoseRow]:
+        """``make_pose`` for N poses at once: ``points`` [N,K,2], ``scores`` [N,K], optional pose
+        scores [N], boxes [N,4] and attribute dicts [N] (one pass of array operations for all)."""
+        k = len(self.topology.keypoints)
+        pts = np.array(points, dtype=np.float64).reshape(len(points), k, 2)
+        scs = np.array(scores, dtype=np.float64).reshape(len(points), k)
+        ok = (scs >= threshold) & np.isfinite(pts).all(axis=2) & np.isfinite(scs)
+        pts[~ok] = np.nan
+        scs[~ok] = 0.0
+        count = ok.sum(axis=1)
+        if boxes is None:
+            lo = np.where(ok[:, :, None], pts, np.inf).min(axis=1)
+            hi = np.where(ok[:, :, None], pts, -np.inf).max(axis=1)
+            boxes = np.where(count[:, None] > 0, np.concatenate([lo, hi], axis=1), 0.0)
+        if scores_of_poses is None:
+            scores_of_poses = scs.sum(axis=1) / np.maximum(count, 1)
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(len(pts), 4)
+        pose_scores = np.asarray(scores_of_poses, dtype=np.float64).reshape(len(pts)).tolist()
+        names = self.topology.keypoints
+        rows = []
+        for n in range(len(pts)):
+            attrs = dict(attributes[n]) if attributes is not None else {}
+            found = [names[i] for i in np.flatnonzero(ok[n]) if names[i] in derived] if derived else []
+            if found:
+                attrs["derived_keypoints"] = found
+            rows.append(PoseRow(pts[n], scs[n], pose_scores[n], boxes[n], attrs))
+        return rows
+
+    def frame(self, rows, image_shape) -> PoseFrame:
+        """The rows as a ``PoseFrame`` (for an image of ``image_shape`` HxW[xC])."""
+        topo = self.topology
+        if not rows:
+            return PoseFrame.empty(topo.keypoints, topo.skeleton, image_size=(image_shape[1], image_shape[0]),
+                                   network=self.spec.name, timings=self.timings)
+        return PoseFrame(np.stack([r.points for r in rows]), np.stack([r.scores for r in rows]),
+                         np.stack([r.box for r in rows]), [r.score for r in rows], np.full(len(rows), -1),
+                         [r.attributes for r in rows], image_size=(image_shape[1], image_shape[0]),
+                         network=self.spec.name, keypoint_names=list(topo.keypoints),
+                         skeleton=[tuple(s) for s in topo.skeleton], timings=self.timings)
+
+    # --- public ------------------------------------------------------------
+    def infer(self, image_bgr: np.ndarray, threshold: float, pose_threshold: float | None = None) -> PoseFrame:
+        """Poses with keypoints of confidence >= ``threshold`` and pose score >= ``pose_threshold``
+        (None: the network's default); poses left without any keypoint are dropped."""
+        self.timings = {}
+        self.pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
+        rows = [r for r in self._infer(image_bgr, threshold)
+                if r.score >= self.pose_threshold and np.isfinite(r.points[:, 0]).any()]
+        return self.frame(rows, image_bgr.shape)
+
+    def _infer(self, image_bgr: np.ndarray, threshold: float) -> list[PoseRow]:
+        raise NotImplementedError

@@ -1,0 +1,137 @@
+"""One frame pipeline, shared by the ``posenet`` CLI, the ROS node, ``posenet-eval`` and
+``posenet-bench``:
+
+    image -> PoseNet.infer (preprocess, backend, decoder) -> PoseFrame
+          -> PoseTracker (track IDs) -> PoseSmoother (One-Euro)
+          -> gestures (``gestures.FrameGestures``: labels into ``frame.attributes``) -> overlay -> sinks
+
+configured by the options table (``options.OPTIONS``: the network, detection, decoder,
+pipeline and overlay groups).  Runtime-changeable options change through ``set``.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..core.errors import PoseNetError
+from ..core.options import MODEL_GROUPS, OPTIONS, check_options, defaults, validate
+from ..core.parsing import parse_flags
+from ..core.pose import PoseFrame
+from ..posenet import PoseNet
+
+GROUPS = MODEL_GROUPS + ("pipeline", "overlay")
+_NET_ATTRS = ("threshold", "pose_threshold", "keypoint_scale", "link_scale")
+
+
+class Pipeline:
+    """``Pipeline(network, **options)``, or ``Pipeline(net=PoseNet(...), **pipeline options)``.
+
+    ``process(image, timestamp)`` -> ``PoseFrame`` (tracked/smoothed when enabled);
+    ``draw(image, frame)`` draws the overlay flags; ``pipeline(image, ...)`` does both and writes
+    the frame to every sink.  Usable as a context manager (closes the sinks)."""
+
+    def __init__(self, network: str | None = None, *, net: PoseNet | None = None, sinks=(), **options):
+        opts = check_options(options, GROUPS)
+        model_opts = {k: v for k, v in opts.items() if OPTIONS[k].group in MODEL_GROUPS or k in _NET_ATTRS}
+        if net is not None and model_opts.keys() - set(_NET_ATTRS):
+            raise PoseNetError(f"options {', '.join(sorted(model_opts.keys() - set(_NET_ATTRS)))} "
+                               "configure the network: pass them to PoseNet, not with net=")
+        self.net = net if net is not None else PoseNet(network, **model_opts)
+        for name in _NET_ATTRS:
+            if name in opts and net is not None:
+                setattr(self.net, name, opts[name])
+        p = {**defaults(("pipeline", "overlay")), **{k: v for k, v in opts.items() if k in OPTIONS
+                                                    and OPTIONS[k].group in ("pipeline", "overlay")}}
+        self.options = p
+        hands = self.net.topology.num_keypoints == 21
+        tracking = p["track"] or p["smooth"] or (p["gestures"] and hands)  # hand motion needs tracked hands
+        if tracking:        # imported only when used: scipy.optimize alone costs ~35 MB of RSS
+            from .smoothing import PoseSmoother
+            from .tracking import PoseTracker
+        self.tracker = PoseTracker(max_lost=p["track_max_lost"], min_similarity=p["track_min_similarity"],
+                                   min_hits=p["track_min_hits"]) if tracking else None
+        self.smoother = PoseSmoother(p["smooth_min_cutoff"], p["smooth_beta"]) if p["smooth"] else None
+        self.gestures = None
+        if p["gestures"]:   # lazy: the gestures modules are imported only when used
+            from ..gestures import FrameGestures
+            self.gestures = FrameGestures(debounce=p["gesture_debounce"])
+        self._gesture_tracks: set[int] = set()     # track IDs the gestures stage holds state for
+        self.overlay_flags = parse_flags(p["overlay"])
+        self.sinks = list(sinks)
+
+    # --- configuration -----------------------------------------------------------
+    @property
+    def topology(self):
+        return self.net.topology
+
+    def set(self, name: str, value) -> None:
+        """Change a runtime-changeable option (validated)."""
+        opt = OPTIONS.get(name)
+        if opt is None or opt.group not in GROUPS:
+            raise PoseNetError(f"unknown pipeline option '{name}'")
+        if not opt.runtime:
+            raise PoseNetError(f"option {name} cannot change while running")
+        value = validate(name, value)
+        if name in _NET_ATTRS:
+            setattr(self.net, name, value)
+        elif name == "overlay":
+            self.overlay_flags = parse_flags(value)
+        self.options[name] = value
+
+    # --- frames -------------------------------------------------------------------
+    def process(self, image: np.ndarray, timestamp: float | None = None, color: str = "bgr") -> PoseFrame:
+        frame = self.net.infer(image, color)
+        if self.tracker is not None:
+            t0 = time.perf_counter()
+            frame = self.tracker.update(frame)
+            if self.smoother is not None:
+                frame = self.smoother.update(frame, timestamp)
+            frame.timings["track"] = (time.perf_counter() - t0) * 1e3
+        if self.gestures is not None:
+            self._add_gestures(frame)
+        return frame
+
+    def live_track_ids(self) -> set[int]:
+        """IDs of the confirmed tracks the tracker still holds (seen now or lost for at most
+        ``track_max_lost`` frames); empty without tracking."""
+        return {t.id for t in self.tracker.tracks if t.id >= 0} if self.tracker is not None else set()
+
+    def _add_gestures(self, frame: PoseFrame) -> None:
+        """Each pose's ``gesture`` (+ ``posture`` / ``motion``) into ``frame.attributes``; the
+        state of tracks that ended is dropped."""
+        t0 = time.perf_counter()
+        for attrs, labels in zip(frame.attributes, self.gestures.update(frame)):
+            attrs.update(labels)
+        if self.tracker is not None:
+            self._gesture_tracks.update(int(t) for t in frame.track_ids if t >= 0)
+            ended = self._gesture_tracks - self.live_track_ids()
+            if ended:
+                self.gestures.forget(ended)
+                self._gesture_tracks -= ended
+        frame.timings["gestures"] = (time.perf_counter() - t0) * 1e3
+
+    def draw(self, image: np.ndarray, frame: PoseFrame, color: str = "bgr") -> np.ndarray:
+        if self.overlay_flags and len(frame):
+            t0 = time.perf_counter()
+            self.net.overlay(image, frame, self.overlay_flags, color=color)
+            frame.timings["overlay"] = (time.perf_counter() - t0) * 1e3
+        return image
+
+    def __call__(self, image: np.ndarray, timestamp: float | None = None, source: str | None = None,
+                 index: int | None = None, color: str = "bgr") -> PoseFrame:
+        frame = self.process(image, timestamp, color)
+        self.draw(image, frame, color)
+        for sink in self.sinks:
+            sink.write(frame, source=source, index=index, timestamp=timestamp)
+        return frame
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
