@@ -164,7 +164,7 @@ step_done x own "colcon build (jetson_pose_msgs, jetson_pose_ros)"
 # ----------------------------------------------------------------------------- check
 # shellcheck disable=SC1091
 source "$REPO/scripts/ros_env.sh"
-python -c 'import rclpy, sensor_msgs.msg, visualization_msgs.msg, jetson_pose_msgs.msg, jetson_pose_ros.ros.image_conversion' \
+python -c 'import rclpy, sensor_msgs.msg, visualization_msgs.msg, jetson_pose_msgs.msg, jetson_pose_ros.msgs.image_conversion' \
     || die "the built workspace does not import"
 command -v posenet_node >/dev/null || die "posenet_node is not on PATH after sourcing scripts/ros_env.sh"
 step_done x own "workspace import check"
