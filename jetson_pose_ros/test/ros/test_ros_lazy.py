@@ -26,13 +26,6 @@ pytestmark = pytest.mark.shared_data
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
 
-@pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
-
-
 class Camera:
     """A test node that publishes one photo at ``rate`` Hz on the node's image topic (as a camera
     driver does, whether or not anybody listens) and can subscribe to its outputs on demand."""

@@ -16,7 +16,6 @@ from ros_helpers import Client, NodeProcess
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
 
-import rclpy  # noqa: E402
 import yaml  # noqa: E402  (installed with the ROS wheels: catkin_pkg / launch dependency)
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
@@ -25,13 +24,6 @@ EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "o
                        "publish_overlay", "track", "track_max_lost", "smooth", "smooth_min_cutoff",
                        "smooth_beta", "preset", "scales", "flip", "pose_threshold", "output_reliability",
                        "overlay_reliability", "autostart"}
-
-
-@pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ mobilenet-body network by ONNX graph surgery (NVIDIA's weights are not downloada
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,7 +15,7 @@ from jetson_pose_ros import PoseNet
 from test_posenet_images import PEOPLE, inside
 
 onnx = pytest.importorskip("onnx", reason="the graph-surgery tool needs the onnx package (requirements.txt)")
-REPO = Path(__file__).resolve().parents[2]
+from conftest import REPO  # noqa: E402
 TOOL = REPO / "tools" / "make_trt_pose_model.py"
 
 

@@ -43,13 +43,6 @@ RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=Re
 
 
 @pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
-
-
-@pytest.fixture(scope="module")
 def node(ros, tmp_path_factory):
     proc = NodeProcess(tmp_path_factory.mktemp("depth3d") / "posenet_node.log", namespace="/d3",
                        params={"depth_topic": "depth/image_raw", "track": True, "sync_slop": SLOP,

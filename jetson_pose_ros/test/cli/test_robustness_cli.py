@@ -15,7 +15,7 @@ import pytest
 
 import bad_inputs as bad
 from jetson_pose_ros.core.errors import ModelError
-from test_robustness import HUMAN_POSE, max_rss_mb, one_line_error, run_cli
+from cli_helpers import HUMAN_POSE, max_rss_mb, one_line_error, run_cli
 
 pytestmark = pytest.mark.shared_data
 POSENET = "jetson_pose_ros.cli.posenet"

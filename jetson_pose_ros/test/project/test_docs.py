@@ -6,13 +6,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from jetson_pose_ros.core.options import OPTIONS, markdown_table
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import REPO  # noqa: E402
 DOCS = REPO / "docs"
 HISTORY = re.compile(r"\((?:before|after)\)|after merging|before the pipeline rewrite|this round|"
                      r"now that|results before", re.I)

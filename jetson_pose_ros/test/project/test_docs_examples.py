@@ -36,7 +36,7 @@ import pytest
 
 pytestmark = pytest.mark.shared_data      # the examples use ../shared/data; skipped without it
 
-PKG = Path(__file__).resolve().parents[1]
+from conftest import PKG_DIR as PKG  # noqa: E402
 REPO = PKG.parent
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 PROGRAMS = ("posenet", "posenet-eval", "posenet-bench", "posenet-models")

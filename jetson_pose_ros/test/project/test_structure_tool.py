@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import REPO  # noqa: E402
 TOOL = REPO / "tools" / "structure.py"
 
 

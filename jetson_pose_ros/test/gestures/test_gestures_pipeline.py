@@ -18,8 +18,7 @@ from jetson_pose_ros.core.parsing import parse_flags
 from jetson_pose_ros.core.pose import PoseFrame
 from jetson_pose_ros.pipeline.serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
-HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / "shared"
+from conftest import SHARED  # noqa: E402
 RPS = SHARED / "data" / "gestures" / "rps_photos_dev"
 IMAGES = SHARED / "data" / "jetson_inference" / "images"
 EXPECTED = {"rock": "closed_fist", "paper": "open_palm", "scissors": "victory"}

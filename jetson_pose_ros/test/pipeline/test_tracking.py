@@ -18,7 +18,7 @@ from jetson_pose_ros.pipeline.smoothing import OneEuroFilter, PoseSmoother
 from jetson_pose_ros.pipeline.tracking import PoseTracker
 from jetson_pose_ros.io import open_source
 
-PKG = Path(__file__).resolve().parents[1]
+from conftest import PKG_DIR as PKG  # noqa: E402
 VIDEO = Path(os.environ.get("JETSON_POSE_SHARED", PKG.parent.parent / "shared")) / "data" / "video"
 FIRST, LAST = 38, 98        # both people are in view (the walker enters at frame 38)
 

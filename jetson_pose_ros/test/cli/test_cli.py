@@ -4,32 +4,13 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import pytest
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
-PKG = Path(__file__).resolve().parents[1]
-
-
-def posenet(*args, env=None, timeout=300):
-    e = dict(os.environ)
-    e["PYTHONPATH"] = str(PKG) + os.pathsep + e.get("PYTHONPATH", "")
-    e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jetson_pose_ros.cli.posenet", "--no-progress", *args],
-                          capture_output=True, text=True, env=e, timeout=timeout)
-
-
-def assert_one_line_error(res, *words):
-    assert res.returncode != 0, res.stderr
-    assert "Traceback" not in res.stderr, res.stderr
-    errors = [line for line in res.stderr.splitlines() if "error" in line.lower()]
-    assert errors, res.stderr
-    for w in words:
-        assert w in res.stderr, res.stderr
-
+from cli_helpers import PKG_DIR as PKG, one_line_error, posenet  # noqa: E402
 
 def test_glob_to_pattern_with_json(tmp_path, images):
     res = posenet(str(images / "humans_[14].jpg"), str(tmp_path / "out_%i.jpg"), "--json", str(tmp_path / "p.jsonl"),
@@ -96,28 +77,28 @@ def test_bad_input_one_line_error(tmp_path, images, case):
     img = str(images / "humans_0.jpg")
     if case == "missing":
         res = posenet(str(tmp_path / "nope.jpg"))
-        assert_one_line_error(res, "no such file")
+        one_line_error(res, "no such file")
     elif case == "empty_glob":
         res = posenet(str(tmp_path / "*.png"))
-        assert_one_line_error(res, "no files match")
+        one_line_error(res, "no files match")
     elif case == "unsupported":
         (tmp_path / "notes.txt").write_text("hello")
         res = posenet(str(tmp_path / "notes.txt"))
-        assert_one_line_error(res, "unsupported file type")
+        one_line_error(res, "unsupported file type")
     elif case == "unreadable":
         (tmp_path / "x.jpg").write_bytes(b"\xff\xd8\xff garbage")
         res = posenet(str(tmp_path / "x.jpg"), str(tmp_path / "o.jpg"))
-        assert_one_line_error(res, "not a readable image")
+        one_line_error(res, "not a readable image")
         assert res.returncode == 2 and not (tmp_path / "o.jpg").exists()
     elif case == "unknown_network":
         res = posenet(img, "--network", "resnet99")
-        assert_one_line_error(res, "unknown network 'resnet99'")
+        one_line_error(res, "unknown network 'resnet99'")
     elif case == "bad_overlay":
         res = posenet(img, "--overlay", "sparkles")
-        assert_one_line_error(res, "invalid overlay flag")
+        one_line_error(res, "invalid overlay flag")
     elif case == "bad_output":
         res = posenet(img, str(tmp_path / "out.xyz"))
-        assert_one_line_error(res, "unsupported output type")
+        one_line_error(res, "unsupported output type")
     assert res.returncode == 2
 
 
@@ -129,13 +110,13 @@ def test_model_errors_one_line(tmp_path, images, shared, case):
         d.mkdir(parents=True)
         (d / "tfpose_mobilenet_thin.onnx").write_bytes(b"\0" * 4096)
         res = posenet(img, env={"JETSON_POSE_MODELS": str(tmp_path / "models")})
-        assert_one_line_error(res, "corrupt", "sha256")
+        one_line_error(res, "corrupt", "sha256")
     elif case == "wrong_tensor":
         res = posenet(img, "--output-paf", "paf")
-        assert_one_line_error(res, "no output tensor 'paf'")
+        one_line_error(res, "no output tensor 'paf'")
     else:
         res = posenet(img, env={"JETSON_POSE_MODELS": str(tmp_path / "none"), "MODEL_MIRROR": str(tmp_path / "nm")})
-        assert_one_line_error(res, "mobilenet-body", "not found")
+        one_line_error(res, "mobilenet-body", "not found")
     assert res.returncode == 2
 
 
@@ -159,5 +140,5 @@ def test_options_and_positionals_in_any_order(tmp_path, images):
 def test_unformattable_pattern_is_one_line(tmp_path, images):
     res = posenet(str(images / "humans_[12].jpg"), str(tmp_path / "out_%99999999999i.jpg"))
     assert res.returncode == 2, res.stderr
-    assert_one_line_error(res, "too large")
+    one_line_error(res, "too large")
     assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr

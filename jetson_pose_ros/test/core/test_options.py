@@ -4,7 +4,6 @@ a network is built."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ from jetson_pose_ros.core.errors import PoseNetError
 from jetson_pose_ros.core.options import OPTIONS, check_options, validate
 from jetson_pose_ros.pipeline.pipeline import GROUPS
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import REPO  # noqa: E402
 
 
 @pytest.mark.parametrize("name,value", [("threshold", math.nan), ("threshold", -0.1), ("threshold", math.inf),

@@ -3,8 +3,6 @@ directory with no mirror, and run by the backends made for the original formats 
 for the TensorFlow ``.pb``, ``litert`` for ``.tflite``), compared with the ONNX files."""
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -17,7 +15,7 @@ from jetson_pose_ros.core.checksums import sha256sum
 from jetson_pose_ros.runtime.model_files import resolve_files
 from jetson_pose_ros.core.registry import get_network
 
-PKG = Path(__file__).resolve().parents[1]
+from cli_helpers import run_module  # noqa: E402
 
 
 def registries_reachable() -> bool:
@@ -34,10 +32,7 @@ needs_registries = pytest.mark.skipif(not registries_reachable(),
 
 
 def cli(module, *args, env, timeout=900):
-    e = dict(os.environ, PYTHONPATH=str(PKG) + os.pathsep + os.environ.get("PYTHONPATH", ""), **env)
-    e.pop("MODEL_MIRROR", None)
-    return subprocess.run([sys.executable, "-m", f"jetson_pose_ros.cli.{module}", *args],
-                          capture_output=True, text=True, env=e, timeout=timeout)
+    return run_module(f"jetson_pose_ros.cli.{module}", *args, env=env, drop=("MODEL_MIRROR",), timeout=timeout)
 
 
 @pytest.fixture(scope="module")

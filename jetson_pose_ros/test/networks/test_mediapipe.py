@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,8 +17,7 @@ import pytest
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+from conftest import SHARED  # noqa: E402
 MODELS = SHARED / "models"
 DATA = SHARED / "data"
 MMPOSE = DATA / "mmpose_tests_data"

@@ -12,7 +12,7 @@ import pytest
 from jetson_pose_ros.depth import Intrinsics
 from jetson_pose_ros.io import rosbag
 
-from test_cli import assert_one_line_error, posenet
+from cli_helpers import one_line_error, posenet
 
 pytestmark = pytest.mark.shared_data
 rosbags = pytest.importorskip("rosbags", reason="needs the rosbags package (requirements.txt)")
@@ -93,7 +93,7 @@ def test_bad_depth_flags_are_one_line(tmp_path, images, args, words):
     args = [a.format(plane=tmp_path / "plane.png", rgb=tmp_path / "rgb.png") for a in args]
     res = posenet(str(images / "humans_1.jpg"), *args)
     assert res.returncode == 2
-    assert_one_line_error(res, *words)
+    one_line_error(res, *words)
     assert len([line for line in res.stderr.splitlines() if "error" in line]) == 1, res.stderr
 
 
@@ -184,7 +184,7 @@ def test_recording_with_a_missing_depth_topic(tmp_path, photo):
     write_bag(tmp_path / "bag", photo, frames=2)
     res = posenet(str(tmp_path / "bag"), "--topic", COLOUR, "--depth-topic", "/camera/nope")
     assert res.returncode == 2
-    assert_one_line_error(res, "no topic /camera/nope", DEPTH)
+    one_line_error(res, "no topic /camera/nope", DEPTH)
     res = posenet(str(tmp_path / "bag"), "--topic", COLOUR, "--depth-topic", DEPTH, "--camera-info-topic", COLOUR)
     assert res.returncode == 2
-    assert_one_line_error(res, COLOUR, "not sensor_msgs/msg/CameraInfo")
+    one_line_error(res, COLOUR, "not sensor_msgs/msg/CameraInfo")

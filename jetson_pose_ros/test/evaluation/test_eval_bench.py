@@ -1,9 +1,5 @@
 """``posenet-eval`` and ``posenet-bench``: real networks on real annotated images."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,14 +8,11 @@ from jetson_pose_ros.evaluation import accuracy as ev
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
-PKG = Path(__file__).resolve().parents[1]
+from cli_helpers import run_module  # noqa: E402
 
 
 def command(module, *args, timeout=600):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(PKG) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", f"jetson_pose_ros.cli.{module}", *args],
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return run_module(f"jetson_pose_ros.cli.{module}", *args, timeout=timeout)
 
 
 def assert_one_line_error(res, *words):

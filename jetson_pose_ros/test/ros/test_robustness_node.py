@@ -20,17 +20,9 @@ from ros_helpers import Client, NodeProcess
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
 
-import rclpy  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 NODE_EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-@pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
 
 
 def _node(tmp_path_factory, name, **params):

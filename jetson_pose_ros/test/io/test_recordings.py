@@ -13,7 +13,7 @@ from jetson_pose_ros.core.pose import PoseFrame
 from jetson_pose_ros.msgs.messages import frame_to_msg, msg_to_frame
 from jetson_pose_ros.io import rosbag
 
-from test_cli import assert_one_line_error, posenet
+from cli_helpers import one_line_error, posenet
 
 rosbags = pytest.importorskip("rosbags", reason="needs the rosbags package (requirements.txt)")
 from rosbags.rosbag2 import Reader, StoragePlugin, Writer  # noqa: E402
@@ -176,18 +176,18 @@ def test_bad_recordings(tmp_path, frames, shared, case):
         res = posenet(str(bag), *args)
         words = ["no topic /nope", "/cam/image_raw [Image]"] if case == "unknown_topic" else \
             ["no sensor_msgs/Image or CompressedImage topic"]
-        assert_one_line_error(res, *words)
+        one_line_error(res, *words)
         assert res.returncode == 2
     elif case == "two_image_topics":
         res = posenet(str(bag))
-        assert_one_line_error(res, "--topic", "/cam/image_raw [Image]", "/cam2/image_raw [Image]")
+        one_line_error(res, "--topic", "/cam/image_raw [Image]", "/cam2/image_raw [Image]")
     elif case == "wrong_type":
         res = posenet(str(bag), "--topic", "/chatter")
-        assert_one_line_error(res, "/chatter is std_msgs/msg/String", "/cam/image_raw")
+        one_line_error(res, "/chatter is std_msgs/msg/String", "/cam/image_raw")
     elif case in ("garbage", "empty"):
         (tmp_path / "x.mcap").write_bytes(b"" if case == "empty" else b"\x89MCAP0\r\n garbage" * 10)
         res = posenet(str(tmp_path / "x.mcap"), "--topic", "/cam/image_raw")
-        assert_one_line_error(res, "empty file" if case == "empty" else "not a readable rosbag2/MCAP recording")
+        one_line_error(res, "empty file" if case == "empty" else "not a readable rosbag2/MCAP recording")
         assert res.returncode == 2
     elif case in ("truncated_mcap", "truncated_sqlite"):
         data = next(p for p in bag.iterdir() if p.suffix in (".mcap", ".db3"))
@@ -205,11 +205,11 @@ def test_bad_recordings(tmp_path, frames, shared, case):
             assert len(kept) < 5
     elif case == "topic_on_video":
         res = posenet(str(shared / "data" / "video" / "mmpose_demo.mp4"), "--topic", "/cam/image_raw")
-        assert_one_line_error(res, "--topic applies to rosbag2/MCAP recordings only")
+        one_line_error(res, "--topic applies to rosbag2/MCAP recordings only")
     elif case == "output_exists":
         (tmp_path / "out").mkdir()
         res = posenet(str(bag), f"rosbag2://{tmp_path / 'out'}")
-        assert_one_line_error(res, "already exists")
+        one_line_error(res, "already exists")
         assert res.returncode == 2
 
 

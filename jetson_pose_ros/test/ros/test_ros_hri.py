@@ -30,13 +30,6 @@ PER_BODY = {"skeleton2d": hri.Skeleton2D, "gesture": hri.Gesture, "posture": hri
             "roi": hri.NormalizedRegionOfInterest2D}
 
 
-@pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
-
-
 def key(header) -> tuple[int, int]:
     return int(header.stamp.sec), int(header.stamp.nanosec)
 

@@ -26,7 +26,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -46,7 +45,7 @@ pytestmark = pytest.mark.shared_data
 from conftest import HAVE_OV, needs_ov  # noqa: E402,F401
 HAVE_NNCF = importlib.util.find_spec("nncf") is not None
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import REPO  # noqa: E402
 NETWORKS = ("mobilenet-body", "movenet-body", "yolo11n-body", "blazepose-body", "mediapipe-hand")
 TOLERANCE = {"f32": dict(median=1e-3, p95=1e-3, matched=1.0, one_side=0.0),
              "bf16": dict(median=0.01, p95=0.10, matched=0.9, one_side=0.10),

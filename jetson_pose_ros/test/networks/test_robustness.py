@@ -6,10 +6,6 @@ sizes).  The node's side is in test_robustness_node.py."""
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,35 +18,7 @@ from jetson_pose_ros.image_decode import DEFAULT_MAX_IMAGE_PIXELS, decode_image
 from jetson_pose_ros.core.options import OPTIONS
 from jetson_pose_ros.msgs import image_conversion as conv
 
-PKG = Path(__file__).resolve().parents[1]
-HUMAN_POSE = PKG / "jetson_pose_ros" / "models" / "human_pose.json"
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def run_cli(module: str, *args, timeout=300):
-    env = dict(os.environ, PYTHONPATH=str(PKG) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-c", "import resource, runpy, sys; sys.argv[0] = 'x';"
-                           f"code = 0\ntry:\n    runpy.run_module('{module}', run_name='__main__')\n"
-                           "except SystemExit as e:\n    code = e.code or 0\n"
-                           # VmHWM, not ru_maxrss: that one keeps the peak of the pytest process it came from
-                           "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')]\n"
-                           "print('MAXRSS_KB', hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-                           " file=sys.stderr)\n"
-                           "sys.exit(code)", *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-def max_rss_mb(res) -> float:
-    line = [ln for ln in res.stderr.splitlines() if ln.startswith("MAXRSS_KB")][-1]
-    return int(line.split()[1]) / 1024
-
-
-def one_line_error(res, *words, code=None):
-    assert "Traceback" not in res.stderr, res.stderr
-    assert res.returncode != 0 if code is None else res.returncode == code, (res.returncode, res.stderr)
-    lines = [ln for ln in res.stderr.splitlines() if "error" in ln.lower()]
-    assert lines, res.stderr
-    for w in words:
-        assert w in res.stderr, res.stderr
 
 
 # ----------------------------------------------------------------------------- image bytes

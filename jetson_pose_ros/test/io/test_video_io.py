@@ -14,7 +14,6 @@ import select
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -30,8 +29,8 @@ from jetson_pose_ros.io.http import HttpOutput
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
-PKG = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+from cli_helpers import posenet  # noqa: E402
+from conftest import SHARED  # noqa: E402
 VIDEO = Path(os.environ.get("JETSON_POSE_SHARED", SHARED)) / "data" / "video"
 H264 = VIDEO / "mmpose_demo.mp4"          # H.264 960x540, 5 fps, 5 frames
 VP9 = VIDEO / "sports2d_demo.mp4"         # VP9 1768x994, 30 fps, 230 frames
@@ -553,12 +552,6 @@ def test_http_view_in_headless_chromium(tmp_path):
 
 
 # --- the CLI with video options ---------------------------------------------------------------
-def posenet(*args, timeout=300):
-    env = {**os.environ, "PYTHONPATH": str(PKG) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "jetson_pose_ros.cli.posenet", "--no-progress", *args],
-                          capture_output=True, text=True, env=env, timeout=timeout)
-
-
 @needs_ffmpeg
 def test_cli_video_options(tmp_path):
     out = tmp_path / "out.webm"
