@@ -202,3 +202,14 @@ def test_the_repository_is_measured_whole():
     assert expected <= set(r["files"]["nodes"])
     assert {"benchmarks/", "tools/", "jetson_pose_ros/launch/", "examples/", "core/", "posenet.py"} <= set(r["rooms"]["nodes"])
     assert not r["unresolved"], r["unresolved"]
+
+
+def test_the_architecture_page_names_every_room():
+    """docs/architecture.md lists every room of the package: a new folder or top-level module
+    without a line there fails here."""
+    out = subprocess.run([sys.executable, str(REPO / "tools" / "structure.py"), "--json"], capture_output=True,
+                         text=True, timeout=120)
+    rooms = {n for n in json.loads(out.stdout)["rooms"]["nodes"]
+             if n not in ("__init__.py", "benchmarks/", "tools/", "examples/", "jetson_pose_ros/launch/")}
+    page = (REPO / "docs" / "architecture.md").read_text()
+    assert rooms and not {r for r in rooms if f"`{r}`" not in page}, sorted(r for r in rooms if f"`{r}`" not in page)
