@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 
 from ..depth.encoding import DepthImage, decode_depth
@@ -67,8 +68,6 @@ def read_depth_file(path: str) -> DepthImage:
             raise InputError(f"--depth {path}: a .npy depth image must hold float metres, got {depth.dtype}")
         return decode_depth(np.ascontiguousarray(depth, np.float32), "32FC1")
     if suffix == ".png":
-        import cv2
-
         depth = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
         if depth is None or depth.dtype != np.uint16 or depth.ndim != 2:
             got = "unreadable" if depth is None else f"{depth.dtype} with shape {depth.shape}"

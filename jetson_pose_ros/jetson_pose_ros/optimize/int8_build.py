@@ -24,12 +24,14 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from ..core.errors import ModelError
 from ..core.registry import get_network
@@ -104,8 +106,6 @@ class Recorder:
 def record_feeds(network: str, images: list[np.ndarray], progress: bool | None = None,
                  max_feeds: int = MAX_FEEDS) -> dict[str, list[dict]]:
     """{model file name: [feeds]} from PoseNet.process (ONNX Runtime f32) on the calibration images."""
-    from tqdm import tqdm
-
     net = PoseNet(network, backend="onnxruntime", precision="f32")
     recorders = {}
     for attr, value in list(vars(net.model).items()):
@@ -235,8 +235,6 @@ def build(network: str, backend: str, targets: dict[Path, Path], progress: bool 
           max_feeds: int = MAX_FEEDS) -> dict[Path, str]:
     """Quantize the fp32 files ``targets`` (source -> int8 file to write) of ``network`` for ``backend``,
     writing each with its ``.sha256`` and ``.provenance.json``; returns {int8 file: weights sha256}."""
-    from tqdm import tqdm
-
 
     require_nncf(f"the int8 variant of {network} for {backend}")
     data = shared_data()
@@ -322,8 +320,6 @@ def ensure(source: Path, backend: str, progress: bool | None = None) -> None:
 def main(argv=None) -> int:
     """``python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND``: run by ``runtime/variants.py``
     on first use of an int8 variant; a failure is one line on stderr and exit status 2."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND", file=sys.stderr)
