@@ -37,10 +37,10 @@ from ..core.errors import ModelError
 from ..core.registry import get_network
 from ..posenet import PoseNet
 from ..runtime import variants
+from ..runtime.variants import require_nncf
 from ..runtime.model_files import resolve_files
 
 LOG = logging.getLogger("jetson_pose_ros")
-INSTALL_HINT = "pip install 'jetson_pose_ros[int8]' (or: pip install -r tools/quantize/requirements.txt)"
 # not in any evaluation set (coco_val2017_dev, onehand10k, freihand, panoptic)
 PHOTO_DIRS = ("jetson_inference/images", "mmpose_tests_data/interhand2.6m", "mmpose_tests_data/rhd",
               "mmpose_tests_data/crowdpose", "mmpose_tests_data/aic", "mmpose_tests_data/mhp",
@@ -56,14 +56,6 @@ def shared_data() -> Path:
     env = os.environ.get("JETSON_POSE_SHARED")
     root = Path(env).expanduser() if env else Path(__file__).resolve().parents[3].parent / "shared"
     return root / "data"
-
-
-def require_nncf(what: str) -> None:
-    try:
-        import nncf  # noqa: F401
-    except ImportError:
-        raise ModelError(f"{what} is not installed, and NNCF, which builds it on first use, is not: "
-                         f"{INSTALL_HINT}") from None
 
 
 def calibration_images(data: Path | None = None) -> list[np.ndarray]:
