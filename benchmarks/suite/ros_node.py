@@ -1,6 +1,6 @@
-"""What the node benchmarks share (``ros_node_bench.py``, ``node_soak.py``): a private local DDS
-domain, the shared sample photos, ``posenet_node`` as a subprocess with its log in a file, and a
-client node that publishes images and records when each ``Pose2DArray`` (by stamp) came back."""
+"""What the node cases share (``node_overhead``, ``node_soak``): a private local DDS domain, the shared
+sample photos, ``posenet_node`` as a subprocess with its log in a file, and a client node that
+publishes images and records when each ``Pose2DArray`` (by stamp) came back."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from . import data
+
+REPO = data.REPO
 
 
 def rss_mb(pid: int) -> float:
@@ -22,11 +24,10 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def shared_images() -> Path:
-    for cand in (os.environ.get("JETSON_POSE_SHARED"), REPO.parent / "shared", REPO / "shared"):
-        if cand and (Path(cand) / "data" / "jetson_inference" / "images").is_dir():
-            return Path(cand) / "data" / "jetson_inference" / "images"
-    sys.exit("sample photos not found (expected ../shared/data/jetson_inference/images beside the repo)")
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def setup_environment() -> Path:
@@ -35,9 +36,8 @@ def setup_environment() -> Path:
     os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE",
                           str(REPO / "jetson_pose_ros" / "config" / "fastdds_large_images.xml"))
-    images = shared_images()
-    os.environ.setdefault("MODEL_MIRROR", str(images.parents[2] / "models"))
-    return images
+    data.use_model_mirror()
+    return data.photos()
 
 
 class NodeBench:
@@ -46,7 +46,7 @@ class NodeBench:
     A context manager: leaving it stops both (SIGINT, then kill)."""
 
     def __init__(self, ns: str, ros_args: list[str], name: str):
-        import rclpy
+        import rclpy  # optional: ROS 2 (the case needs it)
         from rclpy.node import Node
         from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
         from sensor_msgs.msg import Image
@@ -80,7 +80,7 @@ class NodeBench:
 
     def wait_node(self, timeout: float) -> None:
         if not self.spin_until(lambda: self.pub.get_subscription_count() > 0, timeout):
-            sys.exit(f"posenet_node did not come up:\n{self.log_text()[-2000:]}")
+            raise RuntimeError(f"posenet_node did not come up:\n{self.log_text()[-2000:]}")
 
     def log_text(self) -> str:
         self._log.flush()
