@@ -14,6 +14,8 @@ with and without lifting (alternating), for the lifting's share of a whole frame
 from __future__ import annotations
 
 import dataclasses
+import time
+from types import SimpleNamespace as NS
 
 import numpy as np
 
@@ -83,8 +85,6 @@ def run(p: dict) -> dict:
 
 
 def _pipeline(frames: int, lift) -> dict:
-    import time
-
     import cv2  # heavy: OpenCV and a network, on demand (only with pipeline > 0)
 
     from jetson_pose_ros.posenet import PoseNet  # heavy: a network and its backend, on demand
@@ -110,8 +110,6 @@ def _pipeline(frames: int, lift) -> dict:
 
 
 def _node_steps(blocks: int, buf: bytes, frame, k, settings) -> dict:
-    from types import SimpleNamespace as NS
-
     try:
         from std_msgs.msg import Header  # optional: ROS 2 messages (scripts/ros_env.sh)
 

@@ -14,6 +14,8 @@ median minus the no-op's.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from suite import data, timing
 
 TITLE = "gestures + posture per frame, 5 people (FrameGestures.update)"
@@ -24,8 +26,6 @@ QUICK = {"rounds": 8, "frames": 50}
 
 
 def _frames(xy, names, people: int, count: int):
-    import numpy as np
-
     from jetson_pose_ros.core.pose import PoseFrame  # heavy: the package, on demand in run()
 
     out = []
@@ -40,10 +40,10 @@ def _frames(xy, names, people: int, count: int):
 def run(p: dict) -> dict:
     # heavy: the package's gesture modules, on demand (--list imports every case)
     from jetson_pose_ros.core.topology import load_topology
-    from jetson_pose_ros.gestures import datasets as ds
-    from jetson_pose_ros.gestures.body import COCO17
-    from jetson_pose_ros.gestures.frame import FrameGestures
-    from jetson_pose_ros.gestures.hand import classify_hand_gestures
+    from jetson_pose_ros.gestures import datasets as ds  # heavy: on demand
+    from jetson_pose_ros.gestures.body import COCO17  # heavy: on demand
+    from jetson_pose_ros.gestures.frame import FrameGestures  # heavy: on demand
+    from jetson_pose_ros.gestures.hand import classify_hand_gestures  # heavy: on demand
 
     folder = data.data("gestures")
     _, coco, _ = ds.read_body_poses(folder / "body_pose_fitness_dev.csv")

@@ -40,8 +40,8 @@ def run(p: dict) -> dict:
     # optional: ROS 2 and OpenCV, only in run() (--list imports every case)
     import array
 
-    import bad_inputs as bad
-    import cv2
+    import bad_inputs as bad  # optional: the tests' bad frames, on demand
+    import cv2  # heavy: OpenCV, on demand
     from builtin_interfaces.msg import Time
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header

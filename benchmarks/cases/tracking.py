@@ -125,7 +125,7 @@ def lag(raw: list[dict], smooth: list[dict]) -> float:
 def run(p: dict) -> dict:
     # heavy: the package's tracking, on demand (--list imports every case)
     from jetson_pose_ros.pipeline.smoothing import PoseSmoother
-    from jetson_pose_ros.pipeline.tracking import PoseTracker
+    from jetson_pose_ros.pipeline.tracking import PoseTracker  # heavy: on demand
 
     frames, stamps, size, ms, backend = detect(p["network"], p["threshold"])
     tracker = PoseTracker(max_lost=p["max_lost"], min_similarity=p["min_similarity"], min_hits=p["min_hits"])
