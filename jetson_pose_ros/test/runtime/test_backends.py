@@ -17,7 +17,7 @@ and 12 hand photos, distances as a fraction of the reference pose's size:
   blazepose-body median 0.014-0.018, p95 0.15-0.33 (BlazePose's 33 landmarks include occluded ones
   whose guessed positions move most; its AP stayed within 0.01: +0.015 / -0.009).  Bound: median
   <= 0.02, p95 <= 0.40, >= 80% of poses matched, <= 15% of keypoints on one side only.  The
-  accuracy rule itself (AP / PCK within 0.01) is checked by benchmarks/precision_eval.py.
+  accuracy rule itself (AP / PCK within 0.01) is checked by the precision case of benchmarks/run.py.
 """
 import importlib.util
 import json
