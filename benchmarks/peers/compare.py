@@ -230,7 +230,7 @@ class Recorder:
 
 
 def tfpose_to_poses(humans, net, tensor_wh, image_shape) -> list[ObjectPose]:
-    from jetson_pose_ros.preprocess import resize_transform
+    from jetson_pose_ros.preprocess import resize_transform  # lazy: only for the OpenCV peer, on demand
 
     order = list(net.spec.decoder["part_order"])            # public id -> OpenPose part
     public = {m: i for i, m in enumerate(order)}
@@ -297,7 +297,7 @@ def accuracy_paf(pafprocess_dir: Path, threshold: float) -> dict:
 
 # ------------------------------------------------------------------ OpenCV DNN
 def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
-    from jetson_pose_ros.preprocess import prepare
+    from jetson_pose_ros.preprocess import prepare  # lazy: only for the OpenCV peer, on demand
 
     pb = SHARED / "models" / "tfpose-mobilenet-thin" / "graph_opt.pb"
     cvnet = cv2.dnn.readNetFromTensorflow(str(pb))
@@ -361,7 +361,7 @@ def main() -> int:
                                                             litert=args.litert)
             save(r)
         if "ultralytics" in only:
-            from ultralytics_peer import run_ultralytics
+            from ultralytics_peer import run_ultralytics  # optional: needs ultralytics (peers/setup.sh)
             r[f"ultralytics {':'.join(v)}"] = run_ultralytics(body_images, args.repeat, v, timed, match, agreement)
             save(r)
     if "paf" in only:
