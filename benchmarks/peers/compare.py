@@ -230,7 +230,7 @@ class Recorder:
 
 
 def tfpose_to_poses(humans, net, tensor_wh, image_shape) -> list[ObjectPose]:
-    from jetson_pose_ros.preprocess import resize_transform  # lazy: only for the OpenCV peer, on demand
+    from jetson_pose_ros.preprocess import resize_transform  # lazy: only for the tf-pose peer, on demand
 
     order = list(net.spec.decoder["part_order"])            # public id -> OpenPose part
     public = {m: i for i, m in enumerate(order)}
