@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -185,9 +186,6 @@ def run(args) -> int:
 
 
 def _host() -> dict:
-    import os
-    import platform
-
     import onnxruntime
 
     return {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count(),

@@ -16,6 +16,7 @@ from ..evaluation import accuracy as evaluation
 from ..core import options, registry
 from ..core.errors import PoseNetError
 from ..core.presets import apply_preset
+from ..pipeline.pipeline import Pipeline
 from . import run_main
 
 log = logging.getLogger("posenet-eval")
@@ -41,8 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_pipeline(args, kind: str):
-    from ..pipeline.pipeline import Pipeline
-
     given = options.given(args, ("network", "detection", "decoder"))
     network, given = apply_preset(given.pop("preset", None), args.network, given)   # presets.py
     name = network or registry.aliases().get(kind, registry.default_network())

@@ -12,15 +12,21 @@ per call, so only batch 1 exists.
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import resource
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
 from ..core.errors import InputError, PoseNetError
+from ..core.registry import get_network, network_names
+from ..pipeline.pipeline import Pipeline
+from ..runtime.model_files import resolve_files
 
 STAGES = ("decode", "preprocess", "inference", "postprocess", "overlay")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
@@ -52,9 +58,6 @@ def list_images(folder: str | Path) -> list[Path]:
 def runnable_networks() -> tuple[list[str], dict[str, str]]:
     """Registry networks whose model files resolve (installed, mirrored or downloadable),
     and {name: reason} for the others."""
-    from ..runtime.model_files import resolve_files
-    from ..core.registry import get_network, network_names
-
     ok, skipped = [], {}
     for name in network_names():
         try:
@@ -109,10 +112,6 @@ def peak_rss_mb() -> float:
 def bench_config(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, warmup: int = 3,
                  progress=None) -> dict:
     """Benchmark one configuration in this process; returns a JSON-able dict."""
-    import cv2
-
-    from ..pipeline.pipeline import Pipeline
-
     if cfg.batch != 1:
         raise PoseNetError(f"batch size {cfg.batch}: not supported (PoseNet.process takes one image per call; "
                            "only batch 1 exists)")
@@ -174,8 +173,6 @@ def _child(cfg: BenchConfig, images, repeat, warmup, conn) -> None:
 
 def bench_isolated(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, warmup: int = 3) -> dict:
     """``bench_config`` in a fresh ``spawn`` process (own peak RSS, no shared caches)."""
-    import multiprocessing as mp
-
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(cfg, list(images), repeat, warmup, child), daemon=True)
@@ -194,8 +191,6 @@ def bench_isolated(cfg: BenchConfig, images: Sequence[Path], repeat: int = 5, wa
 
 def run_all(configs: Sequence[BenchConfig], images: Sequence[Path], repeat: int = 5, warmup: int = 3,
             isolate: bool = True, progress: bool = True) -> list[dict]:
-    from tqdm import tqdm
-
     results = []
     bar = tqdm(configs, unit="config", disable=not progress, leave=False)
     for cfg in bar:
