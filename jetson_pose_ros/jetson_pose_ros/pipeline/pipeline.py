@@ -126,11 +126,19 @@ class Pipeline:
         for sink in self.sinks:
             sink.write(frame, capture)
 
-    def __call__(self, image: np.ndarray, timestamp: float | None = None, source: str | None = None,
+    def __call__(self, image: np.ndarray | Capture, timestamp: float | None = None, source: str | None = None,
                  index: int | None = None, color: str = "bgr") -> PoseFrame:
-        frame = self.process(image, timestamp, color)
-        self.draw(image, frame, color)
-        self.write(frame, Capture(image, index, source, timestamp))
+        """``pipe(capture)`` (a ``Capture``, as ``io.open_source`` yields them: all its metadata reaches
+        the sinks) or ``pipe(image, timestamp, source=, index=)``: process, draw, write; the frame."""
+        if isinstance(image, Capture):
+            if (timestamp, source, index) != (None, None, None):
+                raise PoseNetError("a Capture carries its own timestamp, source and index: pass it alone")
+            capture = image
+        else:
+            capture = Capture(image, index, source, timestamp)
+        frame = self.process(capture.image, capture.timestamp, color)
+        self.draw(capture.image, frame, color)
+        self.write(frame, capture)
         return frame
 
     def close(self) -> None:
