@@ -171,10 +171,10 @@ class BagSource(Source):
         for c in conns:
             self.followed[c.id] = callback
 
-    def _decode(self, conn, raw) -> tuple:
+    def _read_image(self, conn, raw) -> tuple:
         msg = self.ts.deserialize_cdr(raw, conn.msgtype)
-        decode = image_to_bgr if conn.msgtype.endswith("/Image") else compressed_to_bgr
-        image = decode(msg, self.max_pixels)       # larger than max_pixels: an error frame, not decoded
+        to_bgr = image_to_bgr if conn.msgtype.endswith("/Image") else compressed_to_bgr
+        image = to_bgr(msg, self.max_pixels)       # larger than max_pixels: an error frame, not decoded
         return (image if image.flags.writeable else image.copy()), msg.header    # the overlay draws on it
 
     def _captures(self) -> Iterator[Capture]:
@@ -197,7 +197,7 @@ class BagSource(Source):
                     continue
                 n += 1
                 try:
-                    image, header = self._decode(conn, raw)
+                    image, header = self._read_image(conn, raw)
                 except Exception as exc:    # one bad message: an error frame, then go on
                     yield Capture(None, 0, self.path, log_time / 1e9, error=f"{self.path}: {self.topic} message {n}: "
                                 f"{_one_line(exc)}", log_time_ns=int(log_time))

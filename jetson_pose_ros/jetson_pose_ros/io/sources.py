@@ -31,7 +31,7 @@ import numpy as np
 
 from ..core.capture import Capture
 from ..core.errors import InputError
-from ..image_decode import check_pixels, decode_image
+from ..image_read import check_pixels, read_image_bytes
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pnm", ".jp2"}
 VIDEO_EXTS = {".mp4", ".mkv", ".avi", ".webm", ".mov", ".m4v", ".flv", ".mpg", ".mpeg", ".ts", ".h264", ".h265"}
@@ -55,7 +55,7 @@ def read_image(path: str, max_pixels: int | None = None) -> np.ndarray:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise InputError(f"{path}: empty file")
-    return decode_image(data, path, max_pixels)
+    return read_image_bytes(data, path, max_pixels)
 
 
 # --- frame transforms ------------------------------------------------------------
