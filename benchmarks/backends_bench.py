@@ -6,8 +6,8 @@
 For each network all its variants are loaded, then each round passes over every image once per
 variant, the variants' order rotating from round to round, so that load on a shared machine falls
 on all of them alike.  Per variant: median and p10-p90 across rounds of the mean per-frame
-latency of each stage (preprocess, inference, postprocess = the network's decoding), the
-end-to-end time (image decode + ``PoseNet.process`` without overlay), FPS, pre+post as % of
+latency of each stage (preprocess, inference, decode = the network's post-processing), the
+end-to-end time (image read + ``PoseNet.process`` without overlay), FPS, pre+decode as % of
 inference, and the ratio to ONNX Runtime f32.  Stages and statistics are ``benchmark.py``'s.
 """
 from __future__ import annotations
@@ -37,12 +37,12 @@ def one_pass(net, paths) -> dict:
     for p in paths:
         t = time.perf_counter()
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
-        sums["decode"] += (time.perf_counter() - t) * 1e3
+        sums["read"] += (time.perf_counter() - t) * 1e3
         net.process(img, overlay=None)
         tm = net.timings
         sums["preprocess"] += tm.get("preprocess", 0.0)
         sums["inference"] += tm.get("inference", 0.0)
-        sums["postprocess"] += tm.get("decode", 0.0)
+        sums["decode"] += tm.get("decode", 0.0)
     return {k: v / len(paths) for k, v in sums.items()}
 
 
@@ -74,8 +74,8 @@ def bench_network(network, variants, paths, repeat, warmup, threads) -> list[dic
 def fmt(rows) -> str:
     ref = {r["network"]: r["stages_ms"]["total"]["median"] for r in rows
            if "error" not in r and (r["backend"], r["precision"]) == ("onnxruntime", "f32")}
-    head = f"{'network':20s} {'variant':20s} {'pre':>5s} {'inference [p10-p90]':>20s} {'post':>5s} " \
-           f"{'end-to-end [p10-p90]':>21s} {'FPS':>6s} {'pre+post/inf':>12s} {'vs ORT f32':>10s}"
+    head = f"{'network':20s} {'variant':20s} {'pre':>5s} {'inference [p10-p90]':>20s} {'decode':>6s} " \
+           f"{'end-to-end [p10-p90]':>21s} {'FPS':>6s} {'pre+decode/inf':>14s} {'vs ORT f32':>10s}"
     out = [head, "-" * len(head)]
     for r in rows:
         name = f"{r['backend']} {r['precision']}" + (f" ({r['used']})" if r.get("used") and r["backend"] == "auto" else "")
@@ -86,9 +86,9 @@ def fmt(rows) -> str:
         rng = lambda s: f"{s['median']:.1f} [{s['p10']:.1f}-{s['p90']:.1f}]"  # noqa: E731
         ratio = st["total"]["median"] / ref[r["network"]] if r["network"] in ref else float("nan")
         out.append(f"{r['network']:20s} {name:20s} {st['preprocess']['median']:5.1f} {rng(st['inference']):>20s} "
-                   f"{st['postprocess']['median']:5.1f} {rng(st['total']):>21s} {r['fps']:6.1f} "
-                   f"{r['pre_post_pct_of_inference']:11.1f}% {ratio:10.2f}")
-    return "\n".join(out) + "\n(ms per frame; end-to-end = image decode + preprocess + inference + postprocess)"
+                   f"{st['decode']['median']:6.1f} {rng(st['total']):>21s} {r['fps']:6.1f} "
+                   f"{r['pre_decode_pct_of_inference']:13.1f}% {ratio:10.2f}")
+    return "\n".join(out) + "\n(ms per frame; end-to-end = image read + preprocess + inference + decode)"
 
 
 def main(argv=None) -> int:

@@ -50,7 +50,7 @@ def _on_off(text: str) -> bool:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="posenet-bench",
-        description="Per-stage latency (image decode, preprocess, inference, postprocess, overlay), FPS and "
+        description="Per-stage latency (image read, preprocess, inference, decode, overlay), FPS and "
         "peak RSS of pose networks on a folder of images; median and p10/p90 over repeated runs.")
     p.add_argument("--network", action="append", type=_list(str), default=None,
                    help="network(s), repeated or comma-separated (default: every registry network whose "
