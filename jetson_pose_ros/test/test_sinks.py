@@ -15,7 +15,7 @@ from jetson_pose_ros.io import open_output, open_source
 from jetson_pose_ros.pipeline.pipeline import Pipeline
 from jetson_pose_ros.pipeline.sinks import CsvSink, JsonLinesSink, Sink
 
-pytestmark = pytest.mark.shared_data
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]      # runs a network over video frames (~14 s)
 
 
 class Collect(Sink):
