@@ -4,7 +4,7 @@
 For each network all its variants are loaded, then each round passes over every image once per
 variant, the variants' order rotating from round to round, so that load on a shared machine falls
 on all of them alike.  Per variant: median and p10/p90 across rounds of the mean per-frame latency
-of each stage (image decode, preprocess, inference, postprocess = the network's decoding), FPS,
+of each stage (image read, preprocess, inference, decode = the network's post-processing), FPS,
 pre + post as % of inference, and the ratio to ONNX Runtime f32.  Stages and statistics are
 ``posenet-bench``'s (``jetson_pose_ros.evaluation.speed``).  Images: the jetson-inference photos
 for body networks, the OneHand10K + FreiHAND + Panoptic photos for hand networks.
@@ -33,12 +33,12 @@ def _pass(net, paths, stages) -> dict:
     for p in paths:
         t = time.perf_counter()
         img = cv2.imread(str(p), cv2.IMREAD_COLOR)
-        sums["decode"] += (time.perf_counter() - t) * 1e3
+        sums["read"] += (time.perf_counter() - t) * 1e3
         net.process(img, overlay=None)
         tm = net.timings
         sums["preprocess"] += tm.get("preprocess", 0.0)
         sums["inference"] += tm.get("inference", 0.0)
-        sums["postprocess"] += tm.get("decode", 0.0)
+        sums["decode"] += tm.get("decode", 0.0)
     return {k: v / len(paths) for k, v in sums.items()}
 
 
@@ -90,19 +90,19 @@ def run(p: dict) -> dict:
     for r in rows:
         if "error" not in r and r["network"] in ref:
             r["total_vs_onnxruntime_f32"] = r["stages_ms"]["total"]["median"] / ref[r["network"]]
-    return {"unit": "ms per frame", "rows": rows, "target_pre_post_pct": 10.0}
+    return {"unit": "ms per frame", "rows": rows, "target_pre_decode_pct": 10.0}
 
 
 def plot(result: dict, fig) -> None:
     ax = fig.subplots()
     rows = [r for r in result["rows"] if "error" not in r]
     bottom = [0.0] * len(rows)
-    for i, stage in enumerate(("decode", "preprocess", "inference", "postprocess")):
+    for i, stage in enumerate(("read", "preprocess", "inference", "decode")):
         vals = [r["stages_ms"][stage]["median"] for r in rows]
         ax.bar(range(len(rows)), vals, bottom=bottom, color=f"C{i}", label=stage)
         bottom = [b + v for b, v in zip(bottom, vals)]
     for i, r in enumerate(rows):
-        ax.text(i, bottom[i], f"{r['pre_post_pct_of_inference']:.1f}%", ha="center", va="bottom", fontsize=7)
+        ax.text(i, bottom[i], f"{r['pre_decode_pct_of_inference']:.1f}%", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(rows)), [f"{r['network']}\n{r['backend']} {r['precision']}" for r in rows],
                   fontsize=7, rotation=90 if len(rows) > 8 else 0)
     ax.set_ylabel("ms per frame (median; above each bar: pre + post / inference)")

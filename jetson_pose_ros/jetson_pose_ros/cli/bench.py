@@ -83,7 +83,7 @@ def _table_flag(group, name: str, default, help_tail: str, type_, action: str = 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="posenet-bench",
-        description="Per-stage latency (image decode, preprocess, inference, postprocess, overlay), FPS and "
+        description="Per-stage latency (image read, preprocess, inference, decode, overlay), FPS and "
         "peak RSS of pose networks on a folder of images; median and p10/p90 over repeated runs.")
     p.add_argument("--network", action="append", type=_network_list, default=None,
                    help="network(s), repeated or comma-separated (default: every registry network whose "

@@ -34,11 +34,11 @@ def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | 
         except PoseNetError as exc:
             raise SystemExit(f"image_publisher: error: {exc}") from None
         try:
-            for frame in source:
-                if frame.image is None:
-                    print(f"image_publisher: skipping: {frame.error}", file=sys.stderr)
+            for capture in source:
+                if capture.image is None:
+                    print(f"image_publisher: skipping: {capture.error}", file=sys.stderr)
                     continue
-                yield f"{frame.source}#{frame.index}", frame.image
+                yield f"{capture.source}#{capture.index}", capture.image
         finally:
             source.close()
 

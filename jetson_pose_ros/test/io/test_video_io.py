@@ -25,7 +25,7 @@ import pytest
 
 from jetson_pose_ros.core.errors import InputError
 from jetson_pose_ros.io import FLIP_METHODS, open_output, open_source
-from jetson_pose_ros.io.http import HttpOutput
+from jetson_pose_ros.io.http import HttpSink
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
@@ -371,14 +371,14 @@ def test_image_outputs(tmp_path):
                        (str(tmp_path / "dir") + "/", [f"mmpose_demo_{i:06d}.jpg" for i in range(3)])):
         out = open_output(uri, multi_frame=True)
         for f in frames:
-            out.render(f.image, f)
+            out.write(None, f)
         out.close()
         written = sorted(p.name for p in Path(out.written[0]).parent.iterdir() if p.name[:3] == names[0][:3])
         assert written == names
     png = cv2.imread(str(tmp_path / "pad_0002.png"))
     assert np.array_equal(png, frames[2].image)                   # lossless
     single = open_output(str(tmp_path / "one.jpg"))
-    single.render(frames[0].image, frames[0])
+    single.write(None, frames[0])
     assert cv2.imread(str(tmp_path / "one.jpg")).shape == (540, 960, 3)
 
 
@@ -390,7 +390,7 @@ def test_video_file_output_codecs(tmp_path, h264_frames, name, codec, expect):
     frames = _frames_of(H264)
     out = open_output(str(tmp_path / name), fps=5, codec=codec)
     for f in frames:
-        out.render(f.image, f)
+        out.write(None, f)
     out.close()
     info = ffprobe(tmp_path / name)
     assert info["codec_name"] == expect and (info["width"], info["height"]) == (960, 540)
@@ -407,7 +407,7 @@ def test_video_bitrate_is_applied(tmp_path):
         path = tmp_path / f"b{rate}.mp4"
         out = open_output(str(path), fps=30, codec="h264", bitrate=rate)
         for f in frames:
-            out.render(f.image, f)
+            out.write(None, f)
         out.close()
         info = ffprobe(path)
         sizes[rate] = int(info["bit_rate"])
@@ -419,7 +419,7 @@ def test_opencv_writer_fallback(tmp_path):
     frames = _frames_of(H264)
     out = open_output(str(tmp_path / "cv.avi"), fps=5, codec="mjpeg", backend="opencv")
     for f in frames:
-        out.render(f.image, f)
+        out.write(None, f)
     out.close()
     back = _frames_of(tmp_path / "cv.avi")
     assert len(back) == 5 and psnr(back[0].image, frames[0].image) > 28
@@ -454,7 +454,7 @@ def test_rtp_sender_received_by_ffmpeg(tmp_path, h264_frames):
         out = open_output(f"rtp://127.0.0.1:{port}?sdp={tmp_path / 'sender.sdp'}", fps=5, codec="h264")
         for _ in range(4):
             for f in frames:
-                out.render(f.image, f)
+                out.write(None, f)
                 time.sleep(0.05)
         out.close()
         _, err = recv.communicate(timeout=10)         # the receiver stops after 12 frames
@@ -485,14 +485,14 @@ def _read_multipart_jpeg(url: str, timeout: float = 10) -> np.ndarray:
 
 def _feed(out, image, stop: threading.Event):
     while not stop.is_set():
-        out.render(image)
+        out.show(image)
         time.sleep(0.05)
 
 
 def test_http_view_page_and_mjpeg_stream():
     frame = _frames_of(H264, 1)[0].image
     out = open_output("http://127.0.0.1:0/")
-    assert isinstance(out, HttpOutput)
+    assert isinstance(out, HttpSink)
     stop = threading.Event()
     th = threading.Thread(target=_feed, args=(out, frame, stop), daemon=True)
     th.start()
@@ -516,10 +516,10 @@ def test_http_view_page_and_mjpeg_stream():
 
 
 def test_http_port_in_use_is_a_clear_error():
-    out = HttpOutput("http://127.0.0.1:0/")
+    out = HttpSink("http://127.0.0.1:0/")
     try:
         with pytest.raises(InputError, match="cannot listen"):
-            HttpOutput(f"http://127.0.0.1:{out.port}/")
+            HttpSink(f"http://127.0.0.1:{out.port}/")
     finally:
         out.close()
 
@@ -528,7 +528,7 @@ def test_http_port_in_use_is_a_clear_error():
 def test_http_view_in_headless_chromium(tmp_path):
     """Headless Chromium loads the page; its screenshot shows the live frame."""
     frame = cv2.resize(_frames_of(H264, 1)[0].image, (640, 360))
-    out = HttpOutput("http://127.0.0.1:0/", title="pose test")
+    out = HttpSink("http://127.0.0.1:0/", title="pose test")
     stop = threading.Event()
     th = threading.Thread(target=_feed, args=(out, frame, stop), daemon=True)
     th.start()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import bad_inputs as bad
 from jetson_pose_ros.core.errors import InputError, PoseNetError
-from jetson_pose_ros.image_decode import DEFAULT_MAX_IMAGE_PIXELS, decode_image
+from jetson_pose_ros.image_read import DEFAULT_MAX_IMAGE_PIXELS, read_image_bytes
 from jetson_pose_ros.core.options import OPTIONS
 from jetson_pose_ros.msgs import image_conversion as conv
 
@@ -35,15 +35,15 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 ])
 def test_bad_image_bytes_are_one_input_error(data, words):
     with pytest.raises(InputError) as info:
-        decode_image(data(), "x.img")
+        read_image_bytes(data(), "x.img")
     assert words in str(info.value) and "\n" not in str(info.value)
 
 
 def test_limit_is_checked_before_decoding():
     # 20000x20000 claimed by an 8x8 PNG: refused from the header, even though the data is tiny
     with pytest.raises(InputError, match="max_image_pixels = 1000"):
-        decode_image(bad.png_bytes(np.zeros((40, 40, 3), np.uint8)), "small.png", max_pixels=1000)
-    img = decode_image(bad.png_bytes(np.full((40, 30, 3), 7, np.uint8)), "ok.png", max_pixels=1200)
+        read_image_bytes(bad.png_bytes(np.zeros((40, 40, 3), np.uint8)), "small.png", max_pixels=1000)
+    img = read_image_bytes(bad.png_bytes(np.full((40, 30, 3), 7, np.uint8)), "ok.png", max_pixels=1200)
     assert img.shape == (40, 30, 3) and int(img[0, 0, 0]) == 7
     assert DEFAULT_MAX_IMAGE_PIXELS == OPTIONS["max_image_pixels"].default == 50_000_000
 
@@ -55,7 +55,7 @@ def test_limit_is_checked_before_decoding():
                                              st.integers(0, 400), st.integers(0, 255)))
 def test_fuzzed_image_bytes_decode_or_input_error(data):
     try:
-        img = decode_image(data, "fuzz", max_pixels=1_000_000)
+        img = read_image_bytes(data, "fuzz", max_pixels=1_000_000)
     except InputError as err:
         assert "\n" not in str(err)
     else:

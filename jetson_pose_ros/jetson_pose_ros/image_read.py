@@ -1,4 +1,4 @@
-"""Decoding compressed images safely: the size is read from the header (``imagesize``) and
+"""Reading compressed images (bytes -> pixels) safely: the size is read from the header (``imagesize``) and
 checked against ``max_image_pixels`` **before** anything is decoded, so a small file whose
 header claims 20000x20000 pixels (a decompression bomb) is refused without allocating it.
 
@@ -54,8 +54,8 @@ def truncation(raw: bytes) -> str | None:
     return None
 
 
-def decode_image(data: bytes | np.ndarray, what: str, max_pixels: int | None = None) -> np.ndarray:
-    """Decode JPEG/PNG/... bytes to HxWx3 uint8 BGR, or raise a one-line ``InputError`` naming
+def read_image_bytes(data: bytes | np.ndarray, what: str, max_pixels: int | None = None) -> np.ndarray:
+    """JPEG/PNG/... bytes as HxWx3 uint8 BGR, or raise a one-line ``InputError`` naming
     ``what`` (a file name, "compressed image ('jpeg')"): empty, too large for ``max_pixels``,
     truncated, or not decodable."""
     buf = data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
