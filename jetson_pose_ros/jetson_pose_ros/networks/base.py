@@ -12,6 +12,7 @@ from ..runtime.loading import create_backend
 from ..core.errors import ModelError
 from ..core.pose import PoseFrame
 from ..preprocess import InputSpec
+from . import tta
 from ..core.registry import NetworkSpec
 from ..core.topology import Topology
 
@@ -163,6 +164,15 @@ class PoseModel:
                 kind = type(values.get(k, fields[k].default))
                 values[k] = kind(v) if kind in (int, float) else v
         return cls(**values)
+
+    def setup_passes(self, backend, spec: InputSpec) -> None:
+        """Test-time augmentation: ``self.passes`` asked for by the ``scales`` / ``flip`` options
+        (scales other than 1 need a model of dynamic input size) and ``self.flip_perm``, the
+        keypoints' order on a mirrored image."""
+        self.passes = tta.passes(self.options)
+        if any(p.scale != 1.0 for p in self.passes):
+            tta.require_dynamic_input(backend, spec, self.spec.name)
+        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
 
     def make_keypoint_map(self, cfg: dict) -> KeypointMap:
         return KeypointMap.from_config(cfg, self.topology, self.spec.name,
