@@ -43,14 +43,6 @@ def frame_to_msg(frame: PoseFrame, header, msgs=None):
     return out
 
 
-def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, height: int,
-                 keypoint_names: Sequence[str]):
-    """``frame_to_msg`` for a list of ``ObjectPose`` (the skeleton is the poses' links)."""
-    skeleton = list(dict.fromkeys((p.keypoints[a].id, p.keypoints[b].id) for p in poses for a, b in p.links))
-    return frame_to_msg(PoseFrame.from_poses(poses, keypoint_names, skeleton, image_size=(width, height),
-                                             network=network), header)
-
-
 def msg_to_frame(msg) -> PoseFrame:
     """The inverse of :func:`frame_to_msg` (for subscribers that want the library's types)."""
     names = list(msg.keypoint_names)
