@@ -252,11 +252,6 @@ def analyse_coco(k: np.ndarray):
             np.array(direction, dtype=np.float64).reshape(n, 2))
 
 
-def posture_scores(k: np.ndarray) -> np.ndarray:
-    """(N, 4) scores of standing, sitting, crouching, lying for COCO-17 keypoints (N, 17, 2)."""
-    return analyse_coco(np.asarray(k, dtype=np.float64))[0]
-
-
 def _pick(scores: np.ndarray, names: Sequence[str], min_score: float):
     if not (np.isfinite(min_score) and 0.0 <= min_score <= 1.0):
         raise InputError(f"min_score must be in [0, 1], got {min_score}")
