@@ -234,9 +234,7 @@ class MediaPipeModel(PoseModel):
         found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas,
                            self.mirror_attributes)
         with self.stage("decode"):
-            if not found:
-                return []
-            return self.make_poses([c.points for c in found], [c.scores for c in found], threshold,
+            return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
                                    [c.score for c in found], derived=self.keypoint_map.derived,
                                    attributes=[c.attributes for c in found])
 

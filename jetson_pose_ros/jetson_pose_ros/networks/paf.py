@@ -406,4 +406,5 @@ class PafModel(PoseModel):
                 stride = stride / self.params.upsample
             objects = decode(cmap, paf, self.layout.links, self.params, threshold)
             xy = affine.to_image(objects.parts[:, :, :2].astype(np.float64) * stride)    # NaN stays NaN
-            return self.make_poses(xy, objects.parts[:, :, 2], -np.inf, scores_of_poses=objects.scores)
+            return self.make_poses(image_bgr.shape, xy, objects.parts[:, :, 2], -np.inf,
+                                   scores_of_poses=objects.scores)

@@ -92,8 +92,8 @@ class SingleStageModel(PoseModel):
     def _infer(self, image_bgr, threshold):
         found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas)
         with self.stage("decode"):
-            return [self.make_pose(n, c.points, c.scores, threshold, score=c.score, box=c.box,
-                                   derived=self.keypoint_map.derived) for n, c in enumerate(found)]
+            return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
+                                   [c.score for c in found], [c.box for c in found], self.keypoint_map.derived)
 
     def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
         """One pass at ``scale`` x the input size -> poses in image pixels, topology order."""
