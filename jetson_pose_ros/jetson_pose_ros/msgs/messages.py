@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core.pose import ObjectPose, PoseFrame
-from ..pipeline.serialize import object_pose_dict
+from ..pipeline.serialize import pose_dicts
 
 
 def frame_to_msg(frame: PoseFrame, header, msgs=None):
@@ -80,7 +80,7 @@ def pose_msg_to_dict(msg) -> dict:
     head = {"stamp": {"sec": int(msg.header.stamp.sec), "nanosec": int(msg.header.stamp.nanosec)},
             "frame_id": msg.header.frame_id, "network": msg.network, "image_width": int(msg.image_width),
             "image_height": int(msg.image_height), "keypoint_names": list(msg.keypoint_names)}
-    return {**head, "poses": [object_pose_dict(p) for p in msg_to_poses(msg)]}
+    return {**head, "poses": pose_dicts(msg_to_frame(msg))}
 
 
 def frame_to_markers(frame: PoseFrame, header, colors: Sequence[Sequence[int]], **kw):
