@@ -19,7 +19,7 @@ from jetson_pose_msgs.msg import Keypoint, ObjectPose, Pose2DArray  # noqa: E402
 from jetson_pose_ros.core.pose import Keypoint as Kp  # noqa: E402
 from jetson_pose_ros.core.pose import ObjectPose as Pose  # noqa: E402
 from jetson_pose_ros.core.pose import PoseFrame  # noqa: E402
-from jetson_pose_ros.msgs.messages import frame_to_msg, msg_to_poses, pose_msg_to_dict, poses_to_markers  # noqa: E402
+from jetson_pose_ros.msgs.messages import frame_to_markers, frame_to_msg, msg_to_poses, pose_msg_to_dict  # noqa: E402
 from jetson_pose_ros.ros.pose_echo import summary  # noqa: E402
 
 NAMES = ["nose", "left_eye", "right_eye", "neck"]
@@ -121,7 +121,7 @@ def test_detections_from_a_frame():
 def test_markers():
     header = Header(stamp=Time(sec=5), frame_id="cam")
     colors = [(255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 128), (10, 20, 30, 255)]
-    arr = poses_to_markers(sample_poses(), header, colors, scale=0.01)
+    arr = frame_to_markers(sample_frame().with_track_ids([-1, -1]), header, colors, scale=0.01)   # untracked
     kinds = [(m.action, m.type, m.ns, m.id) for m in arr.markers]
     assert kinds[0][0] == Marker.DELETEALL
     assert kinds[1:] == [(Marker.ADD, Marker.LINE_LIST, "links", 0), (Marker.ADD, Marker.SPHERE_LIST, "keypoints", 0),
@@ -134,3 +134,6 @@ def test_markers():
         assert (color.r, color.g, color.b, color.a) == pytest.approx((r / 255, g / 255, b / 255, a / 255))
     assert lines.colors[1].g == 1.0  # link (nose, left_eye) has the colour of its second end, left_eye
     assert all(m.header.frame_id == "cam" for m in arr.markers)
+    # tracking: marker ids are track IDs, unconfirmed poses -1 - index (never a track's id)
+    tracked = frame_to_markers(sample_frame(), header, colors, scale=0.01)
+    assert [(m.ns, m.id) for m in tracked.markers[1:]] == [("links", -1), ("keypoints", -1), ("keypoints", 7)]
