@@ -18,7 +18,7 @@ installed) is compared with ``onnxruntime f32`` (the reference) on all of ``../s
 (b) unlabelled media, every frame at the network's own input size: body networks on the 15
     jetson-inference photos, both videos and the 5 unlabelled PoseTrack18 frames; hand networks on
     the rock/paper/scissors photos.  Poses are matched to the reference's by OKS
-    (``agreement.frame_agreement``): mean OKS over every reference pose (no counterpart: 0) must
+    (``core.keypoints.frame_agreement``): mean OKS over every reference pose (no counterpart: 0) must
     be >= 0.95 and no frame may lose a reference pose of pose score >= 0.5.
 
 Results: ``jetson_pose_ros/jetson_pose_ros/models/candidates.json`` (what ``auto`` times; per
