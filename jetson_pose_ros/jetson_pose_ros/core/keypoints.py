@@ -80,7 +80,7 @@ def match(similarity: np.ndarray, minimum: float | None = None) -> list[tuple[in
     """One-to-one matching (Hungarian, ``scipy.optimize.linear_sum_assignment``) of the rows and
     columns of a similarity matrix that maximises the total; pairs below ``minimum`` are left out."""
     # function-level: scipy.optimize costs ~50 MB of RSS (measured here), kept off the start path of the
-    # families that import this module (networks.merge)
+    # families that import this module (networks.merge, networks.paf)
     from scipy.optimize import linear_sum_assignment
 
     if not np.size(similarity):
