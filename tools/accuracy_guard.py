@@ -18,7 +18,7 @@ installed) is compared with ``onnxruntime f32`` (the reference) on all of ``../s
 (b) unlabelled media, every frame at the network's own input size: body networks on the 15
     jetson-inference photos, both videos and the 5 unlabelled PoseTrack18 frames; hand networks on
     the rock/paper/scissors photos.  Poses are matched to the reference's by OKS
-    (``agreement.frame_agreement``): mean OKS over every reference pose (no counterpart: 0) must
+    (``core.keypoints.frame_agreement``): mean OKS over every reference pose (no counterpart: 0) must
     be >= 0.95 and no frame may lose a reference pose of pose score >= 0.5.
 
 Results: ``jetson_pose_ros/jetson_pose_ros/models/candidates.json`` (what ``auto`` times; per
@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros.core import keypoints as agreement
+from jetson_pose_ros.core import keypoints as agreement  # noqa: E402
 from jetson_pose_ros.evaluation import accuracy as ev  # noqa: E402
 from jetson_pose_ros.core.errors import PoseNetError  # noqa: E402
 from jetson_pose_ros.core.registry import MODELS_DIR, get_network  # noqa: E402
@@ -54,7 +54,7 @@ REFERENCE = ("onnxruntime", "f32")
 BOUND = {"f32": 0.005, "bf16": 0.005, "int8": 0.01}
 MIN_MEAN_OKS = 0.95
 EXPERIMENTS: dict[str, list[str]] = {}     # --bf16-keep LABEL -> layer-name patterns kept in f32
-COCO17 = list(agreement.COCO_SIGMAS)
+COCO17 = list(agreement.COCO_KEYPOINTS)
 MPII = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "pelvis", "thorax",
         "upper_neck", "head_top", "right_wrist", "right_elbow", "right_shoulder", "left_shoulder", "left_elbow",
         "left_wrist"]
@@ -212,7 +212,7 @@ def run_variant(network: str, backend: str, precision: str, threads: int, shared
 def compare(ref: dict, var: dict, precision: str) -> dict:
     bound = BOUND[precision.partition("[")[0]]
     deltas = {s: round(var["sets"][s] - ref["sets"][s], 4) for s in ref["sets"]}
-    sig = agreement.sigmas(ref["names"])
+    sig = agreement.sigmas(ref["names"], default=agreement.STRICT_SIGMA)
     oks, lost, lost_frames, extra = [], 0, [], 0
     for name, r in ref["media"].items():
         o = var["media"][name]

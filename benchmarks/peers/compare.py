@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "jetson_pose_ros"))
 os.environ.setdefault("MODEL_MIRROR", str(SHARED / "models"))
 
 from jetson_pose_ros.evaluation import accuracy as ev  # noqa: E402
-from jetson_pose_ros.core.pose import Keypoint, ObjectPose  # noqa: E402
+from jetson_pose_ros.core.pose import Keypoint, ObjectPose, PoseFrame  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 from common import agreement, as_array, filtered, match, timed  # noqa: E402
 from report import report  # noqa: E402
@@ -158,7 +158,7 @@ def accuracy_mediapipe(kind: str, threshold: float) -> dict:
                 poses = mp_to_poses([res.pose_landmarks] if res.pose_landmarks else [], w, h, names)
             else:
                 poses = mp_to_poses(res.multi_hand_landmarks, w, h, names, scores=1.0)
-            preds[img] = filtered(poses, threshold)
+            preds[img] = PoseFrame.from_poses(filtered(poses, threshold), names)   # the peer's poses, once
         peer.close()
         score = "mean"   # the legacy API gives no pose score: rank both by mean keypoint score
         m_peer, _ = ev.evaluate(None, ds, predictions=preds, topology_names=names, score=score)
@@ -285,10 +285,11 @@ def accuracy_paf(pafprocess_dir: Path, threshold: float) -> dict:
     ours, peer = {}, {}
     for img in ds.image_ids:
         bgr = cv2.imread(str(ds.image_path(img)))
-        ours[img] = net.process(bgr, overlay=None)
+        ours[img] = net.infer(bgr)
         tensor = next(iter(rec.feeds.values()))
         wh = (tensor.shape[2], tensor.shape[1])
-        peer[img] = tfpose_to_poses(post(next(iter(rec.last.values())), wh), net, wh, bgr.shape)
+        peer[img] = PoseFrame.from_poses(tfpose_to_poses(post(next(iter(rec.last.values())), wh), net, wh, bgr.shape),
+                                         net.topology.keypoints)
     names = net.topology.keypoints
     return {"coco_val2017_dev": {
         "peer": ev.evaluate(None, ds, predictions=peer, topology_names=names)[0],

@@ -3,22 +3,18 @@
 pipeline's gestures stage, with its score, and a body's posture)."""
 from __future__ import annotations
 
-from typing import Sequence
-
 import cv2
 import numpy as np
 
 from .core.parsing import parse_flags
-from .core.pose import ObjectPose, PoseFrame
+from .core.pose import PoseFrame
 from .core.topology import Topology
 
-def draw(image: np.ndarray, frame: PoseFrame | Sequence[ObjectPose], topology: Topology,
+def draw(image: np.ndarray, frame: PoseFrame, topology: Topology,
          flags="links,keypoints", keypoint_scale: float = 0.0052, link_scale: float = 0.0013) -> np.ndarray:
     """Draw in place on a BGR (or BGRA / grey) uint8 image and return it.  ``ids`` writes each
     tracked pose's track ID above its box."""
     flags = parse_flags(flags)
-    if not isinstance(frame, PoseFrame):
-        frame = PoseFrame.from_poses(frame, topology.keypoints, topology.skeleton)
     if not flags or not len(frame):
         return image
     side = max(image.shape[:2])

@@ -95,8 +95,11 @@ class PoseNet:
 
     def overlay(self, image: np.ndarray, poses: PoseFrame | Sequence[ObjectPose], flags="links,keypoints",
                 color: str = "bgr") -> np.ndarray:
-        """Draw a frame (or ``ObjectPose`` list) on ``image`` in place (BGR, or RGB with ``color="rgb"``)."""
+        """Draw a frame (or jetson-inference's ``ObjectPose`` list) on ``image`` in place (BGR, or RGB
+        with ``color="rgb"``)."""
         topo = self.topology
+        if not isinstance(poses, PoseFrame):      # the jetson-inference surface: converted here, once
+            poses = PoseFrame.from_poses(poses, topo.keypoints, topo.skeleton)
         if color.lower() == "rgb":
             topo = type(topo)(topo.name, topo.keypoints, topo.skeleton,
                               [(b, g, r, a) for r, g, b, a in topo.colors])

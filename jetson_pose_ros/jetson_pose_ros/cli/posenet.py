@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write one JSON object per frame (JSON lines) to this file")
     p.add_argument("--input-loop", type=int, default=0, help="repeat the input N more times (-1: forever)")
     add_video_options(p)
-    p.add_argument("--headless", action="store_true", help="never open a window (this build never does)")
+    p.add_argument("--headless", action="store_true",
+                   help="accepted so that jetson-inference command lines run unchanged; no effect "
+                        "(no window is ever opened)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--log-level", default="info", choices=sorted(LOG_LEVELS), help="logging verbosity")
     return p

@@ -233,14 +233,6 @@ class PoseFrame:
         """(N,K) bool: keypoint found."""
         return ~np.isnan(self.xy[..., 0])
 
-    def select(self, index) -> "PoseFrame":
-        """A frame with the poses ``index`` (mask or indices) in that order."""
-        index = np.arange(len(self))[index] if np.asarray(index).dtype == bool else np.asarray(index, np.int64)
-        return replace(self, xy=self.xy[index], scores=self.scores[index], boxes=self.boxes[index],
-                       pose_scores=self.pose_scores[index], track_ids=self.track_ids[index],
-                       attributes=[self.attributes[i] for i in index],
-                       xyz=None if self.xyz is None else self.xyz[index])
-
     def with_track_ids(self, track_ids) -> "PoseFrame":
         return replace(self, track_ids=np.asarray(track_ids, np.int64))
 

@@ -33,13 +33,6 @@ class Topology:
     def num_keypoints(self) -> int:
         return len(self.keypoints)
 
-    def index(self, name: str) -> int:
-        """Topology id of a keypoint name, or -1."""
-        try:
-            return self.keypoints.index(name)
-        except ValueError:
-            return -1
-
     def with_colors(self, path: str | Path | None) -> "Topology":
         if path is None:
             return self

@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..core.errors import InputError, PoseNetError
-from ..core.pose import ObjectPose, PoseFrame
+from ..core.pose import PoseFrame
 
 COCO_METRICS = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
 HAND_KEYPOINTS = 21
@@ -170,11 +170,6 @@ def keypoint_map(dataset_names: Sequence[str], topology_names: Sequence[str], ki
     return mapping
 
 
-def as_frame(poses: PoseFrame | Sequence[ObjectPose], names: Sequence[str]) -> PoseFrame:
-    """Predictions of one image as a frame (``ObjectPose`` lists, e.g. from a peer library, too)."""
-    return poses if isinstance(poses, PoseFrame) else PoseFrame.from_poses(list(poses), names)
-
-
 def frame_array(frame: PoseFrame, mapping: np.ndarray) -> np.ndarray:
     """[N,D,3] (x, y, score) in data-set order; keypoints not found are 0,0,0."""
     out = np.zeros((len(frame), len(mapping), 3))
@@ -211,24 +206,6 @@ def frame_to_results(image_id: int, frame: PoseFrame, mapping: np.ndarray, categ
     return [{"image_id": int(image_id), "category_id": int(category_id),
              "keypoints": [round(float(v), 3) for v in arr[i].ravel()], "score": round(float(det[i]), 6)}
             for i in range(len(frame)) if (arr[i, :, 2] > 0).any()]
-
-
-def ground_truth_poses(ds: KeypointSet, image_ids: Sequence[int] | None = None) -> dict[int, PoseFrame]:
-    """The non-crowd, labelled annotations as frames (to check the scoring: AP / PCK = 1)."""
-    out = {}
-    for img in image_ids or ds.image_ids:
-        anns = [a for a in ds.coco.loadAnns(ds.coco.getAnnIds(imgIds=[img], iscrowd=False))
-                if a.get("num_keypoints", 1) > 0 and any(v > 0 for v in a["keypoints"][2::3])]
-        if len(anns) == 0:
-            out[img] = PoseFrame.empty(ds.keypoint_names)
-            continue
-        kp = np.asarray([a["keypoints"] for a in anns], dtype=float).reshape(len(anns), -1, 3)
-        vis = kp[..., 2] > 0
-        xy = np.where(vis[..., None], kp[..., :2], np.nan)
-        boxes = [[x, y, x + w, y + h] for x, y, w, h in (a.get("bbox", (0, 0, 0, 0)) for a in anns)]
-        out[img] = PoseFrame(xy, vis.astype(float), boxes, np.ones(len(anns)), np.full(len(anns), -1),
-                             [{} for _ in anns], keypoint_names=list(ds.keypoint_names))
-    return out
 
 
 # ------------------------------------------------------------------ running a network
@@ -327,7 +304,7 @@ def evaluate(pipeline, ds: KeypointSet, image_ids: Sequence[int] | None = None, 
              progress: bool = True, predictions: dict | None = None,
              topology_names: Sequence[str] | None = None) -> tuple[dict, list[dict]]:
     """Run ``pipeline`` (``Pipeline`` or ``PoseNet``) on the set, or score given ``predictions``
-    (image id -> ``PoseFrame`` or ``ObjectPose`` list) -> (metrics, COCO results)."""
+    (image id -> ``PoseFrame``; an image without one has no detection) -> (metrics, COCO results)."""
     ids = list(image_ids or ds.image_ids)
     names = topology_names or pipeline.topology.keypoints
     mapping = keypoint_map(ds.keypoint_names, names, ds.kind)
@@ -336,7 +313,7 @@ def evaluate(pipeline, ds: KeypointSet, image_ids: Sequence[int] | None = None, 
         if missing:
             raise InputError(f"{len(missing)} image(s) of the annotation file are missing, e.g. {missing[0]}")
         predictions = predict(pipeline, ds, ids, progress)
-    frames = {i: as_frame(predictions.get(i, []), names) for i in ids}
+    frames = {i: predictions[i] if i in predictions else PoseFrame.empty(names) for i in ids}
     results = []
     for img in ids:
         results += frame_to_results(img, frames[img], mapping, ds.category_id, score)

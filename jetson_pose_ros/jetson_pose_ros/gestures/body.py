@@ -24,15 +24,13 @@ from typing import Sequence
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.keypoints import COCO_KEYPOINTS
 
 BODY_GESTURES = ("other", "hands_on_face", "arms_crossed", "both_hands_raised", "left_hand_raised",
                  "right_hand_raised", "waving", "pointing")
 POSTURES = ("other", "standing", "sitting", "crouching", "lying")
 
-_NAMES = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
-          "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
-          "right_knee", "left_ankle", "right_ankle")
-COCO17 = _NAMES
+_NAMES = COCO17 = COCO_KEYPOINTS
 # BlazePose-33 (MediaPipe Pose / ML Kit) landmarks that are COCO-17's, in COCO order
 BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
 (NOSE, L_EYE, R_EYE, L_EAR, R_EAR, L_SH, R_SH, L_EL, R_EL, L_WR, R_WR, L_HIP, R_HIP, L_KNEE, R_KNEE,
@@ -252,11 +250,6 @@ def analyse_coco(k: np.ndarray):
     n = len(post)
     return (np.array(post, dtype=np.float64).reshape(n, 4), np.array(gest, dtype=np.float64).reshape(n, 6),
             np.array(direction, dtype=np.float64).reshape(n, 2))
-
-
-def posture_scores(k: np.ndarray) -> np.ndarray:
-    """(N, 4) scores of standing, sitting, crouching, lying for COCO-17 keypoints (N, 17, 2)."""
-    return analyse_coco(np.asarray(k, dtype=np.float64))[0]
 
 
 def _pick(scores: np.ndarray, names: Sequence[str], min_score: float):

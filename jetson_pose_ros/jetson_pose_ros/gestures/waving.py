@@ -19,12 +19,6 @@ from .body import L_SH, L_WR, R_SH, R_WR, _scale, to_coco
 from .debounce import _check_count
 
 
-def count_reversals(x, amplitude: float) -> int:
-    """Turns of a 1D series (NaN skipped) that move back by more than ``amplitude``."""
-    swing = _Swing(amplitude)
-    return sum(swing.step(float(v)) for v in np.asarray(x, dtype=np.float64) if v == v)
-
-
 class _Swing:
     """Hysteresis turn detector on a 1D signal."""
 

@@ -52,10 +52,6 @@ _YUV = {"yuv422", "uyvy", "yuv422_yuy2", "yuyv"}
 _HOST_BIG_ENDIAN = sys.byteorder == "big"
 
 
-def supported_encodings() -> list[str]:
-    return list(ENCODINGS)
-
-
 def _describe(msg) -> str:
     return f"{getattr(msg, 'width', '?')}x{getattr(msg, 'height', '?')} '{getattr(msg, 'encoding', '?')}'"
 

@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core.pose import ObjectPose, PoseFrame
-from ..pipeline.serialize import object_pose_dict
+from ..pipeline.serialize import pose_dicts
 
 
 def frame_to_msg(frame: PoseFrame, header, msgs=None):
@@ -41,14 +41,6 @@ def frame_to_msg(frame: PoseFrame, header, msgs=None):
                        for k, ((x, y), s) in enumerate(zip(xy[i], scores[i]))]))
     out.poses = msgs
     return out
-
-
-def poses_to_msg(poses: Sequence[ObjectPose], header, network: str, width: int, height: int,
-                 keypoint_names: Sequence[str]):
-    """``frame_to_msg`` for a list of ``ObjectPose`` (the skeleton is the poses' links)."""
-    skeleton = list(dict.fromkeys((p.keypoints[a].id, p.keypoints[b].id) for p in poses for a, b in p.links))
-    return frame_to_msg(PoseFrame.from_poses(poses, keypoint_names, skeleton, image_size=(width, height),
-                                             network=network), header)
 
 
 def msg_to_frame(msg) -> PoseFrame:
@@ -88,29 +80,21 @@ def pose_msg_to_dict(msg) -> dict:
     head = {"stamp": {"sec": int(msg.header.stamp.sec), "nanosec": int(msg.header.stamp.nanosec)},
             "frame_id": msg.header.frame_id, "network": msg.network, "image_width": int(msg.image_width),
             "image_height": int(msg.image_height), "keypoint_names": list(msg.keypoint_names)}
-    return {**head, "poses": [object_pose_dict(p) for p in msg_to_poses(msg)]}
+    return {**head, "poses": pose_dicts(msg_to_frame(msg))}
 
 
-def frame_to_markers(frame: PoseFrame, header, colors: Sequence[Sequence[int]], **kw):
-    """``poses_to_markers`` of a frame.  When tracking, marker ids are track IDs (so rviz keeps a
-    person's marker), and poses of unconfirmed tracks get ids -1, -2, ... (unique, never a track's)."""
-    poses = frame.poses()
-    if (frame.track_ids >= 0).any():
-        for p in poses:
-            p.id = p.track_id if p.track_id >= 0 else -1 - p.id
-    return poses_to_markers(poses, header, colors, **kw)
-
-
-def poses_to_markers(poses: Sequence[ObjectPose], header, colors: Sequence[Sequence[int]],
-                     scale: float = 0.001, point_size_px: float = 6.0, line_width_px: float = 3.0,
-                     lifetime_s: float = 0.0):
+def frame_to_markers(frame: PoseFrame, header, colors: Sequence[Sequence[int]], scale: float = 0.001,
+                     point_size_px: float = 6.0, line_width_px: float = 3.0, lifetime_s: float = 0.0):
     """Skeletons as a ``visualization_msgs/MarkerArray`` in the image's frame.
 
     rviz has no 2D image-marker display, so keypoints are placed at ``(x*scale, y*scale, 0)`` in
     ``header.frame_id``: with a camera optical frame (x right, y down) the skeleton appears as drawn
     on the image, ``scale`` metres per pixel.  The first marker is DELETEALL so that people who left
-    the scene disappear; then per pose one LINE_LIST (namespace "links") and one SPHERE_LIST
-    (namespace "keypoints"), coloured with the topology's keypoint colours.
+    the scene disappear; then per pose one LINE_LIST (namespace "links", the skeleton's links whose
+    two ends were found) and one SPHERE_LIST (namespace "keypoints", the found keypoints), coloured
+    with the topology's keypoint colours (a link: its second end's).  Marker ids are the poses'
+    indices; when tracking, their track IDs (so rviz keeps a person's marker), and poses of
+    unconfirmed tracks get ids -1, -2, ... (unique, never a track's).
     """
     from builtin_interfaces.msg import Duration
     from geometry_msgs.msg import Point
@@ -123,33 +107,39 @@ def poses_to_markers(poses: Sequence[ObjectPose], header, colors: Sequence[Seque
         r, g, b, a = (list(colors[kp_id % len(colors)]) + [255])[:4]
         return ColorRGBA(r=r / 255.0, g=g / 255.0, b=b / 255.0, a=a / 255.0)
 
-    def point(kp) -> Point:
-        return Point(x=float(kp.x) * scale, y=float(kp.y) * scale, z=0.0)
+    def point(p) -> Point:
+        return Point(x=p[0], y=p[1], z=0.0)
 
     life = Duration(sec=int(lifetime_s), nanosec=int((lifetime_s % 1) * 1e9))
     clear = Marker()
     clear.header = header
     clear.action = Marker.DELETEALL
     markers = [clear]
+
     def new_marker(ns: str, marker_id: int, kind: int):
         m = Marker()
         m.header, m.ns, m.id, m.type, m.action, m.lifetime = header, ns, marker_id, kind, Marker.ADD, life
         m.pose.orientation.w = 1.0
         return m
 
-    for pose in poses:
-        i = int(pose.id)
-        links = new_marker("links", i, Marker.LINE_LIST)
+    tracked = bool((frame.track_ids >= 0).any())
+    found = frame.found
+    for i in range(len(frame)):
+        track = int(frame.track_ids[i])
+        marker_id = (track if track >= 0 else -1 - i) if tracked else i
+        xy = {int(k): (float(frame.xy[i, k, 0]) * scale, float(frame.xy[i, k, 1]) * scale)
+              for k in np.flatnonzero(found[i])}
+        links = new_marker("links", marker_id, Marker.LINE_LIST)
         links.scale.x = line_width_px * scale
-        for a, b in pose.links:
-            ka, kb = pose.keypoints[a], pose.keypoints[b]
-            links.points.extend([point(ka), point(kb)])
-            links.colors.extend([rgba(kb.id), rgba(kb.id)])
+        for a, b in frame.skeleton:
+            if a in xy and b in xy:
+                links.points.extend([point(xy[a]), point(xy[b])])
+                links.colors.extend([rgba(b), rgba(b)])
         links.color = ColorRGBA(r=1.0, g=1.0, b=1.0, a=1.0)
-        kps = new_marker("keypoints", i, Marker.SPHERE_LIST)
+        kps = new_marker("keypoints", marker_id, Marker.SPHERE_LIST)
         kps.scale.x = kps.scale.y = kps.scale.z = point_size_px * scale
-        kps.points = [point(k) for k in pose.keypoints]
-        kps.colors = [rgba(k.id) for k in pose.keypoints]
+        kps.points = [point(p) for p in xy.values()]
+        kps.colors = [rgba(k) for k in xy]
         kps.color = ColorRGBA(r=1.0, g=1.0, b=1.0, a=1.0)
         if links.points:
             markers.append(links)

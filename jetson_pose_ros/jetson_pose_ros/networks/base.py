@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from ..runtime.loading import create_backend
 from ..core.errors import ModelError
 from ..core.pose import PoseFrame
 from ..preprocess import InputSpec
+from . import tta
 from ..core.registry import NetworkSpec
 from ..core.topology import Topology
 
@@ -67,27 +67,15 @@ class KeypointMap:
         return pts, scs
 
 
-@dataclass
-class PoseRow:
-    """One decoded pose in topology order: points (K,2) image pixels (NaN: not found),
-    scores (K), pose score, box (left, top, right, bottom), attributes."""
-
-    points: np.ndarray
-    scores: np.ndarray
-    score: float
-    box: np.ndarray
-    attributes: dict = field(default_factory=dict)
-
-
 class PoseModel:
     """Base class of a network family (PAF, detector+landmark, single-stage).
 
-    Subclasses implement ``_infer(image_bgr, threshold) -> list[PoseRow]`` (rows made by
-    ``make_pose``) and wrap their stages in ``self.stage("preprocess" | "inference" |
-    "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and the
-    node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
+    Subclasses implement ``_infer(image_bgr, threshold) -> PoseFrame`` (the frame made by
+    ``make_poses`` from the decoded arrays) and wrap their stages in ``self.stage("preprocess" |
+    "inference" | "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and
+    the node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
     the default minimum pose score; ``self.pose_threshold`` is the value in force during a
-    call (families that cut candidates early read it), and ``infer`` drops every pose below it.
+    call (families that cut candidates early read it), and ``make_poses`` drops every pose below it.
     """
 
     pose_score_param: str | None = None
@@ -164,6 +152,15 @@ class PoseModel:
                 values[k] = kind(v) if kind in (int, float) else v
         return cls(**values)
 
+    def setup_passes(self, backend, spec: InputSpec) -> None:
+        """Test-time augmentation: ``self.passes`` asked for by the ``scales`` / ``flip`` options
+        (scales other than 1 need a model of dynamic input size) and ``self.flip_perm``, the
+        keypoints' order on a mirrored image."""
+        self.passes = tta.passes(self.options)
+        if any(p.scale != 1.0 for p in self.passes):
+            tta.require_dynamic_input(backend, spec, self.spec.name)
+        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+
     def make_keypoint_map(self, cfg: dict) -> KeypointMap:
         return KeypointMap.from_config(cfg, self.topology, self.spec.name,
                                        bool(self.options.get("derive_keypoints", True)))
@@ -176,23 +173,17 @@ class PoseModel:
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - t0) * 1e3
 
-    def make_pose(self, pose_id: int, points: np.ndarray, scores: np.ndarray, threshold: float,
-                  score: float | None = None, box=None, derived=(), **attributes) -> PoseRow:
-        """A pose from per-keypoint image coordinates [K,2] and scores [K] in topology order;
-        keypoints below ``threshold`` (or NaN) are marked not found.  Found keypoints named in
-        ``derived`` are listed in ``attributes["derived_keypoints"]``.  The box defaults to the
-        found keypoints' extent, the score to their mean score.  (``pose_id`` is the caller's
-        running index; a frame's order is the order of the rows.)"""
-        pts = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
-        return self.make_poses(pts, np.reshape(scores, (1, -1)), threshold,
-                               None if score is None else [score], None if box is None else [box],
-                               derived, [attributes])[0]
-
-    def make_poses(self, points: np.ndarray, scores: np.ndarray, threshold: float, scores_of_poses=None,
-                   boxes=None, derived=(), attributes=None) -> list[PoseRow]:
-        """``make_pose`` for N poses at once: ``points`` [N,K,2], ``scores`` [N,K], optional pose
-        scores [N], boxes [N,4] and attribute dicts [N] (one pass of array operations for all)."""
-        k = len(self.topology.keypoints)
+    def make_poses(self, image_shape, points: np.ndarray, scores: np.ndarray, threshold: float,
+                   scores_of_poses=None, boxes=None, derived=(), attributes=None) -> PoseFrame:
+        """The ``PoseFrame`` of an image of ``image_shape`` (HxW[xC]) from N decoded poses in topology
+        order: ``points`` [N,K,2] image pixels, ``scores`` [N,K], optional pose scores [N] (default:
+        the mean score of the found keypoints), boxes [N,4] (default: the found keypoints' extent)
+        and attribute dicts [N], in one pass of array operations.  Keypoints below ``threshold`` (or
+        NaN) are marked not found; found keypoints named in ``derived`` are listed in
+        ``attributes["derived_keypoints"]``; poses below the pose threshold in force
+        (``self.pose_threshold``) or left without any keypoint are dropped (the order is kept)."""
+        topo = self.topology
+        k = len(topo.keypoints)
         pts = np.array(points, dtype=np.float64).reshape(len(points), k, 2)
         scs = np.array(scores, dtype=np.float64).reshape(len(points), k)
         ok = (scs >= threshold) & np.isfinite(pts).all(axis=2) & np.isfinite(scs)
@@ -206,28 +197,20 @@ class PoseModel:
         if scores_of_poses is None:
             scores_of_poses = scs.sum(axis=1) / np.maximum(count, 1)
         boxes = np.asarray(boxes, dtype=np.float64).reshape(len(pts), 4)
-        pose_scores = np.asarray(scores_of_poses, dtype=np.float64).reshape(len(pts)).tolist()
-        names = self.topology.keypoints
-        rows = []
-        for n in range(len(pts)):
+        pose_scores = np.asarray(scores_of_poses, dtype=np.float64).reshape(len(pts))
+        keep = np.flatnonzero((pose_scores >= self.pose_threshold) & np.isfinite(pts[:, :, 0]).any(axis=1))
+        names = topo.keypoints
+        kept_attributes = []
+        for n in keep:
             attrs = dict(attributes[n]) if attributes is not None else {}
             found = [names[i] for i in np.flatnonzero(ok[n]) if names[i] in derived] if derived else []
             if found:
                 attrs["derived_keypoints"] = found
-            rows.append(PoseRow(pts[n], scs[n], pose_scores[n], boxes[n], attrs))
-        return rows
-
-    def frame(self, rows, image_shape) -> PoseFrame:
-        """The rows as a ``PoseFrame`` (for an image of ``image_shape`` HxW[xC])."""
-        topo = self.topology
-        if not rows:
-            return PoseFrame.empty(topo.keypoints, topo.skeleton, image_size=(image_shape[1], image_shape[0]),
-                                   network=self.spec.name, timings=self.timings)
-        return PoseFrame(np.stack([r.points for r in rows]), np.stack([r.scores for r in rows]),
-                         np.stack([r.box for r in rows]), [r.score for r in rows], np.full(len(rows), -1),
-                         [r.attributes for r in rows], image_size=(image_shape[1], image_shape[0]),
-                         network=self.spec.name, keypoint_names=list(topo.keypoints),
-                         skeleton=[tuple(s) for s in topo.skeleton], timings=self.timings)
+            kept_attributes.append(attrs)
+        return PoseFrame(pts[keep], scs[keep], boxes[keep], pose_scores[keep], np.full(len(keep), -1),
+                         kept_attributes, image_size=(image_shape[1], image_shape[0]), network=self.spec.name,
+                         keypoint_names=list(names), skeleton=[tuple(s) for s in topo.skeleton],
+                         timings=self.timings)
 
     # --- public ------------------------------------------------------------
     def infer(self, image_bgr: np.ndarray, threshold: float, pose_threshold: float | None = None) -> PoseFrame:
@@ -235,9 +218,7 @@ class PoseModel:
         (None: the network's default); poses left without any keypoint are dropped."""
         self.timings = {}
         self.pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
-        rows = [r for r in self._infer(image_bgr, threshold)
-                if r.score >= self.pose_threshold and np.isfinite(r.points[:, 0]).any()]
-        return self.frame(rows, image_bgr.shape)
+        return self._infer(image_bgr, threshold)
 
-    def _infer(self, image_bgr: np.ndarray, threshold: float) -> list[PoseRow]:
+    def _infer(self, image_bgr: np.ndarray, threshold: float) -> PoseFrame:
         raise NotImplementedError

@@ -55,10 +55,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..runtime.backends import require_tensors
+from ..core import keypoints
 from ..preprocess import crop_rotated, prepare
-from . import tta
 from .base import PoseModel
-from .merge import Candidate, run_passes, sigmas_for
+from .merge import Candidate, run_passes
 from .ssd_anchors import AnchorOptions, decode_boxes, generate_anchors, iou, logit_cut, sigmoid_scores, weighted_nms
 
 
@@ -164,11 +164,8 @@ class MediaPipeModel(PoseModel):
         self.params = self.make_params(MediaPipeParams, cfg)
         self.logit_cut = logit_cut(self.params.detector_threshold, self.score_clip)   # once, not per frame
         self.keypoint_map = self.make_keypoint_map(cfg)
-        self.passes = tta.passes(self.options)
-        if any(p.scale != 1.0 for p in self.passes):
-            tta.require_dynamic_input(self.detector, self.det_input, self.spec.name)
-        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
-        self.sigmas = sigmas_for(self.topology.keypoints)
+        self.setup_passes(self.detector, self.det_input)
+        self.sigmas = keypoints.sigmas(self.topology.keypoints)
         a, b = self.handedness_labels[:2]
         self.mirror_attributes = {a: b, b: a}
 
@@ -237,9 +234,7 @@ class MediaPipeModel(PoseModel):
         found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas,
                            self.mirror_attributes)
         with self.stage("decode"):
-            if not found:
-                return []
-            return self.make_poses([c.points for c in found], [c.scores for c in found], threshold,
+            return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
                                    [c.score for c in found], derived=self.keypoint_map.derived,
                                    attributes=[c.attributes for c in found])
 

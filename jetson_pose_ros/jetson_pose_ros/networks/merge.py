@@ -4,7 +4,7 @@ back to the original image, and merge the passes by OKS-based suppression.
 
 Merging: all poses of all passes, strongest first; the strongest left takes, from
 every other pass, the pose most similar to it if their OKS (COCO's object keypoint
-similarity, per-keypoint sigmas by name) is above ``OKS_THRESHOLD``; the group
+similarity, ``core.keypoints``: per-keypoint sigmas by name) is above ``OKS_THRESHOLD``; the group
 becomes one pose: each keypoint at the score-weighted mean of the members that have
 it, its score averaged over the *passes* (a pass that missed the keypoint counts 0,
 so a keypoint seen in one pass only may fall below the keypoint threshold), the pose
@@ -14,20 +14,15 @@ family's pose threshold), box and attributes of the strongest member.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Callable
 
 import cv2
 import numpy as np
 
+from ..core import keypoints
 from . import tta
 
 OKS_THRESHOLD = 0.5
-# COCO keypoint sigmas (pycocotools), by name; other keypoints (hands, feet, neck) get DEFAULT_SIGMA
-COCO_SIGMAS = {"nose": .026, "left_eye": .025, "right_eye": .025, "left_ear": .035, "right_ear": .035,
-               "left_shoulder": .079, "right_shoulder": .079, "left_elbow": .072, "right_elbow": .072,
-               "left_wrist": .062, "right_wrist": .062, "left_hip": .107, "right_hip": .107,
-               "left_knee": .087, "right_knee": .087, "left_ankle": .089, "right_ankle": .089}
-DEFAULT_SIGMA = 0.05
 
 
 @dataclass
@@ -49,20 +44,14 @@ class Candidate:
                        box=box, attributes=attrs)
 
 
-def sigmas_for(names: Sequence[str]) -> np.ndarray:
-    return np.array([COCO_SIGMAS.get(n, DEFAULT_SIGMA) for n in names])
-
-
 def oks(a: Candidate, b: Candidate, sigmas: np.ndarray) -> float:
-    """COCO object keypoint similarity of ``b`` to ``a`` over the keypoints both have; the
-    scale is the area of ``a``'s keypoint box."""
+    """COCO object keypoint similarity (``core.keypoints.oks``) of ``b`` to ``a`` over the keypoints
+    both have; the scale is the area of ``a``'s keypoint box (at least 1)."""
     both = (a.scores > 0) & (b.scores > 0) & np.isfinite(a.points).all(1) & np.isfinite(b.points).all(1)
     if not both.any():
         return 0.0
-    pa = a.points[np.isfinite(a.points).all(1) & (a.scores > 0)]
-    area = max(float(np.prod(pa.max(0) - pa.min(0))), 1.0)
-    d2 = ((a.points[both] - b.points[both]) ** 2).sum(1)
-    return float(np.exp(-d2 / (2 * area * (2 * sigmas[both]) ** 2)).mean())
+    area = max(keypoints.keypoint_area(np.where((a.scores > 0)[:, None], a.points, np.nan)), 1.0)
+    return keypoints.oks(a.points, b.points, area, 2.0 * sigmas, both)
 
 
 def merge(groups: list[list[Candidate]], sigmas: np.ndarray, threshold: float = OKS_THRESHOLD) -> list[Candidate]:

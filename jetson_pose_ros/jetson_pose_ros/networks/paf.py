@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from ..core import keypoints
 from ..runtime.backends import require_tensors
 from ..preprocess import prepare
 from . import tta
@@ -206,8 +206,7 @@ def assign(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]
         r, c = divmod(k, scores.shape[1])
         s = float(scores.flat[k])
         return [(r, c, s)] if s > threshold else []
-    rows, cols = linear_sum_assignment(scores, maximize=True)
-    return [(int(r), int(c), float(scores[r, c])) for r, c in zip(rows, cols) if scores[r, c] > threshold]
+    return [(r, c, float(scores[r, c])) for r, c in keypoints.match(scores) if scores[r, c] > threshold]
 
 
 def connect(peaks: list[np.ndarray], links: list[Link],
@@ -351,10 +350,7 @@ class PafModel(PoseModel):
         self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)
         self.params = self.make_params(PafParams, cfg)
         self.outputs = list(dict.fromkeys([cfg["cmap"], cfg["paf"]]))
-        self.passes = tta.passes(self.options)
-        if any(p.scale != 1.0 for p in self.passes):
-            tta.require_dynamic_input(self.backend, self.input, self.spec.name)
-        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
+        self.setup_passes(self.backend, self.input)
         self.flip_link_index, self.flip_link_sign = tta.flip_links(
             [(lk.a, lk.b) for lk in self.layout.links], self.flip_perm)
 
@@ -410,4 +406,5 @@ class PafModel(PoseModel):
                 stride = stride / self.params.upsample
             objects = decode(cmap, paf, self.layout.links, self.params, threshold)
             xy = affine.to_image(objects.parts[:, :, :2].astype(np.float64) * stride)    # NaN stays NaN
-            return self.make_poses(xy, objects.parts[:, :, 2], -np.inf, scores_of_poses=objects.scores)
+            return self.make_poses(image_bgr.shape, xy, objects.parts[:, :, 2], -np.inf,
+                                   scores_of_poses=objects.scores)

@@ -29,14 +29,10 @@ import numpy as np
 from dataclasses import replace
 
 from ..runtime.backends import require_tensors
+from ..core import keypoints
 from ..preprocess import prepare
-from . import tta
 from .base import PoseModel
-from .merge import Candidate, run_passes, sigmas_for
-
-COCO17 = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
-          "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
-          "left_knee", "right_knee", "left_ankle", "right_ankle")
+from .merge import Candidate, run_passes
 
 
 @dataclass
@@ -80,13 +76,10 @@ class SingleStageModel(PoseModel):
         require_tensors(self.backend, self.spec.name, [self.input.name], [self.output],
                         {self.input.name: "--input-blob", self.output: "--output-cmap"})
         self.params = self.make_params(SingleStageParams, cfg, self.params_defaults)
-        cfg.setdefault("keypoints", list(COCO17))
+        cfg.setdefault("keypoints", list(keypoints.COCO_KEYPOINTS))
         self.keypoint_map = self.make_keypoint_map(cfg)
-        self.passes = tta.passes(self.options)
-        if any(p.scale != 1.0 for p in self.passes):
-            tta.require_dynamic_input(self.backend, self.input, self.spec.name)
-        self.flip_perm = tta.flip_permutation(self.topology.keypoints)
-        self.sigmas = sigmas_for(self.topology.keypoints)
+        self.setup_passes(self.backend, self.input)
+        self.sigmas = keypoints.sigmas(self.topology.keypoints)
 
     def tensor_size(self, tensor: np.ndarray) -> tuple[int, int]:
         """(width, height) of a batched tensor in the spec's layout."""
@@ -99,8 +92,8 @@ class SingleStageModel(PoseModel):
     def _infer(self, image_bgr, threshold):
         found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas)
         with self.stage("decode"):
-            return [self.make_pose(n, c.points, c.scores, threshold, score=c.score, box=c.box,
-                                   derived=self.keypoint_map.derived) for n, c in enumerate(found)]
+            return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
+                                   [c.score for c in found], [c.box for c in found], self.keypoint_map.derived)
 
     def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
         """One pass at ``scale`` x the input size -> poses in image pixels, topology order."""

@@ -1,5 +1,5 @@
 """One serialiser per output format, each reading a ``PoseFrame``: JSON-able dicts (JSON
-lines, ``ObjectPose.to_dict``, ``pose_echo``) and CSV rows.  The ROS message is built in
+lines, ``pose_echo``) and CSV rows.  The ROS message is built in
 ``ros/messages.py`` from the same frame.  Rounding happens here only."""
 from __future__ import annotations
 
@@ -7,16 +7,26 @@ from typing import Iterator
 
 import numpy as np
 
-from ..core.pose import LABEL_KEYS, SCORE_DECIMALS, XY_DECIMALS, ObjectPose, PoseFrame, pose_dict  # noqa: F401
+from ..core.pose import LABEL_KEYS, SCORE_DECIMALS, XY_DECIMALS, PoseFrame, pose_dict  # noqa: F401
 
 GESTURE_COLUMNS = ("gesture", "gesture_score", "direction_x", "direction_y", "posture", "posture_score",
                    "motion", "motion_score")
 CSV_COLUMNS = ("frame", "timestamp", "pose_id", "track_id", "keypoint_id", "name", "x", "y", "score")
 
 
-def object_pose_dict(pose: ObjectPose) -> dict:
-    return pose_dict(pose.id, pose.track_id, pose.score, (pose.left, pose.top, pose.right, pose.bottom),
-                     ((k.id, k.name, k.x, k.y, k.score) for k in pose.keypoints), pose.links, pose.attributes)
+def pose_dicts(frame: PoseFrame) -> list[dict]:
+    """The frame's poses as JSON-able dicts (``pose_dict``, the same as ``ObjectPose.to_dict`` of
+    ``frame.poses()``), read from its arrays: found keypoints only, links as index pairs into them."""
+    names, found, out = frame.keypoint_names, frame.found, []
+    for i in range(len(frame)):
+        ids = np.flatnonzero(found[i])
+        index = {int(k): j for j, k in enumerate(ids)}
+        links = [(index[a], index[b]) for a, b in frame.skeleton if a in index and b in index]
+        keypoints = ((int(k), names[k] if k < len(names) else "", frame.xy[i, k, 0], frame.xy[i, k, 1],
+                      frame.scores[i, k]) for k in ids)
+        out.append(pose_dict(i, frame.track_ids[i], frame.pose_scores[i], frame.boxes[i], keypoints, links,
+                             frame.attributes[i]))
+    return out
 
 
 def frame_to_dict(frame: PoseFrame, source: str | None = None, index: int | None = None,
@@ -31,7 +41,7 @@ def frame_to_dict(frame: PoseFrame, source: str | None = None, index: int | None
     rec.update(width=width, height=height, network=frame.network)
     if timestamp is not None:
         rec["timestamp"] = round(float(timestamp), 6)
-    rec["poses"] = [object_pose_dict(p) for p in frame.poses()]
+    rec["poses"] = pose_dicts(frame)
     add_xyz(rec["poses"], frame)
     return rec
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
 
 import numpy as np
 
-from ..core.pose import ObjectPose, PoseFrame
+from ..core.pose import PoseFrame
 
 
 def _alpha(cutoff: float, dt: float) -> float:
@@ -74,19 +73,8 @@ class PoseSmoother:
             f = per_track[key] = OneEuroFilter(*self.params)
         return f(x, t)
 
-    def update(self, frame: PoseFrame | Sequence[ObjectPose], timestamp: float | None = None):
-        """Smoothed copy of ``frame`` at ``timestamp`` seconds (None: 30 fps frame count).  A list
-        of tracked ``ObjectPose`` gives a list of smoothed copies."""
-        if not isinstance(frame, PoseFrame):
-            poses = list(frame)
-            k = max([kp.id + 1 for p in poses for kp in p.keypoints], default=0)
-            out = self.update(PoseFrame.from_poses(poses, [""] * k), timestamp)
-            names = {kp.id: kp.name for p in poses for kp in p.keypoints}
-            views = out.poses()
-            for v in views:
-                for kp in v.keypoints:
-                    kp.name = names.get(kp.id, "")
-            return [dataclasses.replace(v, id=p.id) for v, p in zip(views, poses)]
+    def update(self, frame: PoseFrame, timestamp: float | None = None) -> PoseFrame:
+        """Smoothed copy of ``frame`` at ``timestamp`` seconds (None: 30 fps frame count)."""
         t = self._frame / 30.0 if timestamp is None else float(timestamp)
         self._frame += 1
         xy, boxes = frame.xy.copy(), frame.boxes.copy()

@@ -15,36 +15,23 @@ keypoints) never starts a track and never continues a confirmed one, so it consu
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from ..core.pose import ObjectPose, PoseFrame
-
-# COCO keypoint sigmas (pycocotools), by keypoint name; "neck" (trt_pose) as the shoulders
-COCO_SIGMAS = {
-    "nose": .026, "left_eye": .025, "right_eye": .025, "left_ear": .035, "right_ear": .035,
-    "left_shoulder": .079, "right_shoulder": .079, "left_elbow": .072, "right_elbow": .072,
-    "left_wrist": .062, "right_wrist": .062, "left_hip": .107, "right_hip": .107,
-    "left_knee": .087, "right_knee": .087, "left_ankle": .089, "right_ankle": .089, "neck": .079,
-}
-DEFAULT_SIGMA = 0.05      # keypoints without a COCO sigma (hands, face, feet ...)
+from ..core import keypoints
+from ..core.pose import PoseFrame
 
 
 def keypoint_similarity(a: np.ndarray, b: np.ndarray, area: float, kappa: np.ndarray, count: int = 0) -> float:
-    """OKS-style similarity of two (K,2) keypoint arrays (NaN = not found): the sum of
-    ``exp(-d^2 / (2 area kappa^2))`` over keypoints found in both, divided by
-    ``max(count, keypoints found in b)`` (as OKS divides by the reference's visible
-    keypoints), so that a fragment of a few keypoints does not match a whole body well."""
+    """OKS-style similarity (``core.keypoints.oks``) of two (K,2) keypoint arrays (NaN = not found)
+    over the keypoints found in both, divided by ``max(count, keypoints found in b)`` (as OKS divides
+    by the reference's visible keypoints), so that a fragment of a few keypoints does not match a
+    whole body well."""
     both = ~(np.isnan(a[:, 0]) | np.isnan(b[:, 0]))
     if not both.any():
         return 0.0
-    d2 = ((a[both] - b[both]) ** 2).sum(axis=1)
-    n = max(int(count), int((~np.isnan(b[:, 0])).sum()), 1)
-    return float(np.exp(-d2 / (2.0 * area * kappa[both] ** 2)).sum() / n)
+    return keypoints.oks(a, b, area, kappa, both, max(int(count), int((~np.isnan(b[:, 0])).sum())))
 
 
 @dataclass
@@ -68,7 +55,8 @@ class PoseTracker:
 
     ``max_lost``: frames a track survives without a match; ``min_similarity``: the
     least OKS-style similarity (0..1) for a match; ``sigmas``: falloff per keypoint
-    name (default COCO's, calibrated for annotation noise); ``sigma_scale``: widens
+    name (default ``core.keypoints.SIGMAS``: COCO's, calibrated for annotation noise; others
+    ``DEFAULT_SIGMA``); ``sigma_scale``: widens
     them for frame-to-frame motion and detector noise; ``velocity_smoothing``: weight of
     the newest displacement in the velocity estimate (0 disables prediction);
     ``max_extrapolate``: frames a lost track keeps moving along its velocity; ``min_hits``:
@@ -80,7 +68,7 @@ class PoseTracker:
 
     max_lost: int = 30
     min_similarity: float = 0.1
-    sigmas: dict = field(default_factory=lambda: dict(COCO_SIGMAS))
+    sigmas: dict = field(default_factory=lambda: dict(keypoints.SIGMAS))
     sigma_scale: float = 1.5
     velocity_smoothing: float = 0.5
     max_extrapolate: int = 5
@@ -110,9 +98,8 @@ class PoseTracker:
         if k != self.num_keypoints:
             self.tracks.clear()
             self.num_keypoints = k
-            names = list(frame.keypoint_names) + [""] * k
-            self._kappa = 2.0 * self.sigma_scale * np.array([self.sigmas.get(names[i], DEFAULT_SIGMA)
-                                                             for i in range(k)])
+            names = (list(frame.keypoint_names) + [""] * k)[:k]
+            self._kappa = keypoints.falloff(names, self.sigma_scale, self.sigmas)
 
     @staticmethod
     def _area(pts: np.ndarray, box: np.ndarray) -> float:
@@ -150,19 +137,9 @@ class PoseTracker:
         t.hits += 1
 
     # --- API ------------------------------------------------------------------------
-    def update(self, frame: PoseFrame | Sequence[ObjectPose]):
+    def update(self, frame: PoseFrame) -> PoseFrame:
         """Match one frame's poses to the tracks.  Returns the frame with ``track_ids`` set
-        (-1: tentative track or fragment); given a list of ``ObjectPose`` (keypoint names from
-        the poses), returns copies with ``track_id`` set."""
-        if not isinstance(frame, PoseFrame):
-            poses = list(frame)
-            k = max([self.num_keypoints] + [kp.id + 1 for p in poses for kp in p.keypoints])
-            names = [""] * k
-            for p in poses:
-                for kp in p.keypoints:
-                    names[kp.id] = kp.name or names[kp.id]
-            ids = self.update(PoseFrame.from_poses(poses, names)).track_ids
-            return [dataclasses.replace(p, track_id=int(i)) for p, i in zip(poses, ids)]
+        (-1: tentative track or fragment)."""
         self._setup(frame)
         pts = [frame.xy[j] for j in range(len(frame))]
         keys = [None] * len(frame)                    # matched track per pose
@@ -179,8 +156,8 @@ class PoseTracker:
                 if not group or not free:
                     continue
                 sub = sim[np.ix_(group, free)]
-                for r, c in zip(*linear_sum_assignment(sub, maximize=True)):
-                    if sub[r, c] >= self.min_similarity and sub[r, c] > 0:
+                for r, c in keypoints.match(sub, self.min_similarity):
+                    if sub[r, c] > 0:
                         t, j = self.tracks[group[r]], free[c]
                         self._update_track(t, pts[j], self._area(pts[j], frame.boxes[j]))
                         keys[j] = t
@@ -200,8 +177,3 @@ class PoseTracker:
                 t.id = self.next_id
                 self.next_id += 1
         return frame.with_track_ids([t.id if t is not None else -1 for t in keys])
-
-    @property
-    def active_ids(self) -> list[int]:
-        """IDs of confirmed tracks matched in the last frame."""
-        return [t.id for t in self.tracks if t.lost == 0 and t.id > 0]

@@ -44,10 +44,6 @@ def int8_entry(source_name: str, backend: str) -> dict | None:
             **e.get(backend, {"shipped": False, "why": "not made"})}
 
 
-def network_entry(network: str | None) -> dict:
-    return _variants()["networks"].get(network or "", {})
-
-
 def int8_target(source_name: str, backend: str) -> Path:
     """Where the int8 variant of a registry file is installed."""
     e = int8_entry(source_name, backend)

@@ -1,11 +1,13 @@
-"""OKS agreement of two pose sets (agreement.py, used by tools/accuracy_guard.py): the COCO OKS
-formula, one-to-one matching, lost and extra poses."""
+"""Keypoint maths (core/keypoints.py): the sigmas, the COCO OKS formula and one-to-one matching
+as the OKS agreement of two pose sets (used by tools/accuracy_guard.py) uses them, lost and extra
+poses; tracking and TTA merging take their sigmas from the same table."""
 import numpy as np
 
-from jetson_pose_ros.core.keypoints import frame_agreement, oks_matrix, sigmas
+from jetson_pose_ros.core import keypoints
+from jetson_pose_ros.core.keypoints import STRICT_SIGMA, frame_agreement, match, oks_matrix, sigmas
 
 NAMES = ["nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "neck"]
-SIG = sigmas(NAMES)
+SIG = sigmas(NAMES, default=STRICT_SIGMA)         # as the accuracy guard asks
 
 
 def person(x0, y0, h=200.0):
@@ -14,7 +16,25 @@ def person(x0, y0, h=200.0):
 
 
 def test_sigmas_by_name():
-    assert SIG[0] == 0.026 and SIG[1] == 0.079 and SIG[3] == 0.107 and SIG[5] == 0.025   # neck: default
+    assert SIG[0] == 0.026 and SIG[1] == 0.079 and SIG[3] == 0.107 and SIG[5] == 0.079   # neck: the shoulders'
+    assert sigmas(["left_thumb"], default=STRICT_SIGMA)[0] == 0.025                      # no sigma: the default
+    assert sigmas(["left_thumb"])[0] == keypoints.DEFAULT_SIGMA == 0.05
+
+
+def test_one_sigma_table_for_tracking_and_merging():
+    from jetson_pose_ros.networks import merge
+    from jetson_pose_ros.pipeline.tracking import PoseTracker
+
+    assert PoseTracker().sigmas == keypoints.SIGMAS and PoseTracker().sigmas["neck"] == 0.079
+    assert not hasattr(merge, "COCO_SIGMAS")          # merging reads core.keypoints (networks' models: sigmas())
+    assert list(keypoints.COCO_SIGMAS) == list(keypoints.COCO_KEYPOINTS) and len(keypoints.COCO_KEYPOINTS) == 17
+
+
+def test_match_is_one_to_one_and_keeps_pairs_above_the_minimum():
+    sim = np.array([[0.9, 0.8, 0.0], [0.85, 0.1, 0.0]])
+    assert match(sim) == [(0, 1), (1, 0)]                      # the best total, not the greedy best pair
+    assert match(sim, minimum=0.82) == [(1, 0)]
+    assert match(np.zeros((0, 3))) == []
 
 
 def test_oks_formula_and_missing_keypoints():

@@ -9,6 +9,7 @@ from jetson_pose_ros.depth import (DepthSettings, Intrinsics, decode_depth, dept
                                    person_positions, window_median, with_xyz)
 from jetson_pose_ros.core.errors import InputError, PoseNetError
 from jetson_pose_ros.core.pose import PoseFrame
+from pose_frames import select_poses
 
 ENCODINGS = ("16UC1", "mono16", "32FC1")
 NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
@@ -182,7 +183,7 @@ def test_with_xyz_returns_a_new_frame_and_select_keeps_it():
     out = with_xyz(frame, depth, K)
     assert frame.xyz is None and out.xyz.shape == (3, len(NAMES), 3)
     np.testing.assert_array_equal(out.xy, frame.xy)
-    sub = out.select([2, 0])
+    sub = select_poses(out, [2, 0])
     np.testing.assert_array_equal(sub.xyz, out.xyz[[2, 0]])
     assert PoseFrame.empty(NAMES).xyz is None
     empty = with_xyz(PoseFrame.empty(NAMES, image_size=COLOUR), depth, K)

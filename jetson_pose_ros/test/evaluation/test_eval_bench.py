@@ -4,7 +4,9 @@ import json
 import numpy as np
 import pytest
 
+from jetson_pose_ros.core.pose import PoseFrame
 from jetson_pose_ros.evaluation import accuracy as ev
+from pose_frames import select_poses
 
 pytestmark = pytest.mark.shared_data      # reads ../shared/data; skipped (with the reason) without it
 
@@ -36,10 +38,28 @@ def hand_set(shared, name):
 
 
 # ------------------------------------------------------------------ scoring
+def ground_truth_frames(ds: ev.KeypointSet) -> dict[int, PoseFrame]:
+    """The non-crowd, labelled annotations as frames (to check the scoring: AP / PCK = 1)."""
+    out = {}
+    for img in ds.image_ids:
+        anns = [a for a in ds.coco.loadAnns(ds.coco.getAnnIds(imgIds=[img], iscrowd=False))
+                if a.get("num_keypoints", 1) > 0 and any(v > 0 for v in a["keypoints"][2::3])]
+        if len(anns) == 0:
+            out[img] = PoseFrame.empty(ds.keypoint_names)
+            continue
+        kp = np.asarray([a["keypoints"] for a in anns], dtype=float).reshape(len(anns), -1, 3)
+        vis = kp[..., 2] > 0
+        xy = np.where(vis[..., None], kp[..., :2], np.nan)
+        boxes = [[x, y, x + w, y + h] for x, y, w, h in (a.get("bbox", (0, 0, 0, 0)) for a in anns)]
+        out[img] = PoseFrame(xy, vis.astype(float), boxes, np.ones(len(anns)), np.full(len(anns), -1),
+                             [{} for _ in anns], keypoint_names=list(ds.keypoint_names))
+    return out
+
+
 def test_ground_truth_as_results_scores_ap_one(coco):
     ds = ev.load_keypoint_set(*coco)
     assert ds.kind == "body" and len(ds.image_ids) == 19
-    gt = ev.ground_truth_poses(ds)
+    gt = ground_truth_frames(ds)
     metrics, results = ev.evaluate(None, ds, predictions=gt, topology_names=ds.keypoint_names)
     assert len(results) == 30                                   # the labelled, non-crowd people
     assert all(len(r["keypoints"]) == 51 for r in results)
@@ -54,10 +74,10 @@ def test_ground_truth_as_results_scores_ap_one(coco):
 
 def test_false_positives_on_empty_images_lower_ap(coco):
     ds = ev.load_keypoint_set(*coco)
-    gt = ev.ground_truth_poses(ds)
+    gt = ground_truth_frames(ds)
     empty = [i for i in ds.image_ids if not len(gt[i])]
     assert empty                                              # the set has images without people
-    donor = next(f for f in gt.values() if len(f)).select([0])
+    donor = select_poses(next(f for f in gt.values() if len(f)), [0])
     donor.pose_scores[:] = 2.0                                # ranked above every true detection
     fp = {**gt, **{i: donor for i in empty}}
     metrics, _ = ev.evaluate(None, ds, predictions=fp, topology_names=ds.keypoint_names)
@@ -70,7 +90,7 @@ def test_false_positives_on_empty_images_lower_ap(coco):
 def test_hand_ground_truth_pck_one(shared, name):
     ds = ev.load_keypoint_set(*hand_set(shared, name))
     assert ds.kind == "hand"
-    gt = ev.ground_truth_poses(ds)
+    gt = ground_truth_frames(ds)
     m, _ = ev.evaluate(None, ds, predictions=gt, topology_names=ds.keypoint_names)
     assert m["PCK@0.1"] == 1.0 and m["PCK@0.2"] == 1.0 and m["mean_px_error"] == 0.0
     assert m["hands_matched"] == m["hands"] == len(ds.coco.getAnnIds())

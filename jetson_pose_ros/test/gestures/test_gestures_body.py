@@ -110,12 +110,12 @@ def test_coco18_by_names_from_the_packaged_topology():
     topo = load_topology("human_pose.json")                    # COCO-17 + neck, trt_pose order
     xy = np.full((len(topo.keypoints), 2), np.nan)
     for name, p in STANDING.items():
-        xy[topo.index(name)] = p
+        xy[topo.keypoints.index(name)] = p
     assert classify_postures(xy, topo.keypoints)[0] == ["standing"]
     pointing = POSES["pointing"]
     xy2 = xy.copy()
     for name in COCO17:
-        xy2[topo.index(name)] = pointing[J[name]]
+        xy2[topo.keypoints.index(name)] = pointing[J[name]]
     assert classify_body_gestures(xy2, topo.keypoints)[0] == ["pointing"]
 
 

@@ -16,7 +16,8 @@ from jetson_pose_ros.core.errors import PoseNetError
 from jetson_pose_ros.gestures.body import COCO17
 from jetson_pose_ros.core.parsing import parse_flags
 from jetson_pose_ros.core.pose import PoseFrame
-from jetson_pose_ros.pipeline.serialize import CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
+from jetson_pose_ros.pipeline.serialize import (CSV_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict,
+                                               pose_dicts)
 
 from conftest import SHARED  # noqa: E402
 RPS = SHARED / "data" / "gestures" / "rps_photos_dev"
@@ -107,6 +108,25 @@ def test_json_and_csv_carry_gesture_posture_motion():
     assert (rows[3]["gesture"], rows[3]["gesture_score"], rows[3]["motion"], rows[3]["posture"]) == \
         ("ok", "0.7000", "stop", "")
     assert rows[6]["gesture"] == rows[6]["motion_score"] == ""
+
+
+def test_pose_dicts_read_from_the_arrays_equal_the_object_pose_views():
+    """The JSON serialiser reads the frame's arrays; the jetson-inference views (``ObjectPose.to_dict``)
+    give the same dicts: found keypoints only, links between them, labels at the pose's top level."""
+    names = list(COCO17) + ["neck"]
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 300, (3, len(names), 2))
+    xy[0, [3, 5, 17]] = np.nan                               # missing keypoints shift the link indices
+    xy[2] = np.nan
+    xy[2, 0] = (5.0, 6.0)                                    # one keypoint: no link
+    scores = np.where(np.isfinite(xy[..., 0]), rng.uniform(0.2, 1, xy.shape[:2]), 0.0)
+    attrs = [{"gesture": {"label": "waving", "score": 0.8}, "derived_keypoints": ["neck"]}, {"handedness": "left"}, {}]
+    frame = PoseFrame(xy, scores, rng.uniform(0, 300, (3, 4)), [0.9, 0.5, 0.1], [4, -1, 7], attrs,
+                      keypoint_names=names, skeleton=[(5, 6), (5, 7), (0, 17), (17, 5), (3, 1)])
+    got = pose_dicts(frame)
+    assert json.dumps(got) == json.dumps([p.to_dict() for p in frame.poses()])
+    assert got[0]["gesture"]["label"] == "waving" and got[2]["links"] == [] and len(got[2]["keypoints"]) == 1
+    assert [len(p["keypoints"]) for p in got] == [len(names) - 3, len(names), 1]
 
 
 def test_overlay_flag_gestures():

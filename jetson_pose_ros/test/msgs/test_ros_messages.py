@@ -18,8 +18,8 @@ from visualization_msgs.msg import Marker  # noqa: E402
 from jetson_pose_msgs.msg import Keypoint, ObjectPose, Pose2DArray  # noqa: E402
 from jetson_pose_ros.core.pose import Keypoint as Kp  # noqa: E402
 from jetson_pose_ros.core.pose import ObjectPose as Pose  # noqa: E402
-from jetson_pose_ros.msgs.messages import (msg_to_poses, pose_msg_to_dict, poses_to_markers,  # noqa: E402
-                                          poses_to_msg)
+from jetson_pose_ros.core.pose import PoseFrame  # noqa: E402
+from jetson_pose_ros.msgs.messages import frame_to_markers, frame_to_msg, msg_to_poses, pose_msg_to_dict  # noqa: E402
 from jetson_pose_ros.ros.pose_echo import summary  # noqa: E402
 
 NAMES = ["nose", "left_eye", "right_eye", "neck"]
@@ -49,15 +49,22 @@ def sample_poses():
     return [a, b]
 
 
+def sample_frame(poses=None):
+    """The sample poses as the frame the pipeline would publish (converted once, as at the
+    jetson-inference surface)."""
+    return PoseFrame.from_poses(sample_poses() if poses is None else poses, NAMES, SKELETON, image_size=(640, 480),
+                                network="mobilenet-body")
+
+
 def test_round_trip_through_the_wire():
     header = Header(stamp=Time(sec=123, nanosec=456), frame_id="cam")
-    msg = poses_to_msg(sample_poses(), header, "mobilenet-body", 640, 480, NAMES)
+    msg = frame_to_msg(sample_frame(), header)
     msg = deserialize_message(serialize_message(msg), Pose2DArray)
     assert (msg.header.stamp.sec, msg.header.stamp.nanosec, msg.header.frame_id) == (123, 456, "cam")
     assert (msg.network, msg.image_width, msg.image_height) == ("mobilenet-body", 640, 480)
     assert list(msg.keypoint_names) == NAMES
-    # the skeleton once, as pairs of keypoint ids (the links both of whose ends were found somewhere)
-    assert list(msg.skeleton) == [0, 1, 0, 3]
+    # the skeleton once, as pairs of keypoint ids
+    assert list(msg.skeleton) == [0, 1, 0, 3, 2, 3]
     a, b = msg.poses
     # one keypoint per topology keypoint, indexable by id; not found = found false, NaN, score 0
     assert [len(p.keypoints) for p in msg.poses] == [len(NAMES), len(NAMES)]
@@ -86,7 +93,7 @@ def test_round_trip_through_the_wire():
 
 
 def test_empty_array():
-    msg = poses_to_msg([], Header(frame_id="cam"), "mobilenet-body", 10, 10, NAMES)
+    msg = frame_to_msg(sample_frame([]), Header(frame_id="cam"))
     msg = deserialize_message(serialize_message(msg), Pose2DArray)
     assert list(msg.poses) == [] and msg_to_poses(msg) == []
 
@@ -114,7 +121,7 @@ def test_detections_from_a_frame():
 def test_markers():
     header = Header(stamp=Time(sec=5), frame_id="cam")
     colors = [(255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 128), (10, 20, 30, 255)]
-    arr = poses_to_markers(sample_poses(), header, colors, scale=0.01)
+    arr = frame_to_markers(sample_frame().with_track_ids([-1, -1]), header, colors, scale=0.01)   # untracked
     kinds = [(m.action, m.type, m.ns, m.id) for m in arr.markers]
     assert kinds[0][0] == Marker.DELETEALL
     assert kinds[1:] == [(Marker.ADD, Marker.LINE_LIST, "links", 0), (Marker.ADD, Marker.SPHERE_LIST, "keypoints", 0),
@@ -127,3 +134,6 @@ def test_markers():
         assert (color.r, color.g, color.b, color.a) == pytest.approx((r / 255, g / 255, b / 255, a / 255))
     assert lines.colors[1].g == 1.0  # link (nose, left_eye) has the colour of its second end, left_eye
     assert all(m.header.frame_id == "cam" for m in arr.markers)
+    # tracking: marker ids are track IDs, unconfirmed poses -1 - index (never a track's id)
+    tracked = frame_to_markers(sample_frame(), header, colors, scale=0.01)
+    assert [(m.ns, m.id) for m in tracked.markers[1:]] == [("links", -1), ("keypoints", -1), ("keypoints", 7)]

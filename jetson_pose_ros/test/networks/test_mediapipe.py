@@ -33,12 +33,11 @@ from jetson_pose_ros.networks.ssd_anchors import AnchorOptions, generate_anchors
 from jetson_pose_ros.core.errors import InputError  # noqa: E402
 from jetson_pose_ros.posenet import PoseNet  # noqa: E402
 from jetson_pose_ros.core.registry import get_network  # noqa: E402
+from jetson_pose_ros.core.keypoints import COCO_KEYPOINTS, sigmas  # noqa: E402
 from jetson_pose_ros.core.topology import load_topology  # noqa: E402
 
-COCO17 = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
-          "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
-          "right_knee", "left_ankle", "right_ankle"]
-COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10
+COCO17 = list(COCO_KEYPOINTS)
+COCO_SIGMAS = sigmas(COCO17)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def person(cx, cy, s=1.0, arm="down"):
         "left_ankle": (4, 20), "right_ankle": (-4, 20)}
     if arm == "cross":   # left arm reaching far to the right, across the neighbour's arm
         k["left_elbow"], k["left_wrist"] = (12, -10), (20, -4)
-    return {TOPO.index(n): (cx + s * dx + 0.5, cy + s * dy + 0.5) for n, (dx, dy) in k.items()}
+    return {TOPO.keypoints.index(n): (cx + s * dx + 0.5, cy + s * dy + 0.5) for n, (dx, dy) in k.items()}
 
 
 def render(people, peak=None, sigma=1.0):
@@ -144,9 +144,9 @@ def test_crossing_limbs(kind):
 def test_missing_parts(kind):
     a, b = person(20, 30), person(70, 30)
     for part in ("left_knee", "left_ankle", "right_wrist"):
-        del a[TOPO.index(part)]
+        del a[TOPO.keypoints.index(part)]
     for part in ("nose", "left_eye", "right_eye", "left_ear", "right_ear"):
-        del b[TOPO.index(part)]
+        del b[TOPO.keypoints.index(part)]
     cmap, paf = render([a, b])
     match(decode_layout(kind, cmap, paf), [a, b])
 
@@ -154,7 +154,7 @@ def test_missing_parts(kind):
 @pytest.mark.parametrize("kind", LAYOUTS)
 def test_peaks_near_threshold(kind):
     people = [person(25, 30), person(70, 30)]
-    wrist, ankle = TOPO.index("left_wrist"), TOPO.index("right_ankle")
+    wrist, ankle = TOPO.keypoints.index("left_wrist"), TOPO.keypoints.index("right_ankle")
     cmap, paf = render(people, peak={(0, wrist): 0.16, (1, ankle): 0.14})
     objects = decode_layout(kind, cmap, paf, threshold=0.15)
     expected = [dict(people[0]), {k: v for k, v in people[1].items() if k != ankle}]
@@ -167,7 +167,7 @@ def test_link_threshold_separates_unlinked_parts():
     # the PAF of the forearm is removed: the wrist cannot join its person
     people = [person(40, 30)]
     cmap, paf = render(people)
-    k = TOPO.skeleton.index((TOPO.index("left_elbow"), TOPO.index("left_wrist")))
+    k = TOPO.skeleton.index((TOPO.keypoints.index("left_elbow"), TOPO.keypoints.index("left_wrist")))
     paf[k] = 0
     objects = decode_layout("trt_pose", cmap, paf, min_keypoints=1)
     sizes = sorted(len(o["parts"]) for o in as_dicts(objects))
@@ -196,9 +196,9 @@ def test_end_on_limb_less_than_a_pixel_long(kind):
     """A shoulder right over the neck (person turned sideways): the segment's direction
     is noise, so the link is scored by the field's strength and the arm stays attached."""
     kps = person(40, 30)
-    neck, rsh = TOPO.index("neck"), TOPO.index("right_shoulder")
+    neck, rsh = TOPO.keypoints.index("neck"), TOPO.keypoints.index("right_shoulder")
     kps[rsh] = (kps[neck][0] + 0.4, kps[neck][1])
-    del kps[TOPO.index("right_ear")]                   # the neck link is the arm's only way in
+    del kps[TOPO.keypoints.index("right_ear")]                   # the neck link is the arm's only way in
     cmap, paf = render([kps])
     k = TOPO.skeleton.index((neck, rsh))
     yy, xx = np.mgrid[0:H, 0:W] + 0.5

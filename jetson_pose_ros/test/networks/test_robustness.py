@@ -72,7 +72,7 @@ def test_bad_raw_image_fields_are_one_input_error(kind):
 
 @FAST
 @given(width=st.integers(-2, 70000), height=st.integers(-2, 70000), step=st.integers(-1, 300000),
-       encoding=st.sampled_from(conv.supported_encodings() + ["", "BGR8", "jpeg", "16UC3"]),
+       encoding=st.sampled_from(list(conv.ENCODINGS) + ["", "BGR8", "jpeg", "16UC3"]),
        size=st.integers(0, 20000), big=st.booleans())
 def test_fuzzed_raw_image_fields(width, height, step, encoding, size, big):
     msg = bad.image_fields(width=width, height=height, step=step, encoding=encoding, data=bytes(size),

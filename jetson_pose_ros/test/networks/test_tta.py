@@ -8,7 +8,8 @@ import pytest
 from jetson_pose_ros import ModelError, PoseNet, PoseNetError
 from jetson_pose_ros.core import parsing
 from jetson_pose_ros.networks import tta
-from jetson_pose_ros.networks.merge import Candidate, merge, oks, sigmas_for
+from jetson_pose_ros.core.keypoints import sigmas
+from jetson_pose_ros.networks.merge import Candidate, merge, oks
 from jetson_pose_ros.networks.paf import Link, PafParams, decode
 from jetson_pose_ros.core.presets import PRESETS, apply_preset
 from jetson_pose_ros.preprocess import Affine
@@ -96,7 +97,7 @@ def test_parse_options():
 
 def test_oks_merge_averages_agreeing_passes_and_keeps_the_rest():
     names = TOPO.keypoints
-    sig = sigmas_for(names)
+    sig = sigmas(names)
     base = np.array([[100.0 + 3 * i, 50.0 + 10 * i] for i in range(len(names))])
     ones = np.ones(len(names))
     a = Candidate(base, ones * 0.8, 0.9, (0, 0, 1, 1))

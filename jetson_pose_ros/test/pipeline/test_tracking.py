@@ -17,6 +17,7 @@ from jetson_pose_ros.posenet import PoseNet
 from jetson_pose_ros.pipeline.smoothing import OneEuroFilter, PoseSmoother
 from jetson_pose_ros.pipeline.tracking import PoseTracker
 from jetson_pose_ros.io import open_source
+from pose_frames import select_poses
 
 from conftest import PKG_DIR as PKG  # noqa: E402
 VIDEO = Path(os.environ.get("JETSON_POSE_SHARED", PKG.parent.parent / "shared")) / "data" / "video"
@@ -139,7 +140,7 @@ def test_assignment_follows_the_poses_not_their_order(detections):
     a, b = PoseTracker(), PoseTracker()
     for k, (_, _, frame) in enumerate(frames[:20]):
         order = np.arange(len(frame))[::-1] if k % 2 else np.arange(len(frame))
-        ta, tb = a.update(frame), b.update(frame.select(order))
+        ta, tb = a.update(frame), b.update(select_poses(frame, order))
         ida = {who(ta, i, height): ta.track_ids[i] for i in range(len(ta)) if who(ta, i, height)}
         idb = {who(tb, i, height): tb.track_ids[i] for i in range(len(tb)) if who(tb, i, height)}
         assert ida == idb
@@ -148,7 +149,7 @@ def test_assignment_follows_the_poses_not_their_order(detections):
 def test_lost_tracks_are_kept_then_dropped_and_ids_never_reused(detections):
     frames, height = detections
     frame = frames[10][2]
-    nobody = frame.select([])
+    nobody = select_poses(frame, [])
     tracker = PoseTracker(max_lost=5)
     for _ in range(3):                                      # confirmed after min_hits frames
         first = set(tracker.update(frame).track_ids.tolist())
@@ -173,11 +174,12 @@ def test_tracker_returns_copies(detections):
         out = tracker.update(frame)
     assert (frame.track_ids == -1).all() and (out.track_ids >= 0).any()
     assert np.array_equal(out.xy, frame.xy, equal_nan=True)
-    # ObjectPose lists (user code) work too: copies with track_id set
+    # ObjectPose lists (user code) are converted once, at the jetson-inference surface; the poses
+    # themselves are left untouched
     poses = frame.poses()
     listed = PoseTracker()
     for _ in range(3):
-        views = listed.update(poses)
+        views = listed.update(PoseFrame.from_poses(poses, frame.keypoint_names, frame.skeleton)).poses()
     assert [p.track_id for p in views] == out.track_ids.tolist() and all(p.track_id == -1 for p in poses)
 
 
@@ -286,8 +288,8 @@ def test_fragments_never_continue_a_confirmed_track(detections):
     for the person's next whole pose."""
     frames, height = detections
     frame = frames[0][2]
-    person = frame.select([int(np.argmax(frame.found.sum(axis=1)))])
-    fragment = person.select([0])
+    person = select_poses(frame, [int(np.argmax(frame.found.sum(axis=1)))])
+    fragment = select_poses(person, [0])
     keep = np.flatnonzero(fragment.found[0])[:2]
     fragment.xy[0, np.setdiff1d(np.arange(fragment.num_keypoints), keep)] = np.nan
     tracker = PoseTracker(min_keypoints=4)

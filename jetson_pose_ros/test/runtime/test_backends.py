@@ -69,23 +69,23 @@ def reference(shared):
         if network not in cache:
             net = PoseNet(network, backend="onnxruntime", precision="f32", num_threads=2)
             imgs = [cv2.imread(str(p)) for p in photos(shared, network)]
-            cache[network] = (imgs, [net.process(i.copy(), overlay=None) for i in imgs], net.get_num_keypoints())
+            cache[network] = (imgs, [net.infer(i.copy()) for i in imgs])
         return cache[network]
     return get
 
 
 def agreement(reference, network, backend, precision):
-    imgs, ref_poses, k = reference(network)
+    imgs, ref_frames = reference(network)
     net = PoseNet(network, backend=backend, precision=precision, num_threads=2)
     assert net.model.backend_used == f"{backend} {precision}"
     rel, matched, total_ref, one_side, kps = [], 0, 0, 0, 0
-    for img, ref in zip(imgs, ref_poses):
-        c = compare(ref, net.process(img.copy(), overlay=None), k)
+    for img, ref in zip(imgs, ref_frames):
+        c = compare(ref.xy, net.infer(img.copy()).xy)
         rel += c["relative_distances"]
         matched += c["matched"]
         total_ref += len(ref)
         one_side += c["keypoints_in_one_only"]
-        kps += sum(len(p.keypoints) for p in ref)
+        kps += int(ref.found.sum())
     assert total_ref > 0 and rel, "the reference found no poses on the photos"
     rel = np.asarray(rel)
     return {"median": float(np.median(rel)), "p95": float(np.percentile(rel, 95)),
@@ -258,10 +258,10 @@ def test_openvino_dynamic_input_size(images):
     new image aspect (mobilenet-body's ``fit`` input) is a new shape for the same compiled model."""
     img = cv2.imread(str(images / "humans_1.jpg"))
     for network, size in (("movenet-body", (320, 320)), ("mobilenet-body", (320, 240))):
-        ref = PoseNet(network, backend="onnxruntime", input_size=size).process(img.copy(), overlay=None)
+        ref = PoseNet(network, backend="onnxruntime", input_size=size).infer(img.copy())
         ov_net = PoseNet(network, backend="openvino", precision="f32", input_size=size)
-        got = ov_net.process(img.copy(), overlay=None)
-        c = compare(ref, got, ov_net.get_num_keypoints())
+        got = ov_net.infer(img.copy())
+        c = compare(ref.xy, got.xy)
         assert ref and c["matched"] == len(ref) == len(got) and max(c["relative_distances"]) < 1e-3
     tall = np.ascontiguousarray(img[:, : img.shape[1] // 3])
     assert len(ov_net.process(tall, overlay=None)) == len(
