@@ -25,12 +25,13 @@ stop_node() {
   kill -KILL "$NODE" 2>/dev/null || true
 }
 trap stop_node EXIT
-# image_publisher waits for the node's subscription (and --settle s before the first frame and after
+# image_publisher waits for the node's subscription (its first start on a machine times the auto candidates,
+# which can take minutes on a loaded one; and --settle s before the first frame and after
 # the last), so every frame arrives: the echo waits for all of them
-pose_echo --count "$FRAMES" --timeout 60 --json out/ros_poses.jsonl &
+pose_echo --count "$FRAMES" --timeout 300 --json out/ros_poses.jsonl &
 ECHO=$!
 sleep 2
 image_publisher "$IMAGES" --loop --rate 1 --count "$FRAMES" \
-    --frame-id demo_camera --wait 30 --quiet
+    --frame-id demo_camera --wait 240 --quiet
 wait $ECHO
 echo "== $(wc -l < out/ros_poses.jsonl) Pose2DArray message(s) written to out/ros_poses.jsonl"
