@@ -20,7 +20,8 @@ On top of the rules, a small learned model (``hand_model``, weights ``hand_signs
 by ``tools/train_hand_signs.py`` on the dev data) decides between the four signs the data has
 (``open_palm``, ``closed_fist``, ``pointing_up``, ``ok``) for every hand whose 21 keypoints are all
 present; where it answers ``other`` (or keypoints are missing) the rules' label stands, so
-``thumb_up``, ``thumb_down``, ``victory``, ``i_love_you`` and ``none`` come from the rules.
+``thumb_up``, ``thumb_down``, ``victory``, ``i_love_you`` and ``none`` come from the rules (and
+their ``ok`` stands against the model's ``open_palm``).
 
 Image axes: x to the right, y down (pixels or any units; only ratios are used).
 """
@@ -181,7 +182,9 @@ def classify_with_model(xy, model, min_score: float = 0.5, up_tolerance: float =
             with np.errstate(invalid="ignore"):
                 gate = sigmoid((up_tolerance - feats["index_up"][complete]) / 1.5)
             sc = np.where(lab == "pointing_up", sc * gate, sc)
-            use = np.flatnonzero(lab != "other")          # "other": the rules' label stands
+            # "other": the rules' label stands; so does their ``ok`` (thumb and index tips together)
+            # against the model's open_palm: the data's OK rows are one recording of one hand side
+            use = np.flatnonzero((lab != "other") & ~((lab == "open_palm") & (labels[complete] == "ok")))
             sure = sc >= min_score
             lab = np.where(sure, lab, "none")
             sc = np.where(sure, sc, 1.0 - sc)
