@@ -168,29 +168,31 @@ def classify_with_model(xy, model, min_score: float = 0.5, up_tolerance: float =
     safe = np.nan_to_num(scores, nan=-1.0)
     best = safe.argmax(1) if len(safe) else np.zeros(0, int)
     best_score = safe[np.arange(len(safe)), best]
-    labels = np.array([(_ORDER[b] if s >= min_score else "none") for b, s in zip(best, best_score)], dtype=object)
     # ``none``: how sure we are that no template fits (0 when every keypoint is missing)
-    out = np.where(best_score >= min_score, best_score, np.where(best_score < 0, 0.0, 1.0 - best_score))
+    sure = best_score >= min_score
+    out = np.where(sure, best_score, np.where(best_score < 0, 0.0, 1.0 - best_score))
+    names = np.where(sure, best, -1)                     # index into _ORDER, -1 = none
     if model is not None and len(xy):
-        complete = np.flatnonzero(np.isfinite(xy).all((1, 2)) & (feats["palm"] > 0))
-        if len(complete):
-            p = model.probabilities(model_features(xy[complete], feats["extension"][complete],
-                                                   feats["pinch"][complete]))
+        complete = np.isfinite(xy).all((1, 2)) & (feats["palm"] > 0)
+        every = bool(complete.all())
+        rows = slice(None) if every else np.flatnonzero(complete)
+        if every or len(rows):
+            p = model.probabilities(model_features(xy[rows], feats["extension"][rows], feats["pinch"][rows]))
             k = p.argmax(1)
-            lab = np.array(model.classes, dtype=object)[k]
             sc = p[np.arange(len(k)), k]
-            with np.errstate(invalid="ignore"):
-                gate = sigmoid((up_tolerance - feats["index_up"][complete]) / 1.5)
-            sc = np.where(lab == "pointing_up", sc * gate, sc)
+            is_point = k == model.index("pointing_up")
+            if is_point.any():
+                with np.errstate(invalid="ignore"):
+                    sc = np.where(is_point, sc * sigmoid((up_tolerance - feats["index_up"][rows]) / 1.5), sc)
             # "other": the rules' label stands; so does their ``ok`` (thumb and index tips together)
             # against the model's open_palm: the data's OK rows are one recording of one hand side
-            use = np.flatnonzero((lab != "other") & ~((lab == "open_palm") & (labels[complete] == "ok")))
+            use = (k != model.index("other")) & ~((k == model.index("open_palm")) & (names[rows] == _T["ok"]))
             sure = sc >= min_score
-            lab = np.where(sure, lab, "none")
-            sc = np.where(sure, sc, 1.0 - sc)
-            labels[complete[use]] = lab[use]
-            out[complete[use]] = sc[use]
-    return labels.tolist(), out
+            mine = np.where(sure, model.order_index[k], -1)
+            sub_names, sub_out = names[rows], out[rows]
+            names[rows] = np.where(use, mine, sub_names)
+            out[rows] = np.where(use, np.where(sure, sc, 1.0 - sc), sub_out)
+    return [_ORDER[n] if n >= 0 else "none" for n in names.tolist()], out
 
 
 def classify_hand_gesture(xy, min_score: float = 0.5, up_tolerance: float = 90.0) -> tuple[str, float]:

@@ -35,31 +35,41 @@ def canonical(xy: np.ndarray) -> np.ndarray:
     distance), wrist -> knuckle centre along -y (up), index knuckle at smaller x than the pinky's."""
     rel = xy - xy[:, :1]
     knuckles = rel[:, [5, 9, 13, 17]]
-    palm = np.linalg.norm(knuckles, axis=-1).mean(1)
+    palm = np.sqrt((knuckles * knuckles).sum(-1)).mean(1)
     axis = knuckles.mean(1)
-    a = np.arctan2(axis[:, 0], -axis[:, 1])
-    c, s = np.cos(a), np.sin(a)
-    rot = np.stack([np.stack([c, s], -1), np.stack([-s, c], -1)], -2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.einsum("nij,nkj->nki", rot, rel) / palm[:, None, None]
-    p[..., 0] *= np.where(p[:, 5, 0] < p[:, 17, 0], 1.0, -1.0)[:, None]
-    return p
+        r = np.sqrt((axis * axis).sum(-1))
+        c = (-axis[:, 1] / r / palm)[:, None]           # turn the axis onto up, scale to palm size 1
+        s = (axis[:, 0] / r / palm)[:, None]
+    x, y = rel[..., 0], rel[..., 1]
+    px = c * x + s * y
+    px *= np.where(px[:, 5] < px[:, 17], 1.0, -1.0)[:, None]
+    return np.stack([px, c * y - s * x], -1)
+
+
+# one gather for all distances: tip-tip pairs, then joint-wrist
+_DA = np.r_[_PAIRS[:, 0], _WRIST_TO]
+_DB = np.r_[_PAIRS[:, 1], np.zeros(len(_WRIST_TO), dtype=int)]
+_SEG_TO = np.r_[_DA, _JB, _JC]
+_SEG_FROM = np.r_[_DB, _JA, _JB]
 
 
 def model_features(xy: np.ndarray, extension: np.ndarray, pinch: np.ndarray) -> np.ndarray:
     """(N, 56) features of complete (N, 21, 2) hands; ``extension`` (N, 5) and ``pinch`` (N) are the
     rules' (``hand.hand_features``)."""
     p = canonical(xy)
+    # one gather, one subtraction: the distance vectors, then the bends' first and second segments
+    seg = p[:, _SEG_TO] - p[:, _SEG_FROM]
+    n1, n2 = len(_DA), len(_DA) + len(_JA)
+    d, u, v = seg[:, :n1], seg[:, n1:n2], seg[:, n2:]
+    sq = (seg * seg).sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pairs = np.linalg.norm(p[:, _PAIRS[:, 0]] - p[:, _PAIRS[:, 1]], axis=-1)
-        wrist = np.linalg.norm(p[:, _WRIST_TO], axis=-1)
-        u = p[:, _JB] - p[:, _JA]
-        v = p[:, _JC] - p[:, _JB]
-        norm = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1) + 1e-9
+        dist = np.sqrt(sq[:, :n1])
+        norm = np.sqrt(sq[:, n1:n2] * sq[:, n2:]) + 1e-9
         cos = (u * v).sum(-1) / norm
         sin = (u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]) / norm
     bends = np.stack([cos, sin], -1).reshape(len(p), -1)        # cos, sin per joint
-    return np.nan_to_num(np.concatenate([extension, pinch[:, None], pairs, wrist, bends], 1))
+    return np.nan_to_num(np.concatenate([extension, pinch[:, None], dist, bends], 1), copy=False)
 
 
 class HandSignModel:
@@ -71,10 +81,19 @@ class HandSignModel:
         self.w1, self.b1 = np.asarray(w1, float), np.asarray(b1, float)
         self.w2, self.b2 = np.asarray(w2, float), np.asarray(b2, float)
         self.info = dict(info or {})
+        from .hand import _ORDER   # noqa: PLC0415 (hand imports this module)
+        self.order_index = np.array([_ORDER.index(c) if c in _ORDER else -1 for c in self.classes])
+        # the standardisation folded into the first layer (fewer operations per call)
+        self._w1 = self.w1 / self.scale[:, None]
+        self._b1 = self.b1 - (self.mean / self.scale) @ self.w1
         d, h = self.w1.shape
         if self.mean.shape != (d,) or self.scale.shape != (d,) or self.b1.shape != (h,) \
                 or self.w2.shape != (h, len(self.classes)) or self.b2.shape != (len(self.classes),):
             raise InputError("hand-sign model: weight shapes do not fit together")
+
+    def index(self, name: str) -> int:
+        """Position of class ``name`` (-1 if the model has no such class)."""
+        return self.classes.index(name) if name in self.classes else -1
 
     @property
     def size(self) -> int:
@@ -82,7 +101,7 @@ class HandSignModel:
         return sum(a.size for a in (self.mean, self.scale, self.w1, self.b1, self.w2, self.b2))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(((x - self.mean) / self.scale) @ self.w1 + self.b1) @ self.w2 + self.b2
+        return np.tanh(x @ self._w1 + self._b1) @ self.w2 + self.b2
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         s = self.logits(x)
