@@ -11,8 +11,8 @@ the per-fold minimum is printed beside it.  The hand-sign classifier's learned m
 5th, on the same folds.
 
 Prints: hand-sign confusion matrix + per-class accuracy (pointing_up with and without its up
-condition; the rules alone), how every more_hands set's classes map (rules alone -> shipped), photos end to end (found / right per class),
-trajectories per class, postures per class.
+condition; the rules alone), how every more_hands set's classes map (rules alone -> shipped),
+photos end to end (found / right per class), trajectories per class, postures per class.
 """
 from __future__ import annotations
 
@@ -92,9 +92,9 @@ def hand_signs(data: Path) -> None:
     m = truth == "pointing_up"
     v = xy[m][:, [8, 9]] - xy[m][:, [5, 0]]
     ang = np.abs(np.degrees(np.arctan2(v[..., 0], -v[..., 1])))
-    print(f"  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: {float((ang[:, 0] > 90).mean()):.3f}; "
-          f"whose index AND hand axis (wrist->middle knuckle) are: {float((ang.min(1) > 90).mean()):.3f} "
-          "(pointing_up cannot be right there)")
+    print("  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: "
+          f"{float((ang[:, 0] > 90).mean()):.3f}; whose index AND hand axis (wrist->middle knuckle) are: "
+          f"{float((ang.min(1) > 90).mean()):.3f} (pointing_up cannot be right there)")
 
 
 def more_hands(data: Path) -> None:
