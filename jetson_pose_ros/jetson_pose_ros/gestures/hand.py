@@ -19,9 +19,10 @@ keypoints the template needs are missing) the label is ``none``.
 On top of the rules, a small learned model (``hand_model``, weights ``hand_signs.json``, trained
 by ``tools/train_hand_signs.py`` on the dev data) decides between the four signs the data has
 (``open_palm``, ``closed_fist``, ``pointing_up``, ``ok``) for every hand whose 21 keypoints are all
-present; where it answers ``other`` (or keypoints are missing) the rules' label stands, so
-``thumb_up``, ``thumb_down``, ``victory``, ``i_love_you`` and ``none`` come from the rules (and
-their ``ok`` stands against the model's ``open_palm``).
+present; where it answers ``other``, is unsure (its probability below ``min_score``) or keypoints
+are missing, the rules' label stands, so ``thumb_up``, ``thumb_down``, ``victory``,
+``i_love_you`` and ``none`` come from the rules (and their ``ok`` stands against the model's
+``open_palm``).
 
 Image axes: x to the right, y down (pixels or any units; only ratios are used).
 """
@@ -150,9 +151,10 @@ def classify_hand_gestures(xy, min_score: float = 0.5, up_tolerance: float = 90.
     """Classify a batch of hands: ``xy`` (N, 21, 2) in topology order, NaN = missing.
 
     Returns ``(labels, scores)``: a list of N label strings from ``HAND_LABELS`` and an (N,)
-    float array.  ``up_tolerance`` is the largest angle (degrees) between the index finger
-    (``pointing_up``) or thumb (``thumb_up``; ``thumb_down`` against down) and the image's up
-    direction."""
+    float array.  ``up_tolerance`` is the largest angle (degrees) between the index finger or the
+    hand's axis (``pointing_up``) or the thumb (``thumb_up``; ``thumb_down`` against down) and the
+    image's up direction.  The rules and the shipped learned model (``hand_signs.json``) decide
+    together: see the module's docstring."""
     return classify_with_model(xy, default_model(), min_score, up_tolerance)
 
 
@@ -180,13 +182,15 @@ def classify_with_model(xy, model, min_score: float = 0.5, up_tolerance: float =
             p = model.probabilities(model_features(xy[rows], feats["extension"][rows], feats["pinch"][rows]))
             k = p.argmax(1)
             sc = p[np.arange(len(k)), k]
+            # the rules' label stands where the model answers "other" or is unsure (below min_score),
+            # and their ``ok`` (thumb and index tips together) against the model's open_palm: the
+            # data's OK rows are one recording of one hand side
+            use = (k != model.index("other")) & (sc >= min_score) \
+                & ~((k == model.index("open_palm")) & (names[rows] == _T["ok"]))
             is_point = k == model.index("pointing_up")
-            if is_point.any():
+            if is_point.any():              # a pointing hand must point up (index or hand axis)
                 with np.errstate(invalid="ignore"):
                     sc = np.where(is_point, sc * sigmoid((up_tolerance - feats["index_up"][rows]) / 1.5), sc)
-            # "other": the rules' label stands; so does their ``ok`` (thumb and index tips together)
-            # against the model's open_palm: the data's OK rows are one recording of one hand side
-            use = (k != model.index("other")) & ~((k == model.index("open_palm")) & (names[rows] == _T["ok"]))
             sure = sc >= min_score
             mine = np.where(sure, model.order_index[k], -1)
             sub_names, sub_out = names[rows], out[rows]
