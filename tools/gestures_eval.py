@@ -6,12 +6,13 @@
 Every figure is validated on BLOCKS of consecutive rows (the rows are consecutive video frames):
 each class's rows are cut into blocks of ~50 rows and whole blocks are dealt to 5 folds.  The
 rules have nothing fitted to the folds, so their cross-validated figure is the pooled accuracy;
-the per-fold minimum is printed beside it.  A learned model (``--model``) is trained on 4 folds and
-scored on the 5th, on the same folds.
+the per-fold minimum is printed beside it.  The hand-sign classifier's learned model is trained
+(``gestures/hand_training.py``, as ``tools/train_hand_signs.py`` does) on 4 folds and scored on the
+5th, on the same folds.
 
 Prints: hand-sign confusion matrix + per-class accuracy (pointing_up with and without its up
-condition), how every more_hands set's classes map, photos end to end (found / right per class),
-trajectories per class, postures per class.
+condition; the rules alone), how every more_hands set's classes map (rules alone -> shipped),
+photos end to end (found / right per class), trajectories per class, postures per class.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
 from jetson_pose_ros.gestures import datasets as ds  # noqa: E402
 from jetson_pose_ros.gestures.body import classify_postures  # noqa: E402
-from jetson_pose_ros.gestures.hand import HAND_LABELS, classify_hand_gestures  # noqa: E402
+from jetson_pose_ros.gestures.hand import HAND_LABELS, classify_hand_gestures, classify_with_model  # noqa: E402
+from jetson_pose_ros.gestures.hand_training import train as train_hand_signs  # noqa: E402
 from jetson_pose_ros.gestures.motion import classify_motions  # noqa: E402
 
 FOLDS = 5
@@ -69,36 +71,50 @@ def hand_signs(data: Path) -> None:
     truth = np.array([ds.HAND_MAP[names[i]] for i in ids])
     folds = ds.block_folds(truth, FOLDS)
     classes = list(ds.HAND_MAP.values())
-    pred = np.array(classify_hand_gestures(xy)[0])
-    print(f"== hand signs: hand_keypoints_dev.csv, {len(truth)} rows, rules, {FOLDS} folds of ~50-row blocks")
+    # the classifier as shipped (learned model + rules), the model trained on the other 4 folds
+    pred = np.empty(len(truth), dtype=object)
+    anydir = np.empty(len(truth), dtype=object)
+    for f in range(FOLDS):
+        model = train_hand_signs(xy[folds != f], truth[folds != f])
+        pred[folds == f] = classify_with_model(xy[folds == f], model)[0]
+        anydir[folds == f] = classify_with_model(xy[folds == f], model, up_tolerance=180.0)[0]
+    pred, anydir = pred.astype(str), anydir.astype(str)
+    rules = np.array(classify_with_model(xy, None)[0])
+    print(f"== hand signs: hand_keypoints_dev.csv, {len(truth)} rows, {FOLDS} folds of ~50-row blocks; "
+          "learned model + rules, the model trained on the other 4 folds each time")
     print("\n".join(per_class(truth, pred, classes, folds)))
     print("\n".join(confusion(truth, pred, classes, HAND_LABELS)))
-    shape = np.array(classify_hand_gestures(xy, up_tolerance=180.0)[0])
+    print("  the same, pointing direction ignored (up_tolerance=180):")
+    print("\n".join(per_class(truth, anydir, classes, folds)))
+    print("\n".join(confusion(truth, anydir, classes, HAND_LABELS)))
+    print("  rules alone (nothing fitted):")
+    print("\n".join(per_class(truth, rules, classes, folds)))
     m = truth == "pointing_up"
-    print("  Pointer rows: pointing_up within 90 deg of the image's up "
-          f"{float((pred[m] == 'pointing_up').mean()):.3f}; "
-          f"index-only hand shape in any direction (up_tolerance=180) {float((shape[m] == 'pointing_up').mean()):.3f}")
-    v = xy[m][:, 8] - xy[m][:, 5]
-    ang = np.abs(np.degrees(np.arctan2(v[:, 0], -v[:, 1])))
-    up = ang <= 90
-    print(f"  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: {float((~up).mean()):.3f}; "
-          f"of the others ({int(up.sum())}), pointing_up: {float((pred[m][up] == 'pointing_up').mean()):.3f}")
+    v = xy[m][:, [8, 9]] - xy[m][:, [5, 0]]
+    ang = np.abs(np.degrees(np.arctan2(v[..., 0], -v[..., 1])))
+    print("  Pointer rows whose index (knuckle->tip) is more than 90 deg from up: "
+          f"{float((ang[:, 0] > 90).mean()):.3f}; whose index AND hand axis (wrist->middle knuckle) are: "
+          f"{float((ang.min(1) > 90).mean()):.3f} (pointing_up cannot be right there)")
 
 
 def more_hands(data: Path) -> None:
-    print("== more_hands: each set's classes -> our labels (share of rows; top 3)")
+    print("== more_hands: each set's classes -> our labels (share of rows; top 3), rules alone -> shipped "
+          "classifier (model trained on all dev rows)")
     for path in sorted((data / "more_hands").glob("*_keypoints_dev.csv")):
         who = path.name.replace("_keypoints_dev.csv", "")
         names = ds.read_labels(data / "more_hands" / f"{who}_labels.csv")
         ids, xy = ds.read_hand_keypoints(path)
+        before = np.array(classify_with_model(xy, None)[0])
         pred = np.array(classify_hand_gestures(xy)[0])
         print(f"  {who} ({len(ids)} rows)")
         for c in np.unique(ids):
             m = ids == c
-            labs, counts = np.unique(pred[m], return_counts=True)
-            order = np.argsort(-counts)[:3]
-            share = ", ".join(f"{labs[j]} {counts[j] / m.sum():.2f}" for j in order)
-            print(f"    {c} {names[c]:<18} n={int(m.sum()):4d}: {share}")
+            shares = []
+            for p in (before, pred):
+                labs, counts = np.unique(p[m], return_counts=True)
+                order = np.argsort(-counts)[:3]
+                shares.append(", ".join(f"{labs[j]} {counts[j] / m.sum():.2f}" for j in order))
+            print(f"    {c} {names[c]:<18} n={int(m.sum()):4d}: {shares[0]:<48} -> {shares[1]}")
 
 
 def photos(data: Path) -> None:

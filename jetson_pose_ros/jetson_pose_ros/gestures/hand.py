@@ -8,11 +8,21 @@ Rules on features that do not depend on where the hand is, how large it is, whic
 * for the thumb: its straightness and how far its tip stands off the index knuckle, relative to
   the palm size (mean wrist-knuckle distance);
 * the thumb-index tip distance relative to the palm size (``ok``);
-* the image's up direction only for ``pointing_up``, ``thumb_up`` and ``thumb_down``.
+* the image's up direction only for ``pointing_up`` (the index finger or the hand's own axis,
+  wrist -> middle knuckle, within ``up_tolerance`` of up: an index pointing at the camera from an
+  upright hand is short and may point anywhere in the image), ``thumb_up`` and ``thumb_down``.
 
 Each label is a template of "this finger extended / curled"; a template's score is the geometric
 mean of its fingers' agreements, and the best template wins.  Below ``min_score`` (or where
 keypoints the template needs are missing) the label is ``none``.
+
+On top of the rules, a small learned model (``hand_model``, weights ``hand_signs.json``, trained
+by ``tools/train_hand_signs.py`` on the dev data) decides between the four signs the data has
+(``open_palm``, ``closed_fist``, ``pointing_up``, ``ok``) for every hand whose 21 keypoints are all
+present; where it answers ``other``, is unsure (its probability below ``min_score``) or keypoints
+are missing, the rules' label stands, so ``thumb_up``, ``thumb_down``, ``victory``,
+``i_love_you`` and ``none`` come from the rules (and their ``ok`` stands against the model's
+``open_palm``).
 
 Image axes: x to the right, y down (pixels or any units; only ratios are used).
 """
@@ -22,6 +32,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ._math import nanmean, sigmoid
+from .hand_model import default_model, model_features
 
 HAND_LABELS = ("none", "closed_fist", "open_palm", "pointing_up", "thumb_up", "thumb_down",
                "victory", "i_love_you", "ok")
@@ -85,8 +96,9 @@ _WANT_BOTH = np.vstack([_WANT_EXT, _WANT_CURL])                   # (10, T)
 def hand_features(xy) -> dict[str, np.ndarray]:
     """Invariant features of (N, 21, 2) hands: ``extension`` (N, 5) thumb..pinky in [0, 1] (NaN where
     the finger's keypoints are missing), ``pinch`` (N) thumb-index tip distance / palm size,
-    ``palm`` (N) palm size, ``index_up`` / ``thumb_up`` (N) angle of the index / thumb from the
-    image's up direction (degrees)."""
+    ``palm`` (N) palm size, ``index_up`` (N) angle (degrees) from the image's up direction of the
+    index finger or of the hand's axis (wrist -> middle knuckle), whichever is nearer to up,
+    ``thumb_up`` (N) the thumb's angle from up."""
     xy = check_hands(xy)
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = xy - xy[:, :1]                                   # wrist at the origin
@@ -105,9 +117,10 @@ def hand_features(xy) -> dict[str, np.ndarray]:
         ext[:, 1:] = 0.65 * sig[:, :4] + 0.35 * sig[:, 4:8]
         ext[:, 1:][np.isnan(raw[:, :4])] = np.nan
         ext[:, 0] = np.where(np.isnan(raw[:, 8] + raw[:, 10]), np.nan, sig[:, 8] * sig[:, 9] * sig[:, 10])
-        w = xy[:, [8, 4]] - xy[:, [5, 2]]
+        w = xy[:, [8, 4, 9]] - xy[:, [5, 2, 0]]
         up = np.abs(np.degrees(np.arctan2(w[..., 0], -w[..., 1])))
-    return {"extension": ext, "pinch": d[:, 3], "palm": palm, "index_up": up[:, 0], "thumb_up": up[:, 1]}
+        index_up = np.fmin(up[:, 0], up[:, 2])
+    return {"extension": ext, "pinch": d[:, 3], "palm": palm, "index_up": index_up, "thumb_up": up[:, 1]}
 
 
 def template_scores(feats: dict[str, np.ndarray], up_tolerance: float = 90.0) -> np.ndarray:
@@ -138,22 +151,52 @@ def classify_hand_gestures(xy, min_score: float = 0.5, up_tolerance: float = 90.
     """Classify a batch of hands: ``xy`` (N, 21, 2) in topology order, NaN = missing.
 
     Returns ``(labels, scores)``: a list of N label strings from ``HAND_LABELS`` and an (N,)
-    float array.  ``up_tolerance`` is the largest angle (degrees) between the index finger
-    (``pointing_up``) or thumb (``thumb_up``; ``thumb_down`` against down) and the image's up
-    direction."""
+    float array.  ``up_tolerance`` is the largest angle (degrees) between the index finger or the
+    hand's axis (``pointing_up``) or the thumb (``thumb_up``; ``thumb_down`` against down) and the
+    image's up direction.  The rules and the shipped learned model (``hand_signs.json``) decide
+    together: see the module's docstring."""
+    return classify_with_model(xy, default_model(), min_score, up_tolerance)
+
+
+def classify_with_model(xy, model, min_score: float = 0.5, up_tolerance: float = 90.0):
+    """``classify_hand_gestures`` with the learned model given (``None``: the rules alone)."""
     if not (np.isfinite(min_score) and 0.0 <= min_score <= 1.0):
         raise InputError(f"min_score must be in [0, 1], got {min_score}")
     if not (np.isfinite(up_tolerance) and 0.0 < up_tolerance <= 180.0):
         raise InputError(f"up_tolerance must be in (0, 180] degrees, got {up_tolerance}")
+    xy = check_hands(xy)
     feats = hand_features(xy)
     scores = template_scores(feats, up_tolerance)
     safe = np.nan_to_num(scores, nan=-1.0)
     best = safe.argmax(1) if len(safe) else np.zeros(0, int)
     best_score = safe[np.arange(len(safe)), best]
-    labels = [(_ORDER[b] if s >= min_score else "none") for b, s in zip(best, best_score)]
     # ``none``: how sure we are that no template fits (0 when every keypoint is missing)
-    out = np.where(best_score >= min_score, best_score, np.where(best_score < 0, 0.0, 1.0 - best_score))
-    return labels, out
+    sure = best_score >= min_score
+    out = np.where(sure, best_score, np.where(best_score < 0, 0.0, 1.0 - best_score))
+    names = np.where(sure, best, -1)                     # index into _ORDER, -1 = none
+    if model is not None and len(xy):
+        complete = np.isfinite(xy).all((1, 2)) & (feats["palm"] > 0)
+        every = bool(complete.all())
+        rows = slice(None) if every else np.flatnonzero(complete)
+        if every or len(rows):
+            p = model.probabilities(model_features(xy[rows], feats["extension"][rows], feats["pinch"][rows]))
+            k = p.argmax(1)
+            sc = p[np.arange(len(k)), k]
+            # the rules' label stands where the model answers "other" or is unsure (below min_score),
+            # and their ``ok`` (thumb and index tips together) against the model's open_palm: the
+            # data's OK rows are one recording of one hand side
+            use = (k != model.index("other")) & (sc >= min_score) \
+                & ~((k == model.index("open_palm")) & (names[rows] == _T["ok"]))
+            is_point = k == model.index("pointing_up")
+            if is_point.any():              # a pointing hand must point up (index or hand axis)
+                with np.errstate(invalid="ignore"):
+                    sc = np.where(is_point, sc * sigmoid((up_tolerance - feats["index_up"][rows]) / 1.5), sc)
+            sure = sc >= min_score
+            mine = np.where(sure, model.order_index[k], -1)
+            sub_names, sub_out = names[rows], out[rows]
+            names[rows] = np.where(use, mine, sub_names)
+            out[rows] = np.where(use, np.where(sure, sc, 1.0 - sc), sub_out)
+    return [_ORDER[n] if n >= 0 else "none" for n in names.tolist()], out
 
 
 def classify_hand_gesture(xy, min_score: float = 0.5, up_tolerance: float = 90.0) -> tuple[str, float]:

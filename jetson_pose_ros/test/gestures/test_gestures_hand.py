@@ -10,7 +10,9 @@ from conftest import HAVE_SHARED, NO_SHARED, SHARED
 import jetson_pose_ros
 from jetson_pose_ros.core.errors import InputError
 from jetson_pose_ros.gestures import datasets as ds
-from jetson_pose_ros.gestures.hand import HAND_LABELS, classify_hand_gesture, classify_hand_gestures, hand_features
+from jetson_pose_ros.gestures.hand import (HAND_LABELS, classify_hand_gesture, classify_hand_gestures,
+                                           classify_with_model, hand_features)
+from jetson_pose_ros.gestures.hand_model import WEIGHTS, HandSignModel, default_model
 
 DATA = SHARED / "data" / "gestures"
 needs_data = pytest.mark.skipif(not HAVE_SHARED, reason=NO_SHARED)
@@ -190,13 +192,51 @@ def test_bad_parameters():
 
 
 @needs_data
-def test_dev_hand_signs_blockwise(dev):
-    """Issue 23's figure (tools/gestures_eval.py prints it): open_palm, closed_fist, ok per class on
-    the dev rows; pointing_up is reported there (the Pointer rows point in every direction)."""
+def test_dev_hand_signs_rules_alone(dev):
+    """The rules alone (nothing fitted) on the dev rows: open_palm, closed_fist, ok per class."""
     truth, xy = dev
-    pred = np.array(classify_hand_gestures(xy)[0])
+    pred = np.array(classify_with_model(xy, None)[0])
     folds = ds.block_folds(truth, 5)
     for label, floor in (("open_palm", 0.95), ("ok", 0.95), ("closed_fist", 0.9)):
         m = truth == label
         assert (pred[m] == label).mean() >= floor
         assert min((pred[m & (folds == f)] == label).mean() for f in range(5)) >= floor - 0.1
+
+
+def test_shipped_model_file():
+    """hand_signs.json loads, is small, and its classes are the data's four signs + other."""
+    model = default_model()
+    assert model.classes == ("open_palm", "closed_fist", "pointing_up", "ok", "other")
+    assert model.size < 2000 and WEIGHTS.stat().st_size < 20000
+    assert model.info["trained_by"] == "tools/train_hand_signs.py"
+    with pytest.raises(InputError):
+        HandSignModel.load(WEIGHTS.with_name("no_such_file.json"))
+
+
+@needs_data
+@pytest.mark.slow
+def test_training_reproduces_shipped_weights():
+    """tools/train_hand_signs.py's training on the dev rows (fixed seed) gives the committed weights."""
+    from jetson_pose_ros.gestures.hand_training import features, train
+    names = ds.read_labels(DATA / "hand_keypoints_labels.csv")
+    ids, xy = ds.read_hand_keypoints(DATA / "hand_keypoints_dev.csv")
+    model = train(xy, np.array([ds.HAND_MAP[names[i]] for i in ids]))
+    x = features(xy[::7])
+    assert np.abs(model.probabilities(x) - default_model().probabilities(x)).max() < 1e-3
+
+
+@needs_data
+@pytest.mark.slow
+def test_dev_hand_signs_blockwise_cross_validation(dev):
+    """Issue 23's acceptance (tools/gestures_eval.py prints the confusion matrix): the learned model
+    trained on 4 folds of ~50-row blocks, scored with the rules on the 5th, >= 0.95 per class.
+    pointing_up is counted with the direction ignored (up_tolerance=180): in 9.4 % of the Pointer
+    rows both the index and the hand point below the horizontal, which is no ``pointing_up``."""
+    from jetson_pose_ros.gestures.hand_training import cross_validate
+    truth, xy = dev
+    folds = ds.block_folds(truth, 5)
+    pred = cross_validate(xy, truth, folds, lambda h, m: classify_with_model(h, m, up_tolerance=180.0)[0])
+    acc = {c: float((pred[truth == c] == c).mean()) for c in ("open_palm", "closed_fist", "pointing_up", "ok")}
+    assert min(acc.values()) >= 0.95, acc
+    rules = np.array(classify_with_model(xy, None, up_tolerance=180.0)[0])
+    assert (pred == truth).mean() > (rules == truth).mean() + 0.03      # it beats the rules on held-out blocks
