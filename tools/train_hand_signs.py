@@ -8,8 +8,8 @@ open_palm, closed_fist, pointing_up, ok) plus synthetic ``other`` hands built fr
 (``gestures/hand_training.py``).  Fixed seed, deterministic fit (L-BFGS): the same data gives the
 same file.  The cross-validation holds out whole blocks of ~50 consecutive rows (the rows are
 video frames; ``datasets.block_folds``) and trains on the other folds; it prints the per-class
-accuracy of the shipped classifier (model + rules) with the default up_tolerance (90 deg) and
-with the direction ignored (up_tolerance=180), against the rules alone.
+accuracy of the shipped classifier (model + rules; pointing_up in any direction, the default) and
+with the strict reading (pointing_up within 90 deg of up: pointing_tolerance=90), against the rules alone.
 """
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ def main(argv=None) -> int:
         folds = ds.block_folds(truth, FOLDS)
         cols = {"rules": lambda h, m: classify_with_model(h, None)[0],
                 "model+rules": lambda h, m: classify_with_model(h, m)[0],
-                "rules, any dir.": lambda h, m: classify_with_model(h, None, up_tolerance=180.0)[0],
-                "model+rules, any dir.": lambda h, m: classify_with_model(h, m, up_tolerance=180.0)[0]}
+                "rules, up only": lambda h, m: classify_with_model(h, None, pointing_tolerance=90.0)[0],
+                "model+rules, up only": lambda h, m: classify_with_model(h, m, pointing_tolerance=90.0)[0]}
         preds = {}
         for name, fn in cols.items():
             if name.startswith("rules"):

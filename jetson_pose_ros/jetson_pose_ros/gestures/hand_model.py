@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 WEIGHTS = Path(__file__).with_name("hand_signs.json")
 _TIPS = (4, 8, 12, 16, 20)
@@ -61,7 +61,7 @@ def model_features(xy: np.ndarray, extension: np.ndarray, pinch: np.ndarray) -> 
     # one gather, one subtraction: the distance vectors, then the bends' first and second segments
     seg = p[:, _SEG_TO] - p[:, _SEG_FROM]
     n1, n2 = len(_DA), len(_DA) + len(_JA)
-    d, u, v = seg[:, :n1], seg[:, n1:n2], seg[:, n2:]
+    u, v = seg[:, n1:n2], seg[:, n2:]
     sq = (seg * seg).sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.sqrt(sq[:, :n1])
@@ -81,8 +81,6 @@ class HandSignModel:
         self.w1, self.b1 = np.asarray(w1, float), np.asarray(b1, float)
         self.w2, self.b2 = np.asarray(w2, float), np.asarray(b2, float)
         self.info = dict(info or {})
-        from .hand import _ORDER   # noqa: PLC0415 (hand imports this module)
-        self.order_index = np.array([_ORDER.index(c) if c in _ORDER else -1 for c in self.classes])
         # the standardisation folded into the first layer (fewer operations per call)
         self._w1 = self.w1 / self.scale[:, None]
         self._b1 = self.b1 - (self.mean / self.scale) @ self.w1
