@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..runtime.loading import create_backend
+from ..core.config import DecoderConfig, NetworkConfig
 from ..core.errors import ModelError
 from ..core.pose import PoseFrame
 from ..preprocess import InputSpec
@@ -82,26 +83,35 @@ class PoseRow:
 class PoseModel:
     """Base class of a network family (PAF, detector+landmark, single-stage).
 
-    Subclasses implement ``_infer(image_bgr, threshold) -> list[PoseRow]`` (rows made by
-    ``make_pose``) and wrap their stages in ``self.stage("preprocess" | "inference" |
-    "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and the
-    node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
-    the default minimum pose score; ``self.pose_threshold`` is the value in force during a
-    call (families that cut candidates early read it), and ``infer`` drops every pose below it.
+    Built from the checked options of its stages (``core.config``): ``network`` (backend,
+    precision, threads, tensor names, input size) and ``decoder`` (the family's knobs, test-time
+    augmentation).  Subclasses implement ``_infer(image_bgr, threshold, pose_threshold) ->
+    list[PoseRow]`` (rows made by ``make_pose``) and wrap their stages in ``self.stage("preprocess" |
+    "inference" | "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and the
+    node's logs.  ``pose_score_param`` names the family's parameter whose registry value is the
+    default minimum pose score; ``infer`` passes the value in force down (families that cut
+    candidates early use it) and drops every pose below it.
     """
 
     pose_score_param: str | None = None
 
     def __init__(self, spec: NetworkSpec, topology: Topology, files: dict[str, Path],
-                 backend: str = "onnxruntime", num_threads: int | None = None, **options):
+                 network: NetworkConfig | None = None, decoder: DecoderConfig | None = None):
         self.spec = spec
         self.topology = topology
         self.files = files
-        self.backend_name = backend
-        self.num_threads = num_threads
-        self.options = {k: v for k, v in options.items() if v is not None}
+        self.config = network or NetworkConfig(backend="onnxruntime")
+        self.decoder_config = decoder or DecoderConfig()
         self.timings: dict[str, float] = {}
-        self.pose_threshold = 0.0
+
+    @property
+    def backend_name(self) -> str:
+        """The backend asked for (``auto``: see ``backend_used``)."""
+        return self.config.backend
+
+    @property
+    def num_threads(self) -> int | None:
+        return self.config.num_threads or None
 
     @property
     def default_pose_threshold(self) -> float:
@@ -113,18 +123,20 @@ class PoseModel:
         """(backend, input spec to feed it): the backend of model file ``role``, given the input
         ``spec`` so that it may take over its float conversion (then the spec to feed is the 8-bit
         image's)."""
-        backend = create_backend(self.files[role], self.backend_name, self.num_threads,
-                                 self.options.get("precision"), self.spec.name, input_spec=spec)
+        backend = create_backend(self.files[role], self.config.backend, self.num_threads,
+                                 self.config.precision, self.spec.name, input_spec=spec)
         self.backend_used = f"{backend.backend_name} {backend.precision}"
         return backend, backend.fed_input or spec
 
-    def input_spec(self, key: str | None = None, blob_option: str = "input_blob") -> InputSpec:
+    def input_spec(self, key: str | None = None, blob: str = "") -> InputSpec:
+        """The registry's input spec (``key``: another entry than ``input``) with the options'
+        tensor name ``blob``, ``interpolation`` and (the main input only) ``input_size``."""
         d = dict(self.spec.entry[key] if key else self.spec.input)
-        if self.options.get(blob_option):
-            d["name"] = self.options[blob_option]
-        if self.options.get("interpolation"):
-            d["interpolation"] = self.options["interpolation"]
-        size = self.options.get("input_size") if key is None else None
+        if blob:
+            d["name"] = blob
+        if self.decoder_config.interpolation:
+            d["interpolation"] = self.decoder_config.interpolation
+        size = self.config.input_size if key is None else None
         return InputSpec.from_dict(d, size=tuple(size) if size else None)
 
     def fit_to_model(self, spec: InputSpec, backend) -> InputSpec:
@@ -142,7 +154,7 @@ class PoseModel:
                              f"(input '{spec.name}' shape {shape})")
         if not (isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0):
             return spec
-        asked = self.options.get("input_size")
+        asked = self.config.input_size
         if asked and tuple(asked) != (w, h):
             raise ModelError(f"network '{self.spec.name}': model {model} has a fixed input size {w}x{h}; "
                              f"input_size {asked[0]}x{asked[1]} does not fit it")
@@ -153,20 +165,8 @@ class PoseModel:
         return replace(spec, size=(w, h), multiple=1,
                        resize="letterbox" if spec.resize == "fit" else spec.resize)
 
-    def make_params(self, cls, cfg: dict, defaults: dict | None = None):
-        """A family's parameter dataclass: its defaults < ``defaults`` < the registry's
-        ``decoder`` entry < the user's options (cast to the field's type)."""
-        fields = cls.__dataclass_fields__
-        values = {**(defaults or {}), **{k: v for k, v in cfg.items() if k in fields}}
-        for k, v in self.options.items():
-            if k in fields:
-                kind = type(values.get(k, fields[k].default))
-                values[k] = kind(v) if kind in (int, float) else v
-        return cls(**values)
-
     def make_keypoint_map(self, cfg: dict) -> KeypointMap:
-        return KeypointMap.from_config(cfg, self.topology, self.spec.name,
-                                       bool(self.options.get("derive_keypoints", True)))
+        return KeypointMap.from_config(cfg, self.topology, self.spec.name, self.decoder_config.derive_keypoints)
 
     @contextmanager
     def stage(self, name: str):
@@ -234,10 +234,10 @@ class PoseModel:
         """Poses with keypoints of confidence >= ``threshold`` and pose score >= ``pose_threshold``
         (None: the network's default); poses left without any keypoint are dropped."""
         self.timings = {}
-        self.pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
-        rows = [r for r in self._infer(image_bgr, threshold)
-                if r.score >= self.pose_threshold and np.isfinite(r.points[:, 0]).any()]
+        pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
+        rows = [r for r in self._infer(image_bgr, threshold, pose_threshold)
+                if r.score >= pose_threshold and np.isfinite(r.points[:, 0]).any()]
         return self.frame(rows, image_bgr.shape)
 
-    def _infer(self, image_bgr: np.ndarray, threshold: float) -> list[PoseRow]:
+    def _infer(self, image_bgr: np.ndarray, threshold: float, pose_threshold: float) -> list[PoseRow]:
         raise NotImplementedError
