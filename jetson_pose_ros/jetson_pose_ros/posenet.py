@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 from typing import Sequence
 
 import cv2
@@ -11,7 +10,7 @@ import numpy as np
 
 from . import overlay as _overlay
 from .networks import model_class
-from .core.config import Config, DetectionConfig, OverlayConfig
+from .core.config import Config, DetectionConfig
 from .core.errors import InputError, ModelError, PoseNetError
 from .core.parsing import parse_flags
 from .runtime.model_files import resolve_files
@@ -19,8 +18,10 @@ from .core.options import MODEL_GROUPS, OPTIONS
 from .core.pose import ObjectPose, PoseFrame
 from .core.registry import get_network
 
-# what a PoseNet takes: its network's options and the overlay's (drawn by ``overlay``)
+# what a PoseNet takes: its network's options and the overlay's (drawn by ``overlay``); the
+# detection and overlay options may change while it runs (``update``)
 POSENET_GROUPS = MODEL_GROUPS + ("overlay",)
+RUNTIME_GROUPS = ("detection", "overlay")
 
 
 class PoseNet:
@@ -33,7 +34,9 @@ class PoseNet:
     grey (HxW) and BGRA images are converted.  Keypoints are returned in input-image pixels.
     Keyword options are those of the options table (``jetson_pose_ros.core.options``) for the
     network, detection and decoder groups plus ``keypoint_scale`` / ``link_scale``; an unknown
-    name or a bad value is a one-line ``PoseNetError``.  ``infer`` returns the whole frame
+    name or a bad value is a one-line ``PoseNetError``, raised before any model file is installed
+    or loaded.  They are checked once into ``self.config`` (``core.config.Config``: one typed
+    dataclass per stage; or pass ``config=`` instead of options); ``infer`` returns the whole frame
     (``PoseFrame``); ``process`` returns jetson-inference ``ObjectPose`` views of it.
     """
 
@@ -52,8 +55,6 @@ class PoseNet:
             check_topology(self.topology, self.spec.topology(), net.topology, self.spec.name)
         files = resolve_files(self.spec, {"model": net.model or None, **(model_files or {})}, backend=net.backend)
         self.model = model_class(self.spec.family)(self.spec, self.topology, files, net, config.decoder)
-        self.detection: DetectionConfig = config.detection       # changeable: ``update``, the setters
-        self.drawing: OverlayConfig = config.overlay
         self.timings: dict[str, float] = {}
         self.last_frame: PoseFrame | None = None
 
@@ -62,21 +63,26 @@ class PoseNet:
     def network(self) -> str:
         return self.spec.name
 
+    @property
+    def detection(self) -> DetectionConfig:
+        return self.config.detection
+
     def update(self, **values) -> None:
         """Change detection options (``threshold``, ``pose_threshold``) and overlay options
-        (``keypoint_scale``, ``link_scale``, ``overlay``): each checked by the options table."""
+        (``keypoint_scale``, ``link_scale``, ``overlay``), each checked by the options table; the
+        network's own options are fixed once it is loaded."""
         for name, value in values.items():
             opt = OPTIONS.get(name)
-            stage = {"detection": "detection", "overlay": "drawing"}.get(opt.group) if opt else None
-            if stage is None:
+            if opt is None or opt.group not in RUNTIME_GROUPS:
                 raise PoseNetError(f"option '{name}' is not a detection or overlay option of PoseNet")
-            setattr(self, stage, replace(getattr(self, stage), **{name: opt.check(value)}))
+            self.config = self.config.changed(name, value)
 
-    threshold = property(lambda self: self.detection.threshold, lambda self, v: self.update(threshold=v))
-    pose_threshold = property(lambda self: self.detection.pose_threshold,
+    threshold = property(lambda self: self.config.detection.threshold, lambda self, v: self.update(threshold=v))
+    pose_threshold = property(lambda self: self.config.detection.pose_threshold,
                               lambda self, v: self.update(pose_threshold=v))
-    keypoint_scale = property(lambda self: self.drawing.keypoint_scale, lambda self, v: self.update(keypoint_scale=v))
-    link_scale = property(lambda self: self.drawing.link_scale, lambda self, v: self.update(link_scale=v))
+    keypoint_scale = property(lambda self: self.config.overlay.keypoint_scale,
+                              lambda self, v: self.update(keypoint_scale=v))
+    link_scale = property(lambda self: self.config.overlay.link_scale, lambda self, v: self.update(link_scale=v))
 
     # --- processing ------------------------------------------------------------
     def infer(self, image: np.ndarray, color: str = "bgr") -> PoseFrame:
@@ -103,7 +109,7 @@ class PoseNet:
         if color.lower() == "rgb":
             topo = type(topo)(topo.name, topo.keypoints, topo.skeleton,
                               [(b, g, r, a) for r, g, b, a in topo.colors])
-        return _overlay.draw(image, poses, topo, flags, self.drawing.keypoint_scale, self.drawing.link_scale)
+        return _overlay.draw(image, poses, topo, flags, self.keypoint_scale, self.link_scale)
 
     # --- jetson-inference-style queries -----------------------------------------
     def get_num_keypoints(self) -> int:

@@ -19,7 +19,7 @@ from ..core.config import STAGE_GROUPS, Config
 from ..core.errors import PoseNetError
 from ..core.options import OPTIONS
 from ..core.pose import PoseFrame
-from ..posenet import PoseNet
+from ..posenet import RUNTIME_GROUPS, PoseNet
 
 GROUPS = STAGE_GROUPS
 
@@ -45,7 +45,7 @@ class Pipeline:
                                    "not with net=")
             config = Config.from_options(net.network if net is not None else network, **options)
             if net is not None:     # the net holds the detection and overlay values in force
-                net.update(**config.given_in("detection", "overlay"))
+                net.update(**config.given_in(*RUNTIME_GROUPS))
         self.net = net if net is not None else PoseNet(config=config)
         self.config = config
         p = config.pipeline
@@ -82,7 +82,7 @@ class Pipeline:
         if not opt.runtime:
             raise PoseNetError(f"option {name} cannot change while running")
         self.config = self.config.changed(name, value)
-        if opt.group in ("detection", "overlay"):       # the net's values in force (PoseNet.update)
+        if opt.group in RUNTIME_GROUPS:         # the net holds the values in force (PoseNet.update)
             self.net.update(**{name: getattr(getattr(self.config, opt.group), name)})
 
     # --- frames -------------------------------------------------------------------
