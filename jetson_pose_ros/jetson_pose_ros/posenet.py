@@ -45,8 +45,8 @@ class PoseNet:
         # every option checked (and a preset applied) before any model file is installed or loaded
         if config is None:
             config = Config.from_options(network, POSENET_GROUPS, threshold=threshold, **options)
-        elif options:
-            raise PoseNetError("PoseNet(config=...) takes no other options")
+        elif options or threshold != DetectionConfig.threshold:
+            raise PoseNetError("PoseNet(config=...) takes no other options (the threshold is config.detection's)")
         self.config = config
         net = config.network
         self.spec = get_network(net.network)

@@ -106,3 +106,37 @@ def test_stage_options_keeps_the_set_options_of_the_stages_only():
     ros = {"threshold": 0.2, "pose_threshold": None, "model": "", "track": False, "lazy": True,
            "depth_topic": "/d", "max_image_pixels": 10, "overlay": "box"}
     assert stage_options(ros) == {"threshold": 0.2, "track": False, "overlay": "box"}
+
+
+@pytest.mark.shared_data
+def test_stages_take_their_dataclass(shared):
+    from jetson_pose_ros import PoseNet
+
+    cfg = Config.from_options("movenet-body", threshold=0.3, pose_threshold=0.25, max_objects=3, track=True,
+                              overlay="box", keypoint_scale=0.01)
+    pipe = Pipeline(config=cfg)
+    model = pipe.net.model
+    assert pipe.net.config is cfg and model.config is cfg.network and model.decoder_config is cfg.decoder
+    assert model.params.max_objects == 3 and model.backend_name == "auto" and model.num_threads is None
+    assert (pipe.net.threshold, pipe.net.pose_threshold, pipe.net.keypoint_scale) == (0.3, 0.25, 0.01)
+    assert pipe.tracker is not None and pipe.overlay_flags == {"box"}
+    second = Pipeline(net=pipe.net, config=cfg)        # a second camera around the same network
+    assert second.net is pipe.net and second.tracker is not pipe.tracker
+    # runtime options: checked, kept in the pipeline's config, the net's values in force
+    pipe.set("threshold", "0.4")
+    assert pipe.net.threshold == 0.4 == pipe.config.detection.threshold == pipe.net.config.detection.threshold
+    pipe.set("overlay", "links")
+    assert pipe.overlay_flags == {"links"} and second.overlay_flags == {"box"}
+    with pytest.raises(PoseNetError, match="cannot change while running"):
+        pipe.set("track", False)
+    with pytest.raises(PoseNetError, match="threshold"):
+        pipe.set("threshold", float("nan"))
+    # Pipeline(net=...) sets the given detection/overlay values on the net and refuses the network's
+    Pipeline(net=pipe.net, pose_threshold=0.5, link_scale=0.002)
+    assert (pipe.net.pose_threshold, pipe.net.link_scale, pipe.net.threshold) == (0.5, 0.002, 0.4)
+    with pytest.raises(PoseNetError, match="backend configure the network"):
+        Pipeline(net=pipe.net, backend="cpu")
+    with pytest.raises(PoseNetError, match="takes no other options"):
+        PoseNet(config=cfg, backend="cpu")
+    with pytest.raises(PoseNetError, match="is not a detection or overlay option"):
+        pipe.net.update(max_objects=2)

@@ -5,7 +5,8 @@ default, allowed range, whether it can change while running, and its help text.
 (``add_arguments``) and the node's ROS parameters (``ros/parameters.py``) are all made from
 ``OPTIONS`` and checked by ``validate`` / ``check_options``: numbers must be finite and in range,
 names must exist (an unknown name is an error listing the valid ones).  Decoder options apply to
-the network families listed in ``families`` (``None``: every family).
+the network families listed in ``families`` (``None``: every family).  ``core/config.py`` turns the
+checked values into one typed dataclass per ``group`` (the stages take those, not this table).
 """
 from __future__ import annotations
 
@@ -293,11 +294,6 @@ def check_family(values: dict, family: str) -> None:
         if opt.families and family not in opt.families and value is not None:
             raise PoseNetError(f"option {name} does not apply to {family} networks "
                                f"(only to: {', '.join(opt.families)})")
-
-
-def defaults(groups: Iterable[str]) -> dict:
-    groups = tuple(groups)
-    return {n: o.default for n, o in OPTIONS.items() if o.group in groups}
 
 
 def validate(name: str, value: Any) -> Any:

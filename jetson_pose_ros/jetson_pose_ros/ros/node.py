@@ -176,7 +176,7 @@ class PoseNetNode(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         self.net = self.pipeline.net
         self.start["model_load"] = time.monotonic() - t_configure
-        self._report_backend(p)
+        self._report_backend()
         self.object_class = det.object_class(self.net.network)
         out_qos = _qos(p["output_reliability"], 5)
         overlay_qos = _qos(p["overlay_reliability"], 5 if p["overlay_reliability"] == "reliable" else 1)
@@ -225,13 +225,14 @@ class PoseNetNode(LifecycleNode):
             return
         self.get_logger().debug(f"warm-up frame {(time.perf_counter() - t0) * 1e3:.0f} ms")
 
-    def _report_backend(self, p) -> None:
+    def _report_backend(self) -> None:
         """The backend/precision in use (``auto``: timed here during this configure, or the cached
         choice) in the log and on /diagnostics."""
         from ..runtime.choice import describe
 
         used = getattr(self.net.model, "backend_used", "")
-        auto = "auto" in (p.get("backend"), p.get("precision"))
+        asked = self.net.config.network
+        auto = "auto" in (asked.backend, asked.precision)
         how = (describe(self.net.network) or used) if auto else "set by parameters"
         self.health.diagnostics.extra = {"backend": used, "backend_choice": how}
         self.get_logger().info(f"backend {used} ({how})")
