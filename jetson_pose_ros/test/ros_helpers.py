@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-PKG_DIR = Path(__file__).resolve().parents[1]          # <repo>/jetson_pose_ros
+from conftest import PKG_DIR  # noqa: E402  (<repo>/jetson_pose_ros)
 REPO = PKG_DIR.parent
 CONFIG_YAML = PKG_DIR / "config" / "posenet.yaml"
 LAUNCH_FILE = PKG_DIR / "launch" / "posenet.launch.py"

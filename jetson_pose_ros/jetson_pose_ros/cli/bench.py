@@ -9,27 +9,48 @@ import argparse
 import json
 import logging
 import os
+import platform
 import sys
 from pathlib import Path
 
+from ..core import options, registry
+from ..core.errors import InputError, PoseNetError
+from ..core.presets import apply_preset
 from ..evaluation import speed as benchmark
 from ..runtime import model_files
-from ..core import registry
 from ..runtime.formats import NATIVE_FORMATS
-from ..core.parsing import parse_scales
-from ..core.presets import apply_preset
-from ..core.errors import InputError, PoseNetError
-from . import run_main, size_arg
+from . import run_main
 
 log = logging.getLogger("posenet-bench")
 
 
-def _list(item_type):
+# Options of the table that posenet-bench compares: each takes a comma-separated list (one
+# configuration per value; ``--scales`` is repeated instead, since one set of scales has commas).
+# Flag, help and parser are the table's; the other network/detection/decoder options of the table
+# are single flags (``options.add_arguments``) given to every configuration.
+SWEEP = ("input_size", "num_threads", "backend", "precision", "preset", "flip")
+OWN = SWEEP + ("scales", "threshold", "overlay")          # options this command routes itself
+BENCH_OVERLAY = "links,keypoints"                         # drawn each frame unless --overlay says otherwise
+
+
+def _checked(opt: options.Option, item: str):
+    try:
+        return opt.check(item.strip())
+    except PoseNetError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace(f"option {opt.name} ", "", 1)) from None
+
+
+def _list(opt: options.Option):
     def parse(text: str):
-        try:
-            return [item_type(v) for v in text.split(",") if v.strip()]
-        except (ValueError, argparse.ArgumentTypeError) as exc:
-            raise argparse.ArgumentTypeError(str(exc) or f"bad value '{text}'") from None
+        return [_checked(opt, v) for v in text.split(",") if v.strip()]
+    parse.__name__ = "list"
+    return parse
+
+
+def _one(opt: options.Option):
+    def parse(text: str):
+        return _checked(opt, text)
+    parse.__name__ = "value"
     return parse
 
 
@@ -40,50 +61,61 @@ def _positive(text: str) -> int:
     return v
 
 
-def _on_off(text: str) -> bool:
-    v = text.strip().lower()
-    if v not in ("on", "off", "true", "false", "1", "0"):
-        raise ValueError(f"expected on or off, got {text}")
-    return v in ("on", "true", "1")
+def _network_list(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def _positives(text: str) -> list[int]:
+    try:
+        return [_positive(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _table_flag(group, name: str, default, help_tail: str, type_, action: str = "store",
+                metavar: str | None = None) -> None:
+    """A flag made from the table's row ``name``: its flag name, help text and parser."""
+    opt = options.OPTIONS[name]
+    group.add_argument(opt.flag, dest=opt.name, type=type_, default=default, action=action,
+                       help=f"{opt.help}{help_tail}".replace("%", "%%"), metavar=metavar)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="posenet-bench",
-        description="Per-stage latency (image decode, preprocess, inference, postprocess, overlay), FPS and "
+        description="Per-stage latency (image read, preprocess, inference, decode, overlay), FPS and "
         "peak RSS of pose networks on a folder of images; median and p10/p90 over repeated runs.")
-    p.add_argument("--network", action="append", type=_list(str), default=None,
+    p.add_argument("--network", action="append", type=_network_list, default=None,
                    help="network(s), repeated or comma-separated (default: every registry network whose "
                    "model files resolve)")
     p.add_argument("--images", default=os.environ.get("JETSON_POSE_IMAGES"),
                    help="image folder (default: $JETSON_POSE_IMAGES)")
-    p.add_argument("--input-size", type=_list(size_arg), default=None,
-                   help="input size(s) WIDTHxHEIGHT, comma-separated (default: each network's own)")
-    p.add_argument("--threads", type=_list(_positive), default=None,
-                   help="inference thread count(s), comma-separated (default: ONNX Runtime's)")
-    p.add_argument("--scales", action="append", default=None,
-                   help="test scales, e.g. 0.5,1.0,1.5; repeat the option to compare sets (default 1.0)")
-    p.add_argument("--flip", type=_list(_on_off), default=[False],
-                   help="flip test: off, on, or off,on to compare both (default off)")
-    p.add_argument("--preset", type=_list(str), default=None,
-                   help="preset(s) fast, balanced, accurate, comma-separated (each adds a configuration)")
-    p.add_argument("--batch", type=_list(_positive), default=[1],
-                   help="batch size(s); PoseNet processes one image per call, so only 1 is supported")
-    p.add_argument("--repeat", type=_positive, default=5, help="timed passes over the images (default 5)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
-    p.add_argument("--max-images", type=_positive, help="use the first N images only")
-    p.add_argument("--threshold", type=float, default=0.15, help="minimum keypoint confidence (default 0.15)")
-    p.add_argument("--backend", type=_list(str), default=["auto"],
-                   help="backend(s), comma-separated: auto, onnxruntime (CPU), openvino (CPU), cuda, tensorrt "
-                   "(ONNX files); opencv (TensorFlow .pb), litert (.tflite): the original files")
-    p.add_argument("--precision", type=_list(str), default=["auto"],
-                   help="precision(s), comma-separated: auto, f32, bf16, int8 (each backend x precision is one "
-                   "configuration)")
-    p.add_argument("--overlay", default="links,keypoints", help="overlay flags drawn each frame (none: skip)")
-    p.add_argument("--in-process", action="store_true",
-                   help="run every configuration in this process (faster start; peak RSS then accumulates)")
-    p.add_argument("--json", help="write the results as JSON to this file")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep = p.add_argument_group("compared options (from the options table): comma-separated values, one "
+                                 "configuration each")
+    for name in SWEEP:
+        opt = options.OPTIONS[name]
+        default = [opt.default] if name in ("flip", "backend", "precision") else None
+        tail = {"flip": " (default off; off,on compares both)", "preset": " (each adds a configuration)"}.get(
+            name, f" (default {opt.default})" if default else "")
+        _table_flag(sweep, name, default, tail, _list(opt),
+                    metavar=("WxH" if name == "input_size" else name.split("_")[-1].upper()) + "[,...]")
+    _table_flag(sweep, "scales", None, "; repeat the option to compare sets (default 1.0)",
+                _one(options.OPTIONS["scales"]), action="append", metavar="S,S,...")
+    _table_flag(p, "threshold", options.OPTIONS["threshold"].default,
+                f" (default {options.OPTIONS['threshold'].default})", _one(options.OPTIONS["threshold"]))
+    _table_flag(p, "overlay", BENCH_OVERLAY, f" (default here {BENCH_OVERLAY}; none: skip)",
+                _one(options.OPTIONS["overlay"]))
+    options.add_arguments(p, options.MODEL_GROUPS, exclude=OWN)
+    bench = p.add_argument_group("benchmark")
+    bench.add_argument("--batch", type=_positives, default=[1],
+                       help="batch size(s); PoseNet processes one image per call, so only 1 is supported")
+    bench.add_argument("--repeat", type=_positive, default=5, help="timed passes over the images (default 5)")
+    bench.add_argument("--warmup", type=int, default=3, help="untimed calls before timing (default 3)")
+    bench.add_argument("--max-images", type=_positive, help="use the first N images only")
+    bench.add_argument("--in-process", action="store_true",
+                       help="run every configuration in this process (faster start; peak RSS then accumulates)")
+    bench.add_argument("--json", help="write the results as JSON to this file")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
@@ -92,10 +124,11 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
     if bad:
         raise PoseNetError(f"--batch {bad[0]}: not supported (PoseNet.process takes one image per call; "
                            "only batch 1 exists)")
-    skipped: dict[str, str] = {}
+    common = {k: v for k, v in options.given(args, options.MODEL_GROUPS).items() if k not in OWN}
     if args.preset and not args.network:
-        configs = [preset_config(p, args) for p in args.preset]
-        return configs, {}
+        return [preset_config(p, args, b, common) for p in args.preset for b in args.backend
+                if b not in NATIVE_FORMATS], {}
+    skipped: dict[str, str] = {}
     if args.network:
         names = [registry.get_network(n).name for group in args.network for n in group]  # unknown -> error
         names = list(dict.fromkeys(names))
@@ -104,7 +137,7 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
         if not names:
             raise PoseNetError("no network has its model files available (set MODEL_MIRROR or JETSON_POSE_MODELS)")
     sizes = args.input_size or [None]
-    threads = args.threads or [None]
+    threads = [t or None for t in args.num_threads or [None]]          # 0 = the backend's default
     pairs = []
     for n in names:
         for b in args.backend:
@@ -112,21 +145,22 @@ def configs_from_args(args) -> tuple[list[benchmark.BenchConfig], dict[str, str]
                 skipped[f"{n} [{b}]"] = f"no original {NATIVE_FORMATS[b]} file for backend '{b}'"
             else:
                 pairs.append((n, b))
-    tta = [{**({"scales": tuple(parse_scales(sc))} if sc else {}), **({"flip": True} if f else {})}
+    tta = [{**({"scales": sc} if sc else {}), **({"flip": True} if f else {})}
            for sc in (args.scales or [None]) for f in args.flip]
     configs = [benchmark.BenchConfig(n, s, t, 1, b, args.threshold, args.overlay,
-                                     {**o, **({"precision": pr} if pr != "auto" else {})})
+                                     {**common, **o, **({"precision": pr} if pr != "auto" else {})})
                for n, b in pairs for s in sizes for t in threads for pr in args.precision for o in tta]
-    configs += [preset_config(p, args, b) for p in args.preset or [] for b in args.backend
+    configs += [preset_config(p, args, b, common) for p in args.preset or [] for b in args.backend
                 if b not in NATIVE_FORMATS]
     return configs, skipped
 
 
-def preset_config(name: str, args, backend: str) -> benchmark.BenchConfig:
-    network, options = apply_preset(name, None, {})
-    size = options.pop("input_size", None)
-    return benchmark.BenchConfig(network, tuple(size) if size else None, (args.threads or [None])[0], 1,
-                                 backend, args.threshold, args.overlay, options)
+def preset_config(name: str, args, backend: str, common: dict) -> benchmark.BenchConfig:
+    network, preset_options = apply_preset(name, None, {})
+    size = preset_options.pop("input_size", None)
+    threads = (args.num_threads or [None])[0] or None
+    return benchmark.BenchConfig(network, tuple(size) if size else None, threads, 1, backend, args.threshold,
+                                 args.overlay, {**common, **preset_options})
 
 
 def run(args) -> int:
@@ -152,9 +186,6 @@ def run(args) -> int:
 
 
 def _host() -> dict:
-    import os
-    import platform
-
     import onnxruntime
 
     return {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count(),

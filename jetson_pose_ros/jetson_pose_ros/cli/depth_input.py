@@ -8,9 +8,9 @@ each processed frame (``DepthInput``).
   topic's sibling ``camera_info``): the depth and camera_info messages are read between the colour
   frames and paired by stamp (``depth.DepthLifter``, ``--sync-slop``), as the node does.
 
-``DepthInput.add(result, frame, image)`` returns the frames decided so far, in order, as
-``depth.Lifted`` (``payload`` = (source frame, image)); a frame without depth within the slop comes
-back without ``xyz``.  ``flush()`` returns the rest at the end of the input.
+``DepthInput.add(frame, capture)`` returns the frames decided so far, in order, as
+``depth.Lifted`` (``payload`` = the ``Capture`` the frame was found in); a frame without depth within
+the slop comes back without ``xyz``.  ``flush()`` returns the rest at the end of the input.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 
 from ..depth.encoding import DepthImage, decode_depth
@@ -27,7 +28,9 @@ from ..depth.lifter import DepthLifter, Lifted
 from ..depth.lifting import with_xyz
 from ..depth.position import person_positions
 from ..depth.settings import DEPTH_OPTIONS, DepthSettings, camera_info_topic
+from ..core.capture import Capture
 from ..core.errors import InputError, PoseNetError
+from ..core.pose import PoseFrame
 
 CAMERA_INFO = "sensor_msgs/msg/CameraInfo"
 IMAGE = "sensor_msgs/msg/Image"
@@ -67,8 +70,6 @@ def read_depth_file(path: str) -> DepthImage:
             raise InputError(f"--depth {path}: a .npy depth image must hold float metres, got {depth.dtype}")
         return decode_depth(np.ascontiguousarray(depth, np.float32), "32FC1")
     if suffix == ".png":
-        import cv2
-
         depth = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
         if depth is None or depth.dtype != np.uint16 or depth.ndim != 2:
             got = "unreadable" if depth is None else f"{depth.dtype} with shape {depth.shape}"
@@ -132,15 +133,15 @@ class DepthInput:
         source.follow(info_topic, CAMERA_INFO, self.lifter.add_camera_info)
         return self
 
-    def add(self, result, frame, image) -> list[Lifted]:
+    def add(self, frame: PoseFrame, capture: Capture) -> list[Lifted]:
         if self.lifter is None:                    # a depth file: lift now
-            w, h = result.image_size
+            w, h = frame.image_size
             fx, fy, cx, cy = self.intrinsics
-            lifted = with_xyz(result, self.depth, Intrinsics.from_values(fx, fy, cx, cy, w, h), self.settings)
-            return [Lifted(lifted, person_positions(lifted.xyz, lifted.keypoint_names), 0, "", (frame, image))]
-        stamp = frame.stamp_ns if frame.stamp_ns is not None else int(round(frame.timestamp * 1e9))
+            lifted = with_xyz(frame, self.depth, Intrinsics.from_values(fx, fy, cx, cy, w, h), self.settings)
+            return [Lifted(lifted, person_positions(lifted.xyz, lifted.keypoint_names), 0, "", capture)]
+        stamp = capture.stamp
         t = SimpleNamespace(sec=stamp // 1_000_000_000, nanosec=stamp % 1_000_000_000)
-        self.ready.extend(self.lifter.add_color(result, t, payload=(frame, image)))
+        self.ready.extend(self.lifter.add_color(frame, t, payload=capture))
         return self.take()
 
     def take(self) -> list[Lifted]:

@@ -16,6 +16,7 @@ from ..evaluation import accuracy as evaluation
 from ..core import options, registry
 from ..core.config import Config
 from ..core.errors import PoseNetError
+from ..pipeline.pipeline import Pipeline
 from . import run_main
 
 log = logging.getLogger("posenet-eval")
@@ -41,8 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_pipeline(args, kind: str):
-    from ..pipeline.pipeline import Pipeline
-
     given = options.given(args, ("network", "detection", "decoder"))
     by_kind = None if given.get("preset") else registry.aliases().get(kind, registry.default_network())
     # every option checked, the preset applied and the network named before any model is loaded

@@ -12,6 +12,8 @@
 """
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import argparse
 import sys
 
@@ -19,6 +21,7 @@ from ..runtime import model_files, source_install
 from ..core import registry
 from ..core.errors import PoseNetError
 from . import size_arg
+from ..runtime import choice, tuning, variants
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,10 +95,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _int8(network: str, files: dict) -> list[str]:
     """Build (or find) the shipped int8 variants of a network's files, per backend; one line each."""
-    from importlib.util import find_spec
-
-    from ..runtime import variants
-
     lines = []
     for backend in ("openvino", "onnxruntime"):
         entries = [variants.int8_entry(f.name, backend) for f in files.values()]
@@ -111,8 +110,6 @@ def _int8(network: str, files: dict) -> list[str]:
 
 
 def _tune(parser, args) -> int:
-    from ..runtime import choice, tuning
-
     if args.threads < 0 or (args.frames is not None and args.frames < 1):
         parser.error("--threads must be >= 0 and --frames >= 1")
     size = tuple(args.input_size) if args.input_size else None

@@ -6,6 +6,7 @@ processed and written); 2 nothing could be done (bad arguments, input or model).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 
@@ -19,7 +20,7 @@ from . import run_main
 from .depth_input import DepthInput
 from .depth_input import add_arguments as add_depth_arguments
 from ..pipeline.pipeline import GROUPS, Pipeline
-from ..pipeline.sinks import CsvSink, JsonLinesSink
+from ..pipeline.sinks import CsvSink, JsonLinesSink, Sink
 from ..io import FLIP_METHODS, open_output, open_source
 from ..io.bag_output import is_bag_output
 from ..io.rosbag import is_bag
@@ -119,62 +120,66 @@ def run(args: argparse.Namespace) -> int:
     three_d = bool(args.depth or args.depth_topic)
     bag = dict(topic=getattr(source, "topic", None), namespace=args.bag_namespace, overlay=args.bag_overlay,
                detections=args.bag_detections, depth=three_d) if is_bag_output(args.output) else {}
+    sinks: list[Sink] = []              # every output: JSON lines, CSV, then OUTPUT (image/video/view/recording)
     output = pipeline = depth = None
     try:
         depth = DepthInput.open(args, source)
         output = open_output(args.output, fps=getattr(source, "output_fps", 30.0), codec=args.output_codec,
-                             bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag)
+                             bitrate=args.bitrate, multi_frame=(total or 2) > 1, **bag) if args.output else None
         pipeline = Pipeline(args.network, **options.given(args, GROUPS))
-        sinks = ([JsonLinesSink(args.json)] if args.json else []) + \
-            ([CsvSink(args.csv, xyz=three_d, gestures=pipeline.gestures is not None)] if args.csv else [])
-        if depth is None:
-            pipeline.sinks = sinks
+        if args.json:
+            sinks.append(JsonLinesSink(args.json))
+        if args.csv:
+            sinks.append(CsvSink(args.csv, xyz=three_d, gestures=pipeline.gestures is not None))
+        if output is not None:
+            sinks.append(output)
+            output = None
     except BaseException:
-        for stage in (pipeline, output, source):
+        for stage in (*sinks, output, source):
             if stage is not None:
                 stage.close()
         raise
+    pipeline.sinks = sinks
 
     def emit(items) -> None:
         """Frames lifted with depth (or without: no depth within the slop), in order."""
         for item in items:
-            src, image = item.payload
-            output.render(image, src, item.frame)
-            if item.lifted and hasattr(output, "render_3d"):
-                output.render_3d(src, item.frame, item.positions, item.depth_frame_id)
-            for sink in sinks:
-                sink.write(item.frame, source=src.source, index=src.index, timestamp=src.timestamp)
+            capture = item.payload
+            if item.lifted:
+                capture = dataclasses.replace(capture, depth_frame_id=item.depth_frame_id)
+            pipeline.write(item.frame, capture)
 
     failed = processed = 0
     bar = tqdm(total=total, unit="frame", disable=args.no_progress or (total or 2) <= 1, file=sys.stderr)
     say = (lambda msg: bar.write(msg, file=sys.stderr)) if not bar.disable else log.info
     try:
-        for frame in source:
+        for capture in source:
             bar.update(1)
-            if frame.image is None:
+            if capture.image is None:
                 failed += 1
-                log.error("posenet: error: %s", frame.error)
+                log.error("posenet: error: %s", capture.error)
                 continue
             try:
-                result = pipeline(frame.image, frame.timestamp, source=frame.source, index=frame.index)
+                frame = pipeline.process(capture.image, capture.timestamp)
+                pipeline.draw(capture.image, frame)
                 if depth is not None:
-                    emit(depth.add(result, frame, frame.image))      # lifted last, after tracking
+                    emit(depth.add(frame, capture))      # lifted last, after tracking
                 else:
-                    output.render(frame.image, frame, result)
+                    pipeline.write(frame, capture)
             except PoseNetError as exc:
                 failed += 1
-                log.error("posenet: error: %s: %s", frame.source, exc)
+                log.error("posenet: error: %s: %s", capture.source, exc)
                 continue
             except (OSError, MemoryError, cv2.error) as exc:    # one file's trouble never ends a batch
                 failed += 1
-                log.error("posenet: error: %s: %s: %s", frame.source, type(exc).__name__,
+                log.error("posenet: error: %s: %s: %s", capture.source, type(exc).__name__,
                           str(exc).strip().splitlines()[-1] if str(exc).strip() else "")
                 continue
             processed += 1
-            t = result.timings
+            t = frame.timings
             if log.isEnabledFor(logging.INFO):
-                say(f"posenet: {len(result)} pose(s) in {frame.source}"
-                    f"{f' frame {frame.index}' if total != 1 else ''} | pre {t.get('preprocess', 0):.1f} ms"
+                say(f"posenet: {len(frame)} pose(s) in {capture.source}"
+                    f"{f' frame {capture.index}' if total != 1 else ''} | pre {t.get('preprocess', 0):.1f} ms"
                     f" | net {t.get('inference', 0):.1f} ms | decode {t.get('decode', 0):.1f} ms")
     except KeyboardInterrupt:
         log.warning("posenet: interrupted after %d frame(s)", processed)
@@ -188,13 +193,9 @@ def run(args: argparse.Namespace) -> int:
                     log.info("posenet: %s", summary)
         finally:
             try:
-                output.close()
+                pipeline.close()                 # every sink: files finished, a video stays playable
             finally:
                 source.close()
-                pipeline.close()
-                if depth is not None:
-                    for sink in sinks:
-                        sink.close()
     if processed == 0 and failed:
         log.error("posenet: no frame could be processed")
         return 2

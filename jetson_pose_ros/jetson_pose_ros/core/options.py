@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -115,7 +114,7 @@ def _known(kind: str):
         key = str(value).strip().lower()
         choices = OPTIONS[name].choices
         if key not in choices:
-            raise ModelError(f"option {name}: unknown {kind} '{key}' (known: {', '.join(choices)})")
+            raise ModelError(f"option {name} must be one of {', '.join(choices)}: unknown {kind} '{key}'")
         return key
     return parse
 
@@ -306,7 +305,7 @@ def _arg_type(opt: Option):
         try:
             return opt.check(text)
         except PoseNetError as exc:
-            raise argparse.ArgumentTypeError(re.sub(f"^option {opt.name}:? ", "", str(exc))) from None
+            raise argparse.ArgumentTypeError(str(exc).replace(f"option {opt.name} ", "", 1)) from None
     convert.__name__ = {int: "integer", float: "number"}.get(opt.type, "value")
     return convert
 

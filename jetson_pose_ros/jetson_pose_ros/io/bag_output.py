@@ -7,7 +7,7 @@
 Per frame: ``jetson_pose_msgs/Pose2DArray`` on ``NS/poses``, and optionally the overlay as
 ``sensor_msgs/CompressedImage`` (JPEG) on ``NS/overlay/compressed`` and ``vision_msgs/Detection2DArray``
 on ``NS/detections`` (needs vision_msgs' .msg files, see ``rosbag.msg_dir``); with ``depth`` (people
-in 3D, ``render_3d``) ``jetson_pose_msgs/Pose3DArray`` on ``NS/poses_3d`` for the frames lifted with depth.  Every message has the
+in 3D) ``jetson_pose_msgs/Pose3DArray`` on ``NS/poses_3d`` for the frames lifted with depth (``frame.xyz``).  Every message has the
 source image's header (stamp, frame_id) and is recorded at the source message's recording time, so the
 result replays next to the original (``ros2 bag play``) or opens in Foxglove.  ``NS`` is the namespace
 of the input image topic (``/camera/image_raw`` -> ``/camera``), or ``namespace``.
@@ -20,12 +20,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import cv2
-import numpy as np
 
+from ..core.capture import Capture
 from ..core.errors import InputError
 from ..core.pose import PoseFrame
+from ..depth.position import person_positions
+from ..msgs.detections import object_class, to_detections   # rclpy-free with msgs=
+from ..msgs.messages import frame_to_msg
+from ..msgs.messages3d import frame3d_to_msg
+from ..pipeline.sinks import Sink
 from . import rosbag
-from .sources import Frame
 
 POSES = "jetson_pose_msgs/msg/Pose2DArray"
 POSES_3D = "jetson_pose_msgs/msg/Pose3DArray"
@@ -38,8 +42,8 @@ def is_bag_output(uri: str | None) -> bool:
     return bool(uri) and (uri.startswith(rosbag.SCHEME) or Path(uri).suffix.lower() == ".mcap")
 
 
-class BagOutput:
-    """``render(image, frame, poses)`` writes one frame's messages; ``close()`` finishes the file."""
+class BagSink(Sink):
+    """``write(frame, capture)`` records one frame's messages; ``close()`` finishes the file."""
 
     def __init__(self, uri: str, namespace: str | None = None, topic: str | None = None, overlay: bool = False,
                  detections: bool = False, quality: int = 90, depth: bool = False):
@@ -90,37 +94,37 @@ class BagOutput:
     def _write(self, key: str, typename: str, msg, log_time: int) -> None:
         self.writer.write(self.conns[key], log_time, self.ts.serialize_cdr(msg, typename))
 
-    def render(self, image: np.ndarray, frame: Frame, poses: PoseFrame | None = None) -> None:
-        from ..msgs.detections import object_class, to_detections   # rclpy-free with msgs=
-        from ..msgs.messages import frame_to_msg
+    def _header(self, capture: Capture, frame_id: str):
+        return rosbag.build(self.ts, "std_msgs/msg/Header", {"stamp": rosbag.stamp_fields(capture.stamp),
+                                                             "frame_id": frame_id})
 
-        stamp = frame.stamp_ns if frame.stamp_ns is not None else int(round(frame.timestamp * 1e9))
-        log_time = frame.log_time_ns if frame.log_time_ns is not None else stamp
-        header = rosbag.build(self.ts, "std_msgs/msg/Header", {"stamp": rosbag.stamp_fields(stamp),
-                                                               "frame_id": frame.frame_id})
-        if poses is not None:
-            self._write("poses", POSES, frame_to_msg(poses, header, msgs=self.pose_msgs), log_time)
+    def write(self, frame: PoseFrame | None, capture: Capture) -> None:
+        """The frame's messages, each with the capture's header and recorded at its recording time;
+        ``frame`` None: the overlay only."""
+        log_time = capture.log_time
+        header = self._header(capture, capture.frame_id)
+        if frame is not None:
+            self._write("poses", POSES, frame_to_msg(frame, header, msgs=self.pose_msgs), log_time)
             if "detections" in self.conns:
                 self._write("detections", DETECTIONS, to_detections(
-                    header, poses.boxes.tolist(), poses.pose_scores.tolist(), poses.track_ids.tolist(),
-                    object_class(poses.network), msgs=self.vision_msgs), log_time)
+                    header, frame.boxes.tolist(), frame.pose_scores.tolist(), frame.track_ids.tolist(),
+                    object_class(frame.network), msgs=self.vision_msgs), log_time)
         if "overlay" in self.conns:
-            ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+            ok, buf = cv2.imencode(".jpg", capture.image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
             if ok:
                 self._write("overlay", COMPRESSED, rosbag.build(self.ts, COMPRESSED, {
                     "header": header, "format": "bgr8; jpeg compressed bgr8", "data": buf.reshape(-1)}), log_time)
+        if frame is not None and frame.xyz is not None and "poses_3d" in self.conns:
+            self._write_3d(frame, capture, log_time)
         self.frames += 1
 
-    def render_3d(self, frame: Frame, poses: PoseFrame, positions, depth_frame_id: str) -> None:
+    def _write_3d(self, frame: PoseFrame, capture: Capture, log_time: int) -> None:
         """``NS/poses_3d`` (Pose3DArray) of a frame lifted with depth: the colour image's stamp and
-        recording time, the depth image's frame_id (the coordinates' optical frame)."""
-        from ..msgs.messages3d import frame3d_to_msg
-
-        stamp = frame.stamp_ns if frame.stamp_ns is not None else int(round(frame.timestamp * 1e9))
-        log_time = frame.log_time_ns if frame.log_time_ns is not None else stamp
-        header = rosbag.build(self.ts, "std_msgs/msg/Header", {"stamp": rosbag.stamp_fields(stamp),
-                                                               "frame_id": depth_frame_id})
-        self._write("poses_3d", POSES_3D, frame3d_to_msg(poses, positions, header, msgs=self.pose_msgs), log_time)
+        recording time, the depth image's frame_id (``capture.depth_frame_id``: the coordinates'
+        optical frame)."""
+        positions = person_positions(frame.xyz, frame.keypoint_names)
+        header = self._header(capture, capture.depth_frame_id)
+        self._write("poses_3d", POSES_3D, frame3d_to_msg(frame, positions, header, msgs=self.pose_msgs), log_time)
 
     def _cleanup(self) -> None:
         if self._tmp is not None:

@@ -2,7 +2,7 @@
 file, read with ``rosbags`` (no ROS installation needed).
 
 Every message of the image topic (``sensor_msgs/Image`` or ``CompressedImage``) is one frame, in
-the order they were recorded.  ``Frame.timestamp`` is the image header's stamp in seconds (the
+the order they were recorded.  ``Capture.timestamp`` is the image header's stamp in seconds (the
 recording time when the header has no stamp); ``stamp_ns``, ``frame_id`` and ``log_time_ns`` keep
 them exactly, for writing results stamped like their images.  A message that cannot be decoded is
 an error frame; a file that stops being readable (truncated, corrupt) ends with one error frame
@@ -15,10 +15,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
 
+from ..core.capture import Capture
 from ..core.errors import InputError
 from ..msgs.image_conversion import compressed_to_bgr, image_to_bgr
 from . import rosbag
-from .sources import Frame, Source
+from .sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -170,13 +171,13 @@ class BagSource(Source):
         for c in conns:
             self.followed[c.id] = callback
 
-    def _decode(self, conn, raw) -> tuple:
+    def _read_image(self, conn, raw) -> tuple:
         msg = self.ts.deserialize_cdr(raw, conn.msgtype)
-        decode = image_to_bgr if conn.msgtype.endswith("/Image") else compressed_to_bgr
-        image = decode(msg, self.max_pixels)       # larger than max_pixels: an error frame, not decoded
+        to_bgr = image_to_bgr if conn.msgtype.endswith("/Image") else compressed_to_bgr
+        image = to_bgr(msg, self.max_pixels)       # larger than max_pixels: an error frame, not decoded
         return (image if image.flags.writeable else image.copy()), msg.header    # the overlay draws on it
 
-    def _frames(self) -> Iterator[Frame]:
+    def _captures(self) -> Iterator[Capture]:
         rounds = 0
         while True:
             n = 0
@@ -188,7 +189,7 @@ class BagSource(Source):
                 except StopIteration:
                     break
                 except Exception as exc:    # truncated / corrupt storage: keep what was read
-                    yield Frame(None, 0, self.path, error=f"{self.path}: reading {self.topic} stopped after {n} "
+                    yield Capture(None, 0, self.path, error=f"{self.path}: reading {self.topic} stopped after {n} "
                                 f"of {self.frame_count} messages ({_one_line(exc)})")
                     return
                 if conn.id in self.followed:
@@ -196,17 +197,17 @@ class BagSource(Source):
                     continue
                 n += 1
                 try:
-                    image, header = self._decode(conn, raw)
+                    image, header = self._read_image(conn, raw)
                 except Exception as exc:    # one bad message: an error frame, then go on
-                    yield Frame(None, 0, self.path, log_time / 1e9, error=f"{self.path}: {self.topic} message {n}: "
+                    yield Capture(None, 0, self.path, log_time / 1e9, error=f"{self.path}: {self.topic} message {n}: "
                                 f"{_one_line(exc)}", log_time_ns=int(log_time))
                     continue
                 stamp = int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
                 stamp = stamp or int(log_time)
-                yield Frame(image, 0, f"{self.path}:{self.topic}", stamp / 1e9, stamp_ns=stamp,
+                yield Capture(image, 0, f"{self.path}:{self.topic}", stamp / 1e9, stamp_ns=stamp,
                             frame_id=str(header.frame_id), log_time_ns=int(log_time))
             if n < self.frame_count:
-                yield Frame(None, 0, self.path, error=f"{self.path}: {self.topic} ended after {n} of "
+                yield Capture(None, 0, self.path, error=f"{self.path}: {self.topic} ended after {n} of "
                             f"{self.frame_count} messages (truncated or corrupt recording)")
                 return
             rounds += 1

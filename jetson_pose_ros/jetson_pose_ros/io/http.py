@@ -1,4 +1,4 @@
-"""Browser view: an HTTP server output (``http://@:PORT/``) for a robot without a screen.
+"""Browser view: an HTTP server sink (``http://@:PORT/``) for a robot without a screen.
 
 ``GET /`` is a page showing the live overlay stream, ``GET /stream.mjpg`` the stream
 itself (``multipart/x-mixed-replace`` JPEGs, which every browser and OpenCV/FFmpeg
@@ -18,7 +18,10 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from ..core.capture import Capture
 from ..core.errors import InputError
+from ..core.pose import PoseFrame
+from ..pipeline.sinks import Sink
 
 log = logging.getLogger(__name__)
 BOUNDARY = "jpr-frame"
@@ -39,8 +42,8 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-class HttpOutput:
-    """Serves the rendered frames to browsers as an MJPEG stream."""
+class HttpSink(Sink):
+    """Serves the images written to it (the overlay) to browsers as an MJPEG stream."""
 
     def __init__(self, uri: str = "http://@:8080/", title: str = "posenet", quality: int = 80):
         parts = urlsplit(uri.replace("@:", ":", 1) if "://@:" in uri else uri)
@@ -72,7 +75,11 @@ class HttpOutput:
         log.info("browser view: %s", self.url)
 
     # --- frames ---------------------------------------------------------------
-    def render(self, image: np.ndarray, frame=None, poses=None) -> None:
+    def write(self, frame: PoseFrame | None, capture: Capture) -> None:
+        self.show(capture.image)
+
+    def show(self, image: np.ndarray) -> None:
+        """Serve ``image`` as the newest frame."""
         with self._cond:
             self._image = image.copy()
             self._seq += 1

@@ -1,4 +1,5 @@
-"""Frame outputs, like jetson-utils' videoOutput.
+"""Image and video outputs, like jetson-utils' videoOutput: ``open_output(uri)`` returns the sink
+(``pipeline.sinks.Sink``) that a URI names.
 
 ==========================  ======================================================
 image file                  ``out.jpg`` (overwritten by each frame)
@@ -6,13 +7,13 @@ image sequence              ``out_%i.jpg``, ``out_%04i.png``
 directory                   ``out/`` (file names from the input)
 video file                  ``out.mp4 .mkv .avi .webm ...`` (``codec``, ``bitrate``)
 RTP sender                  ``rtp://HOST:PORT`` (``codec``, ``bitrate``)
-browser view                ``http://@:PORT/`` (MJPEG page; see ``video.http``)
-recording                   ``out.mcap``, ``rosbag2://out_dir`` (poses as messages; see ``video.bag_output``)
+browser view                ``http://@:PORT/`` (MJPEG page; see ``io.http``)
+recording                   ``out.mcap``, ``rosbag2://out_dir`` (poses as messages; see ``io.bag_output``)
 ==========================  ======================================================
 
-Every output has ``render(image, frame, poses=None)`` (``poses``: the frame's ``PoseFrame``, used
-by outputs that record results) and ``close()``; ``close()`` finishes
-the file or stream (a video written so far stays playable when input breaks).
+Every one is a sink: ``write(frame, capture)`` (the ``PoseFrame`` and the ``Capture`` whose image,
+drawn on, is shown or written; only recordings read the frame itself) and ``close()``, which
+finishes the file or stream (a video written so far stays playable when input breaks).
 """
 from __future__ import annotations
 
@@ -26,9 +27,14 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from ..core.capture import Capture
 from ..core.errors import InputError, PoseNetError
+from ..core.pose import PoseFrame
+from ..pipeline.sinks import NullSink, Sink
+from .bag_output import BagSink, is_bag_output
 from .ffmpeg import CODECS, FFmpegWriter, codec_names, encoder_args, even_size, ffmpeg_binary
-from .sources import IMAGE_EXTS, VIDEO_EXTS, Frame
+from .http import HttpSink
+from .sources import IMAGE_EXTS, VIDEO_EXTS
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ def _fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 MAX_PATTERN_WIDTH = 32      # digits of a %Ni file name pattern (a file name holds 255 bytes)
 
 
-class ImageOutput:
+class ImageSink(Sink):
     """One image file (overwritten per frame), a ``%i`` pattern, or a directory."""
 
     def __init__(self, target: str, directory: bool = False):
@@ -93,27 +99,24 @@ class ImageOutput:
             if m.group(1) and int(m.group(1)) > MAX_PATTERN_WIDTH:
                 raise InputError(f"cannot write {target}: the width of %{m.group(1)}i is too large "
                                  f"(at most {MAX_PATTERN_WIDTH} digits, e.g. out_%04i.jpg)")
-        check_writable(Path(target) / "frame.jpg" if directory else self.path_for(Frame(None, 0, "input.jpg")))
+        check_writable(Path(target) / "frame.jpg" if directory else self.path_for(Capture(None, 0, "input.jpg")))
 
-    def path_for(self, frame: Frame) -> str:
+    def path_for(self, capture: Capture) -> str:
         if self.directory:
-            src = Path(frame.source)
-            name = src.name if src.suffix.lower() in IMAGE_EXTS else f"{src.stem}_{frame.index:06d}.jpg"
+            src = Path(capture.source)
+            name = src.name if src.suffix.lower() in IMAGE_EXTS else f"{src.stem}_{capture.index:06d}.jpg"
             return str(Path(self.target) / name)
         if _PATTERN.search(self.target):
-            return _PATTERN.sub(lambda m: f"%{m.group(1)}d" % frame.index, self.target)
+            return _PATTERN.sub(lambda m: f"%{m.group(1)}d" % capture.index, self.target)
         return self.target
 
-    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
-        path = self.path_for(frame)
-        _write_image(path, image)
+    def write(self, frame: PoseFrame | None, capture: Capture) -> None:
+        path = self.path_for(capture)
+        _write_image(path, capture.image)
         self.written.append(path)
 
-    def close(self) -> None:
-        pass
 
-
-class VideoFileOutput:
+class VideoFileSink(Sink):
     """A video file, opened on the first frame (its size sets the video's size).
 
     With the ``ffmpeg`` binary (default when installed): any codec in
@@ -172,7 +175,8 @@ class VideoFileOutput:
             raise InputError(f"{self.path}: OpenCV cannot write codec '{self.fourcc}' "
                              f"(install ffmpeg for h264/h265/vp9 and bitrate control)")
 
-    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
+    def write(self, frame: PoseFrame | None, capture: Capture) -> None:
+        image = capture.image
         if self.writer is None:
             self._open(image.shape[1], image.shape[0])
         self.writer.write(_fit(image, self.size))
@@ -186,7 +190,7 @@ class VideoFileOutput:
             writer.release()
 
 
-class RtpOutput:
+class RtpSink(Sink):
     """An RTP sender (``rtp://HOST:PORT``, unicast or multicast) encoding with ffmpeg.
     The stream description for receivers is written to ``sdp_path`` (``sdp=`` in the
     URI query picks the file, e.g. ``rtp://10.0.0.5:5000?sdp=/tmp/pose.sdp``)."""
@@ -218,7 +222,8 @@ class RtpOutput:
         self.size: tuple[int, int] | None = None
         self.frames = 0
 
-    def render(self, image: np.ndarray, frame: Frame, poses=None) -> None:
+    def write(self, frame: PoseFrame | None, capture: Capture) -> None:
+        image = capture.image
         if self.writer is None:
             self.size = even_size(self.codec, (image.shape[1], image.shape[0]))
             args = encoder_args(self.codec, self.bitrate, self.fps)
@@ -242,35 +247,23 @@ class RtpOutput:
                 self._tmp = None
 
 
-class NullOutput:
-    def render(self, image, frame, poses=None) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def open_output(uri: str | None, fps: float = 30.0, codec: str | None = None, multi_frame: bool = False,
-                bitrate: int | None = None, **options):
+                bitrate: int | None = None, **options) -> Sink:
     """Open an output URI (see the module doc).  A path ending in ``/`` or an existing
     directory is a directory; a video extension is a video file; anything else an
     image path or ``%i`` pattern.  Several frames into one plain image path
-    overwrite it, as in jetson-inference.  ``options`` go to the output class
+    overwrite it, as in jetson-inference; no URI: a ``NullSink``.  ``options`` go to the sink class
     (``backend=`` for video files; ``title=`` for the browser view; ``topic=``, ``namespace=``,
     ``overlay=``, ``detections=`` for recordings)."""
-    from .http import HttpOutput
-
-    from .bag_output import BagOutput, is_bag_output
-
     if not uri:
-        return NullOutput()
+        return NullSink()
     if is_bag_output(uri):
-        return BagOutput(uri, **options)
+        return BagSink(uri, **options)
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
     if scheme == "rtp":
-        return RtpOutput(uri, fps, codec, bitrate)
+        return RtpSink(uri, fps, codec, bitrate)
     if scheme in ("http", "https"):
-        return HttpOutput(uri, **options)
+        return HttpSink(uri, **options)
     if scheme in ("display", "rtsp", "rtmp", "webrtc"):
         raise InputError(f"{uri}: '{scheme}://' output is not supported by this build "
                          f"(use http://@:PORT/ for a browser view, rtp://HOST:PORT, or a file)")
@@ -279,10 +272,10 @@ def open_output(uri: str | None, fps: float = 30.0, codec: str | None = None, mu
     path = uri[len("file://"):] if scheme == "file" else uri
     ext = Path(path).suffix.lower()
     if path.endswith(("/", os.sep)) or os.path.isdir(path) or (not ext and multi_frame):
-        return ImageOutput(path, directory=True)
+        return ImageSink(path, directory=True)
     if ext in VIDEO_EXTS:
-        return VideoFileOutput(path, fps, codec, bitrate, **options)
+        return VideoFileSink(path, fps, codec, bitrate, **options)
     if ext not in IMAGE_EXTS:
         raise InputError(f"{uri}: unsupported output type '{ext or '(none)'}' "
                          f"(image, %i pattern, directory/, video file, rtp://HOST:PORT or http://@:PORT/)")
-    return ImageOutput(path)
+    return ImageSink(path)

@@ -1,7 +1,7 @@
-"""Frame sources, like jetson-utils' videoSource.
+"""Image sources, like jetson-utils' videoSource.
 
 ``open_source(uri, loop=0, width=, height=, rate=, codec=, flip=, timeout=)`` returns
-an iterable of ``Frame`` for any of these inputs:
+an iterable of ``core.capture.Capture`` (one input image and its metadata) for any of these inputs:
 
 =============================  ==================================================
 image file, quoted glob, dir   ``img.jpg``, ``'imgs/*.jpg'``, ``imgs/`` (natural order)
@@ -13,7 +13,7 @@ rosbag2 / MCAP recording       ``bag_dir/`` (sqlite3 or MCAP storage), ``run.mca
 other FFmpeg network inputs    ``http(s)://``, ``rtmp://``, ``udp://``, ``srt://``
 =============================  ==================================================
 
-A frame that cannot be read is yielded with ``image=None`` and ``error`` set, so a
+An image that cannot be read is yielded as a capture with ``image=None`` and ``error`` set, so a
 batch reports it and goes on (or ends, for a stream that broke).  Opening a source
 that cannot be opened raises ``InputError`` with a one-line reason; network and
 camera sources give up after ``timeout`` seconds instead of hanging.
@@ -23,33 +23,21 @@ from __future__ import annotations
 import glob as _glob
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import cv2
 import numpy as np
 
+from ..core.capture import Capture
 from ..core.errors import InputError
-from ..image_decode import check_pixels, decode_image
+from ..image_read import check_pixels, read_image_bytes
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pnm", ".jp2"}
 VIDEO_EXTS = {".mp4", ".mkv", ".avi", ".webm", ".mov", ".m4v", ".flv", ".mpg", ".mpeg", ".ts", ".h264", ".h265"}
 FLIP_METHODS = ("none", "counterclockwise", "rotate-180", "clockwise", "horizontal", "vertical",
                 "upper-right-diagonal", "upper-left-diagonal")
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtp", "http", "https", "rtmp", "udp", "srt")
-
-
-@dataclass
-class Frame:
-    image: np.ndarray | None
-    index: int
-    source: str
-    timestamp: float = 0.0          # seconds from the start of the source (recordings: the message stamp)
-    error: str | None = None
-    stamp_ns: int | None = None     # recordings: the image header's stamp (ns); its frame_id
-    frame_id: str = ""
-    log_time_ns: int | None = None  # recordings: when the message was recorded (ns)
 
 
 def _natural_key(path: str):
@@ -67,7 +55,7 @@ def read_image(path: str, max_pixels: int | None = None) -> np.ndarray:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise InputError(f"{path}: empty file")
-    return decode_image(data, path, max_pixels)
+    return read_image_bytes(data, path, max_pixels)
 
 
 # --- frame transforms ------------------------------------------------------------
@@ -112,8 +100,8 @@ def target_size(w: int, h: int, width: int | None, height: int | None) -> tuple[
 
 
 class Source:
-    """Base of all sources: ``_frames()`` yields raw frames; iteration applies the
-    options common to every kind (size, flip, rate) and numbers frames 0, 1, 2 ..."""
+    """Base of all sources: ``_captures()`` yields raw captures; iteration applies the
+    options common to every kind (size, flip, rate) and numbers them 0, 1, 2 ..."""
 
     live = False            # a camera/stream (no length, no loop)
 
@@ -133,7 +121,7 @@ class Source:
         self.dropped = 0                  # frames skipped by --input-rate (or by a live reader)
 
     # to implement
-    def _frames(self) -> Iterator[Frame]:
+    def _captures(self) -> Iterator[Capture]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -169,30 +157,30 @@ class Source:
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
         return flip_image(image, self.flip)
 
-    def _transform(self, frame: Frame) -> None:
-        """Resize/flip one frame in place; a frame that cannot be (too large) becomes an error frame."""
+    def _transform(self, capture: Capture) -> None:
+        """Resize/flip one capture in place; a capture that cannot be (too large) becomes a capture with ``error`` set."""
         try:
-            frame.image = self.transform(frame.image)
+            capture.image = self.transform(capture.image)
         except InputError as exc:
-            frame.image, frame.error = None, str(exc)
+            capture.image, capture.error = None, str(exc)
 
-    def __iter__(self) -> Iterator[Frame]:
+    def __iter__(self) -> Iterator[Capture]:
         period = 1.0 / self.rate if self.rate else 0.0
         decimate = bool(period) and (self.live or not self.fps or self.rate < self.fps)
         next_t = None
         index = 0
-        for frame in self._frames():
-            if frame.image is not None:
+        for capture in self._captures():
+            if capture.image is not None:
                 if decimate:
-                    if next_t is not None and frame.timestamp < next_t - 1e-6:
+                    if next_t is not None and capture.timestamp < next_t - 1e-6:
                         self.dropped += 1
                         continue
-                    next_t = frame.timestamp + period if next_t is None or frame.timestamp - next_t > period \
+                    next_t = capture.timestamp + period if next_t is None or capture.timestamp - next_t > period \
                         else next_t + period
-                self._transform(frame)
-            frame.index = index
+                self._transform(capture)
+            capture.index = index
             index += 1
-            yield frame
+            yield capture
 
 
 class ImageListSource(Source):
@@ -207,25 +195,25 @@ class ImageListSource(Source):
     def __len__(self) -> int:
         return len(self.paths) * (self.loop + 1 if self.loop >= 0 else 1)
 
-    def __iter__(self) -> Iterator[Frame]:
-        # every image is one frame: --input-rate only sets the timestamps
+    def __iter__(self) -> Iterator[Capture]:
+        # every image is one capture: --input-rate only sets the timestamps
         index = 0
-        for frame in self._frames():
-            if frame.image is not None:
-                self._transform(frame)
-            frame.index = index
-            frame.timestamp = index / self.rate if self.rate else 0.0
+        for capture in self._captures():
+            if capture.image is not None:
+                self._transform(capture)
+            capture.index = index
+            capture.timestamp = index / self.rate if self.rate else 0.0
             index += 1
-            yield frame
+            yield capture
 
-    def _frames(self) -> Iterator[Frame]:
+    def _captures(self) -> Iterator[Capture]:
         rounds = 0
         while True:
             for path in self.paths:
                 try:
-                    yield Frame(read_image(path, self.max_pixels), 0, path)
+                    yield Capture(read_image(path, self.max_pixels), 0, path)
                 except InputError as exc:
-                    yield Frame(None, 0, path, error=str(exc))
+                    yield Capture(None, 0, path, error=str(exc))
             rounds += 1
             if 0 <= self.loop < rounds:
                 return
@@ -254,7 +242,7 @@ class VideoFileSource(Source):
             raise InputError(f"{path}: cannot open video (corrupt, truncated or unsupported codec)")
         check_pixels(self.width, self.height, self.max_pixels, path)
 
-    def _frames(self) -> Iterator[Frame]:
+    def _captures(self) -> Iterator[Capture]:
         rounds, offset = 0, 0.0
         while True:
             cap = cv2.VideoCapture(self.path, cv2.CAP_FFMPEG)
@@ -266,7 +254,7 @@ class VideoFileSource(Source):
                         break
                     pos = cap.get(cv2.CAP_PROP_POS_MSEC) / 1e3
                     t = pos if pos > 0 or n == 0 else n / (self.fps or 30.0)
-                    yield Frame(img, 0, self.path, offset + t)
+                    yield Capture(img, 0, self.path, offset + t)
                     n += 1
             finally:
                 cap.release()
@@ -274,7 +262,7 @@ class VideoFileSource(Source):
             if n == 0 or short > max(2, 0.02 * self.frame_count):
                 what = "no frame could be decoded" if n == 0 else \
                     f"decoding stopped after {n} of {self.frame_count} frames"
-                yield Frame(None, 0, self.path, offset + t, error=f"{self.path}: {what} (truncated or corrupt file)")
+                yield Capture(None, 0, self.path, offset + t, error=f"{self.path}: {what} (truncated or corrupt file)")
                 return
             rounds += 1
             if 0 <= self.loop < rounds:

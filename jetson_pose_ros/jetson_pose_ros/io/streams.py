@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 import cv2
 
+from ..core.capture import Capture
 from ..core.errors import InputError
 from .ffmpeg import CODECS, RTP_PAYLOAD, codec_names
-from .sources import Frame, Source
+from .sources import Source
 
 _ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
 _env_lock = threading.Lock()
@@ -110,12 +111,12 @@ class CaptureSource(Source):
         except Exception as exc:  # noqa: BLE001 - reported as the stream's end
             end = f"{self.name}: {exc}"
         finally:
-            self.cap.release()            # the reader owns the capture once started
+            self.cap.release()            # the reader owns the VideoCapture once started
             with self._cond:
                 self._end = end
                 self._cond.notify()
 
-    def _frames(self) -> Iterator[Frame]:
+    def _captures(self) -> Iterator[Capture]:
         if self._thread is None:
             self._thread = threading.Thread(target=self._read_loop, name=f"capture {self.name}", daemon=True)
             self._thread.start()
@@ -125,22 +126,22 @@ class CaptureSource(Source):
                 # a watchdog on top of the backend's own read timeout (which OpenCV may retry)
                 if not self._cond.wait_for(lambda: self._queue or self._end is not None, self.timeout + 0.5):
                     if n == 0 or not self.end_on_timeout:
-                        yield Frame(None, 0, self.name, error=f"{self.name}: no frame for {self.timeout:g} s "
+                        yield Capture(None, 0, self.name, error=f"{self.name}: no frame for {self.timeout:g} s "
                                                               f"after {n} frame(s)")
                     return
                 item = self._queue.popleft() if self._queue else None
                 end = self._end
             if item is not None:
                 n += 1
-                yield Frame(item[0], 0, self.name, item[1])
+                yield Capture(item[0], 0, self.name, item[1])
                 continue
             if end:
-                yield Frame(None, 0, self.name, error=end)
+                yield Capture(None, 0, self.name, error=end)
             return
 
     def close(self) -> None:
         """Stop reading.  A reader blocked in the backend finishes on its own (within its
-        timeout) and releases the capture; close() does not wait for it that long."""
+        timeout) and releases the VideoCapture; close() does not wait for it that long."""
         self._stop.set()
         if self._thread is None:
             if self.cap is not None:

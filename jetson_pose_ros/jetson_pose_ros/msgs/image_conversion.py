@@ -6,7 +6,7 @@ pose node needs, following sensor_msgs/image_encodings and cv_bridge's behaviour
 * ``image_to_numpy(msg)``   -> the pixels as stored (HxW or HxWxC, uint8/uint16, native byte
   order), honouring ``step`` (row padding) and ``is_bigendian``;
 * ``image_to_bgr(msg)``     -> HxWx3 uint8 BGR (what ``PoseNet.process`` takes);
-* ``compressed_to_bgr(msg)``-> decodes jpeg/png (``image_decode.decode_image``: size checked from
+* ``compressed_to_bgr(msg)``-> reads jpeg/png (``image_read.read_image_bytes``: size checked from
   the header before decoding, truncated data refused);
 * ``bgr_to_image(...)`` / ``numpy_to_image(...)`` / ``bgr_to_compressed(...)`` for publishing.
 
@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ..core.errors import InputError
-from ..image_decode import check_pixels, decode_image
+from ..image_read import check_pixels, read_image_bytes
 
 # encoding -> (dtype, channels, conversion to BGR or None when already BGR / special)
 _U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
@@ -135,7 +135,7 @@ def compressed_to_bgr(msg, max_pixels: int | None = None) -> np.ndarray:
     buf = _bytes_of(msg)
     if buf.size == 0:
         raise InputError(f"compressed image ('{fmt}') has no data")
-    return decode_image(buf, f"compressed image ('{fmt}', {buf.size} bytes)", max_pixels)
+    return read_image_bytes(buf, f"compressed image ('{fmt}', {buf.size} bytes)", max_pixels)
 
 
 # ----------------------------------------------------------------------------- numpy -> msg

@@ -100,7 +100,7 @@ def body_transforms(frame: PoseFrame, positions: np.ndarray, header):
     """``tf2_msgs/TFMessage``: ``body_b<track_id>`` at the torso centre (identity rotation), child of
     ``header.frame_id`` (the depth optical frame), for each tracked pose with a finite position."""
     from geometry_msgs.msg import TransformStamped
-    from tf2_msgs.msg import TFMessage
+    from tf2_msgs.msg import TFMessage   # optional ROS package: imported lazily, only for /tf
 
     transforms = []
     for tid, p in zip(frame.track_ids.tolist(), np.asarray(positions, np.float64).reshape(-1, 3).tolist()):

@@ -24,21 +24,23 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from ..core.errors import ModelError
 from ..core.registry import get_network
 from ..posenet import PoseNet
 from ..runtime import variants
+from ..runtime.variants import require_nncf
 from ..runtime.model_files import resolve_files
 
 LOG = logging.getLogger("jetson_pose_ros")
-INSTALL_HINT = "pip install 'jetson_pose_ros[int8]' (or: pip install -r tools/quantize/requirements.txt)"
 # not in any evaluation set (coco_val2017_dev, onehand10k, freihand, panoptic)
 PHOTO_DIRS = ("jetson_inference/images", "mmpose_tests_data/interhand2.6m", "mmpose_tests_data/rhd",
               "mmpose_tests_data/crowdpose", "mmpose_tests_data/aic", "mmpose_tests_data/mhp",
@@ -54,14 +56,6 @@ def shared_data() -> Path:
     env = os.environ.get("JETSON_POSE_SHARED")
     root = Path(env).expanduser() if env else Path(__file__).resolve().parents[3].parent / "shared"
     return root / "data"
-
-
-def require_nncf(what: str) -> None:
-    try:
-        import nncf  # noqa: F401
-    except ImportError:
-        raise ModelError(f"{what} is not installed, and NNCF, which builds it on first use, is not: "
-                         f"{INSTALL_HINT}") from None
 
 
 def calibration_images(data: Path | None = None) -> list[np.ndarray]:
@@ -104,8 +98,6 @@ class Recorder:
 def record_feeds(network: str, images: list[np.ndarray], progress: bool | None = None,
                  max_feeds: int = MAX_FEEDS) -> dict[str, list[dict]]:
     """{model file name: [feeds]} from PoseNet.process (ONNX Runtime f32) on the calibration images."""
-    from tqdm import tqdm
-
     net = PoseNet(network, backend="onnxruntime", precision="f32")
     recorders = {}
     for attr, value in list(vars(net.model).items()):
@@ -235,8 +227,6 @@ def build(network: str, backend: str, targets: dict[Path, Path], progress: bool 
           max_feeds: int = MAX_FEEDS) -> dict[Path, str]:
     """Quantize the fp32 files ``targets`` (source -> int8 file to write) of ``network`` for ``backend``,
     writing each with its ``.sha256`` and ``.provenance.json``; returns {int8 file: weights sha256}."""
-    from tqdm import tqdm
-
 
     require_nncf(f"the int8 variant of {network} for {backend}")
     data = shared_data()
@@ -322,8 +312,6 @@ def ensure(source: Path, backend: str, progress: bool | None = None) -> None:
 def main(argv=None) -> int:
     """``python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND``: run by ``runtime/variants.py``
     on first use of an int8 variant; a failure is one line on stderr and exit status 2."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND", file=sys.stderr)

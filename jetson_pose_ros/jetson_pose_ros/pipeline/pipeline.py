@@ -3,7 +3,8 @@
 
     image -> PoseNet.infer (preprocess, backend, decoder) -> PoseFrame
           -> PoseTracker (track IDs) -> PoseSmoother (One-Euro)
-          -> gestures (``gestures.FrameGestures``: labels into ``frame.attributes``) -> overlay -> sinks
+          -> gestures (``gestures.FrameGestures``: labels into ``frame.attributes``) -> overlay
+          -> sinks (``sinks.Sink``: JSON/CSV here; images, video, browser view, recordings in ``io/``)
 
 configured by the options table (``options.OPTIONS``: the network, detection, decoder,
 pipeline and overlay groups), checked once into one typed config per stage (``core.config``).
@@ -15,6 +16,7 @@ import time
 
 import numpy as np
 
+from ..core.capture import Capture
 from ..core.config import STAGE_GROUPS, Config
 from ..core.errors import PoseNetError
 from ..core.options import OPTIONS
@@ -28,8 +30,9 @@ class Pipeline:
     """``Pipeline(network, **options)``, or ``Pipeline(net=PoseNet(...), **pipeline options)``.
 
     ``process(image, timestamp)`` -> ``PoseFrame`` (tracked/smoothed when enabled);
-    ``draw(image, frame)`` draws the overlay flags; ``pipeline(image, ...)`` does both and writes
-    the frame to every sink.  Usable as a context manager (closes the sinks)."""
+    ``draw(image, frame)`` draws the overlay flags; ``write(frame, capture)`` writes the frame to
+    every sink (``sinks.Sink``); ``pipeline(image, ...)`` does all three.  Usable as a context
+    manager (closes the sinks)."""
 
     def __init__(self, network: str | None = None, *, net: PoseNet | None = None, sinks=(),
                  config: Config | None = None, **options):
@@ -124,17 +127,36 @@ class Pipeline:
             frame.timings["overlay"] = (time.perf_counter() - t0) * 1e3
         return image
 
-    def __call__(self, image: np.ndarray, timestamp: float | None = None, source: str | None = None,
-                 index: int | None = None, color: str = "bgr") -> PoseFrame:
-        frame = self.process(image, timestamp, color)
-        self.draw(image, frame, color)
+    def write(self, frame: PoseFrame, capture: Capture) -> None:
+        """``frame`` (found in ``capture``; its image drawn on) to every sink."""
         for sink in self.sinks:
-            sink.write(frame, source=source, index=index, timestamp=timestamp)
+            sink.write(frame, capture)
+
+    def __call__(self, image: np.ndarray | Capture, timestamp: float | None = None, source: str | None = None,
+                 index: int | None = None, color: str = "bgr") -> PoseFrame:
+        """``pipe(capture)`` (a ``Capture``, as ``io.open_source`` yields them: all its metadata reaches
+        the sinks) or ``pipe(image, timestamp, source=, index=)``: process, draw, write; the frame."""
+        if isinstance(image, Capture):
+            if (timestamp, source, index) != (None, None, None):
+                raise PoseNetError("a Capture carries its own timestamp, source and index: pass it alone")
+            capture = image
+        else:
+            capture = Capture(image, index, source, timestamp)
+        frame = self.process(capture.image, capture.timestamp, color)
+        self.draw(capture.image, frame, color)
+        self.write(frame, capture)
         return frame
 
     def close(self) -> None:
+        """Close every sink (all of them, even when one fails; the first error is raised)."""
+        error = None
         for sink in self.sinks:
-            sink.close()
+            try:
+                sink.close()
+            except BaseException as exc:     # noqa: BLE001 - the other sinks still finish their files
+                error = error or exc
+        if error is not None:
+            raise error
 
     def __enter__(self) -> "Pipeline":
         return self

@@ -1,18 +1,53 @@
-"""Per-frame result sinks (context managers), flushed as they go so nothing is lost on
-Ctrl-C: JSON lines (one object per frame) and CSV (one row per keypoint).  Both read a
-``PoseFrame`` through the serialisers in ``serialize.py``."""
+"""The one protocol of every output, and the two file sinks that need nothing but the package.
+
+A **sink** takes each processed frame: ``write(frame, capture)`` with the ``PoseFrame`` found and the
+``Capture`` it was found in (``capture.image``: the input image, with the overlay drawn when the
+overlay is on; ``capture.source`` / ``index`` / ``timestamp``, and for recordings the header's stamp
+and frame_id), then ``close()`` once at the end; every sink is a context manager.  ``Pipeline(sinks=[...])``
+writes every frame to each of them.
+
+Here: JSON lines (one object per frame) and CSV (one row per keypoint), both read the frame through
+the serialisers in ``serialize.py`` and are flushed as they go, so nothing is lost on Ctrl-C.  The
+sinks of images, video files, RTP, the browser view and recordings are in ``io/`` (``io.open_output``
+opens the one a URI names).
+"""
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
 
+from ..core.capture import Capture
 from ..core.errors import PoseNetError
 from ..core.pose import PoseFrame
 from .serialize import CSV_COLUMNS, CSV_XYZ_COLUMNS, GESTURE_COLUMNS, frame_csv_rows, frame_to_dict
 
 
-class _FileSink:
+class Sink:
+    """Base of every sink: ``write(frame, capture)`` per frame, ``close()`` once (default: nothing to
+    finish); ``with sink: ...`` closes it."""
+
+    def write(self, frame: PoseFrame, capture: Capture) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class NullSink(Sink):
+    """Writes nothing (no OUTPUT given)."""
+
+    def write(self, frame: PoseFrame, capture: Capture) -> None:
+        pass
+
+
+class _FileSink(Sink):
     newline: str | None = None
 
     def __init__(self, path: str | Path):
@@ -25,19 +60,12 @@ class _FileSink:
     def close(self) -> None:
         self.file.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 class JsonLinesSink(_FileSink):
     """One JSON object per frame (``serialize.frame_to_dict``)."""
 
-    def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
-              timestamp: float | None = None) -> None:
-        self.file.write(json.dumps(frame_to_dict(frame, source, index, timestamp)) + "\n")
+    def write(self, frame: PoseFrame, capture: Capture) -> None:
+        self.file.write(json.dumps(frame_to_dict(frame, capture.source, capture.index, capture.timestamp)) + "\n")
         self.file.flush()
 
 
@@ -58,7 +86,7 @@ class CsvSink(_FileSink):
                              (GESTURE_COLUMNS if self.gestures else ()))
         self.file.flush()
 
-    def write(self, frame: PoseFrame, source: str | None = None, index: int | None = None,
-              timestamp: float | None = None) -> None:
-        self.writer.writerows(frame_csv_rows(frame, index or 0, timestamp, xyz=self.xyz, gestures=self.gestures))
+    def write(self, frame: PoseFrame, capture: Capture) -> None:
+        self.writer.writerows(frame_csv_rows(frame, capture.index or 0, capture.timestamp, xyz=self.xyz,
+                                             gestures=self.gestures))
         self.file.flush()

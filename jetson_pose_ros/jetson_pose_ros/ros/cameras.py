@@ -14,7 +14,7 @@ and tested deterministically, not an executor's implementation detail).
 
 Frames are inferred one at a time: batching two cameras' frames was 2.7% faster per frame in one run and
 10.2% slower in another on mobilenet-body (ONNX Runtime CPU), no gain, and the other networks' models take a batch of 1
-(``benchmarks/batch_inference.py``).
+(docs/investigations.md, batches of frames).
 """
 from __future__ import annotations
 

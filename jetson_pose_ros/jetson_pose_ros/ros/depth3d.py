@@ -22,6 +22,8 @@ they are published in the optical frame and the diagnostics say why).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -81,7 +83,7 @@ class Depth3D(NodeExtension):
         self.poses_pub = outputs.create(Pose3DArray, "poses_3d", qos)
         self.markers_pub = outputs.create(MarkerArray, "markers_3d", qos)
         try:
-            from tf2_msgs.msg import TFMessage
+            from tf2_msgs.msg import TFMessage   # optional ROS package: lazily, /tf only where it exists
         except ImportError as err:
             self._note(log, f"tf2_msgs is not installed ({err}): no /tf body frames; poses_3d and markers_3d are "
                             "published (bash scripts/setup_ros.sh installs it)")
@@ -89,7 +91,7 @@ class Depth3D(NodeExtension):
             self.tf_pub = node.create_publisher(TFMessage, "/tf", QoSProfile(depth=100))
         if p["target_frame"]:
             try:
-                from tf2_ros import Buffer, TransformListener
+                from tf2_ros import Buffer, TransformListener   # optional ROS package (lazy)
             except ImportError:
                 self._note(log, f"target_frame '{p['target_frame']}' needs tf2_ros, which is not installed (a ROS 2 "
                                 "distribution has it; PyPI does not): poses_3d and markers_3d stay in the depth "
@@ -163,8 +165,6 @@ class Depth3D(NodeExtension):
 
     def _to_target(self, frame, positions, header):
         """The frame's points in ``target_frame`` (tf2_ros present), or unchanged with a note."""
-        from dataclasses import replace
-
         target = self.params["target_frame"]
         try:
             tf = self.tf_buffer.lookup_transform(target, header.frame_id, _latest())

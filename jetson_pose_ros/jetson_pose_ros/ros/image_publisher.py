@@ -18,6 +18,8 @@ import numpy as np
 
 from ..core.errors import PoseNetError
 from ..io import open_source
+from . import require_ros
+from ..msgs import image_conversion as conv
 
 
 def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | None = None,
@@ -32,11 +34,11 @@ def iter_frames(paths: list[str], loop: bool = False, resize: tuple[int, int] | 
         except PoseNetError as exc:
             raise SystemExit(f"image_publisher: error: {exc}") from None
         try:
-            for frame in source:
-                if frame.image is None:
-                    print(f"image_publisher: skipping: {frame.error}", file=sys.stderr)
+            for capture in source:
+                if capture.image is None:
+                    print(f"image_publisher: skipping: {capture.error}", file=sys.stderr)
                     continue
-                yield f"{frame.source}#{frame.index}", frame.image
+                yield f"{capture.source}#{capture.index}", capture.image
         finally:
             source.close()
 
@@ -107,8 +109,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import require_ros
-
     require_ros()
     import rclpy
     from rclpy.executors import ExternalShutdownException
@@ -117,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     from rclpy.utilities import remove_ros_args
     from sensor_msgs.msg import CompressedImage, Image
     from std_msgs.msg import Header
-
-    from ..msgs import image_conversion as conv
 
     argv = sys.argv if argv is None else argv
     args = parse_args(remove_ros_args(argv)[1:])

@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+
+from . import require_ros
+from ..msgs.messages import pose_msg_to_dict
 
 
 def summary(msg) -> str:
@@ -31,10 +35,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import time
-
-    from . import require_ros
-
     require_ros()
     import rclpy
     from rclpy.executors import ExternalShutdownException
@@ -43,8 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     from rclpy.utilities import remove_ros_args
 
     from jetson_pose_msgs.msg import Pose2DArray
-
-    from ..msgs.messages import pose_msg_to_dict
 
     argv = sys.argv if argv is None else argv
     args = parse_args(remove_ros_args(argv)[1:])

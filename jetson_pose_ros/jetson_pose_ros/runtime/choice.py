@@ -17,6 +17,11 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.errors import ModelError
+from ..core.registry import MODELS_DIR, get_network
+from .tuning import decide
+from .variants import int8_available, int8_entry
+
 log = logging.getLogger("jetson_pose_ros")
 
 CAPABILITY = {"f32": "FP32", "bf16": "BF16", "int8": "INT8"}   # OpenVINO's capability names
@@ -39,14 +44,12 @@ def has_openvino() -> bool:
 def cpu_capabilities() -> frozenset:
     if not has_openvino():
         return frozenset({"FP32"})
-    from .backends.openvino import cpu_capabilities as caps
+    from .backends.openvino import cpu_capabilities as caps   # optional runtime: imported lazily
     return frozenset(caps())
 
 
 @lru_cache(maxsize=None)
 def _table() -> dict:
-    from ..core.registry import MODELS_DIR
-
     try:
         return json.loads((MODELS_DIR / "candidates.json").read_text())
     except (OSError, ValueError):
@@ -62,8 +65,6 @@ def candidates(network: str | None) -> list[tuple[str, str]]:
 
 def _registry_file(network: str | None, path: Path) -> tuple[bool, bool]:
     """(path is one of the network's registry files, it is the first of them)."""
-    from ..core.registry import get_network
-
     try:
         names = [f["filename"] for f in get_network(network).files.values()]
     except Exception:  # noqa: BLE001 - an unknown network: not a registry file
@@ -72,8 +73,6 @@ def _registry_file(network: str | None, path: Path) -> tuple[bool, bool]:
 
 
 def _runnable(backend: str, precision: str, path: Path) -> bool:
-    from .variants import int8_available, int8_entry
-
     if backend == "openvino" and not has_openvino():
         return False
     if backend == "openvino" and CAPABILITY[precision] not in cpu_capabilities():
@@ -108,10 +107,6 @@ def resolve(backend: str, precision: str, network: str | None, path: Path, num_t
         _log_choice(network, path.name, *pick, "the only verified candidate that runs here")
         decisions[network] = {"choice": list(pick), "table": [], "cached": False, "only": True}
     else:
-        from .tuning import decide
-
-        from ..core.errors import ModelError
-
         size = getattr(input_spec, "size", None)
         try:
             doc = decide(network, pool, num_threads, tuple(size) if size else None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.util import find_spec
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ..core.registry import MODELS_DIR
 VARIANTS_FILE = MODELS_DIR / "variants.json"
 TOOL = "tools/quantize/quantize_int8.py"
 INSTALL_CMD = "posenet-models install --int8"
+INSTALL_HINT = "pip install 'jetson_pose_ros[int8]' (or: pip install -r tools/quantize/requirements.txt)"
 SUFFIX = {"openvino": ".int8.xml", "onnxruntime": ".int8.onnx"}
 
 
@@ -71,10 +73,20 @@ def int8_available(source: Path, backend: str) -> bool:
     return bool(e and e.get("shipped") and installed(source, backend))
 
 
+def require_nncf(what: str) -> None:
+    """One line where NNCF, which builds the int8 variants, is not installed (checked here, before a
+    child process is started for the build)."""
+    missing = sys.modules["nncf"] is None if "nncf" in sys.modules else find_spec("nncf") is None
+    if missing:
+        raise ModelError(f"{what} is not installed, and NNCF, which builds it on first use, is not: "
+                         f"{INSTALL_HINT}")
+
+
 def _build(source: Path, backend: str) -> None:
     """Build the int8 variants of ``source``'s network in a child process (``optimize/int8_build.py``
     records its calibration inputs by running the network, which this layer does not import);
     its progress and warnings pass through, its one-line error becomes this ``ModelError``."""
+    require_nncf(f"the int8 variant of {source.name} for {backend}")
     r = run_module("jetson_pose_ros.optimize.int8_build", str(source), backend, capture=False)
     if r.returncode != 0:
         lines = r.stderr.strip().splitlines()

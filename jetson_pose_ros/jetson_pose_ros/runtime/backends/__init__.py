@@ -18,6 +18,7 @@ from ...core.errors import ModelError
 
 def _onnxruntime(providers=None):
     def factory(path, threads, precision="f32", input_spec=None):
+        # optional runtime, imported lazily: only when this backend is chosen
         from .onnxruntime import OnnxRuntimeBackend, tensorrt_providers
         if precision not in ("f32", "int8"):
             raise ModelError(f"precision {precision}: not available with the onnxruntime backend "
@@ -28,14 +29,14 @@ def _onnxruntime(providers=None):
 
 
 def _openvino(path, threads, precision="f32", input_spec=None):
-    from .openvino import OpenVinoBackend
+    from .openvino import OpenVinoBackend   # optional runtime, imported lazily: only when chosen
     return OpenVinoBackend(path, threads, precision, fold_input=input_spec)
 
 
 def _native(module: str, cls: str):
     """A backend that runs an original (non-ONNX) file as is, in f32."""
     def factory(path, threads, precision="f32", input_spec=None):
-        import importlib
+        import importlib   # optional runtime, imported lazily: only when chosen
         if precision != "f32":
             raise ModelError(f"precision {precision}: the {module.split('_')[0]} backend runs the original file "
                              "in f32 only")

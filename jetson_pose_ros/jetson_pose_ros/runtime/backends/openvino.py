@@ -26,8 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import ModelError
+from ...core.checksums import sha256sum
 from ...core.user_dirs import user_dir
 from . import openvino_input
+from .openvino_keep_f32 import keep_f32
+from ..variants import files_of
 
 log = logging.getLogger("jetson_pose_ros")
 
@@ -68,8 +71,6 @@ class OpenVinoBackend:
         except ImportError:
             raise ModelError("backend openvino: the openvino package is not installed "
                              "(pip install openvino)") from None
-        from ...core.checksums import sha256sum
-        from ..variants import files_of
 
         caps = cpu_capabilities()
         check_precision(precision, caps)
@@ -97,7 +98,6 @@ class OpenVinoBackend:
             try:
                 model = core.read_model(str(self.path))
                 if keep:
-                    from .openvino_keep_f32 import keep_f32
                     model = keep_f32(model, keep)
                 if wanted and openvino_input.foldable(fold_input, model):
                     model = openvino_input.fold(model, fold_input)

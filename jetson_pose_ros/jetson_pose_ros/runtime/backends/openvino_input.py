@@ -25,7 +25,7 @@ def raw(spec: InputSpec) -> InputSpec:
 def wanted(spec: InputSpec | None, precision: str) -> bool:
     """A float32 NCHW/NHWC input that folding can take over without losing accuracy: in bf16
     (and int8, whose float layers run in bf16) only without a mean.  Measured with
-    ``benchmarks/precision_eval.py`` in bf16: folded, BlazePose's ``x / 127.5 - 1`` lost 0.015 AP
+    the ``precision`` case of ``benchmarks/run.py`` in bf16: folded, BlazePose's ``x / 127.5 - 1`` lost 0.015 AP
     (blazepose-body-lite) on coco_val2017_dev, while the scale-only inputs (yolo11n, MediaPipe
     Hands) kept their AP exactly.  Neither marking the added nodes to stay in f32 (OpenVINO's
     ``disable_fp16_compression``) nor subtracting the mean in pixel units before scaling changed
