@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -161,7 +161,6 @@ class PoseModel:
         if (spec.resize, spec.size, spec.multiple) == ("stretch", (w, h), 1) or \
                 (spec.resize == "letterbox" and spec.size == (w, h)):
             return spec
-        from dataclasses import replace
         return replace(spec, size=(w, h), multiple=1,
                        resize="letterbox" if spec.resize == "fit" else spec.resize)
 
