@@ -10,16 +10,18 @@ import numpy as np
 
 from . import overlay as _overlay
 from .networks import model_class
-from .core.errors import InputError, ModelError
+from .core.config import Config, DetectionConfig
+from .core.errors import InputError, ModelError, PoseNetError
 from .core.parsing import parse_flags
 from .runtime.model_files import resolve_files
-from .core.options import MODEL_GROUPS, OPTIONS, check_options, validate
+from .core.options import MODEL_GROUPS, OPTIONS
 from .core.pose import ObjectPose, PoseFrame
-from .core.presets import apply_preset
 from .core.registry import get_network
 
-# options that choose files rather than configure the model class
-_FILE_OPTIONS = ("network", "model", "topology", "colors")
+# what a PoseNet takes: its network's options and the overlay's (drawn by ``overlay``); the
+# detection and overlay options may change while it runs (``update``)
+POSENET_GROUPS = MODEL_GROUPS + ("overlay",)
+RUNTIME_GROUPS = ("detection", "overlay")
 
 
 class PoseNet:
@@ -32,53 +34,60 @@ class PoseNet:
     grey (HxW) and BGRA images are converted.  Keypoints are returned in input-image pixels.
     Keyword options are those of the options table (``jetson_pose_ros.core.options``) for the
     network, detection and decoder groups plus ``keypoint_scale`` / ``link_scale``; an unknown
-    name or a bad value is a one-line ``PoseNetError``.  ``infer`` returns the whole frame
+    name or a bad value is a one-line ``PoseNetError``, raised before any model file is installed
+    or loaded.  They are checked once into ``self.config`` (``core.config.Config``: one typed
+    dataclass per stage; or pass ``config=`` instead of options); ``infer`` returns the whole frame
     (``PoseFrame``); ``process`` returns jetson-inference ``ObjectPose`` views of it.
     """
 
     def __init__(self, network: str | None = None, threshold: float = 0.15, *, model_files: dict | None = None,
-                 **options):
-        opts = check_options({"threshold": threshold, **options}, MODEL_GROUPS + ("overlay",))
-        # a preset fills in network, input_size, scales where not given (presets.py)
-        network, opts = apply_preset(opts.pop("preset", None), network, opts)
-        self.spec = get_network(network or None)
-        opts = check_options(opts, MODEL_GROUPS + ("overlay",), family=self.spec.family)
-        self.topology = self.spec.topology(opts.get("topology") or None, opts.get("colors") or None)
-        if opts.get("topology"):
-            check_topology(self.topology, self.spec.topology(), opts["topology"], self.spec.name)
-        files = resolve_files(self.spec, {"model": opts.get("model") or None, **(model_files or {})},
-                              backend=opts.get("backend", OPTIONS["backend"].default))
-        model_opts = {k: v for k, v in opts.items()
-                      if k not in _FILE_OPTIONS + ("threshold", "pose_threshold", "overlay", "keypoint_scale", "preset",
-                                                   "link_scale", "backend", "num_threads") and v not in (None, "")}
-        cls = model_class(self.spec.family)
-        self.model = cls(self.spec, self.topology, files, backend=opts.get("backend", OPTIONS["backend"].default),
-                         num_threads=opts.get("num_threads") or None, **model_opts)
-        self.threshold = opts["threshold"]
-        self.pose_threshold = opts.get("pose_threshold")
-        self.keypoint_scale = opts.get("keypoint_scale", 0.0052)
-        self.link_scale = opts.get("link_scale", 0.0013)
+                 config: Config | None = None, **options):
+        # every option checked (and a preset applied) before any model file is installed or loaded
+        if config is None:
+            config = Config.from_options(network, POSENET_GROUPS, threshold=threshold, **options)
+        elif options or threshold != DetectionConfig.threshold:
+            raise PoseNetError("PoseNet(config=...) takes no other options (the threshold is config.detection's)")
+        self.config = config
+        net = config.network
+        self.spec = get_network(net.network)
+        self.topology = self.spec.topology(net.topology or None, net.colors or None)
+        if net.topology:
+            check_topology(self.topology, self.spec.topology(), net.topology, self.spec.name)
+        files = resolve_files(self.spec, {"model": net.model or None, **(model_files or {})}, backend=net.backend)
+        self.model = model_class(self.spec.family)(self.spec, self.topology, files, net, config.decoder)
         self.timings: dict[str, float] = {}
         self.last_frame: PoseFrame | None = None
 
-    # --- properties (validated like every option) ------------------------------------
+    # --- runtime options (validated like every option) ----------------------------------
     @property
     def network(self) -> str:
         return self.spec.name
 
-    threshold = property(lambda self: self._threshold,
-                         lambda self, v: setattr(self, "_threshold", validate("threshold", v)))
-    pose_threshold = property(lambda self: self._pose_threshold,
-                              lambda self, v: setattr(self, "_pose_threshold", validate("pose_threshold", v)))
-    keypoint_scale = property(lambda self: self._keypoint_scale,
-                              lambda self, v: setattr(self, "_keypoint_scale", validate("keypoint_scale", v)))
-    link_scale = property(lambda self: self._link_scale,
-                          lambda self, v: setattr(self, "_link_scale", validate("link_scale", v)))
+    @property
+    def detection(self) -> DetectionConfig:
+        return self.config.detection
+
+    def update(self, **values) -> None:
+        """Change detection options (``threshold``, ``pose_threshold``) and overlay options
+        (``keypoint_scale``, ``link_scale``, ``overlay``), each checked by the options table; the
+        network's own options are fixed once it is loaded."""
+        for name, value in values.items():
+            opt = OPTIONS.get(name)
+            if opt is None or opt.group not in RUNTIME_GROUPS:
+                raise PoseNetError(f"option '{name}' is not a detection or overlay option of PoseNet")
+            self.config = self.config.changed(name, value)
+
+    threshold = property(lambda self: self.config.detection.threshold, lambda self, v: self.update(threshold=v))
+    pose_threshold = property(lambda self: self.config.detection.pose_threshold,
+                              lambda self, v: self.update(pose_threshold=v))
+    keypoint_scale = property(lambda self: self.config.overlay.keypoint_scale,
+                              lambda self, v: self.update(keypoint_scale=v))
+    link_scale = property(lambda self: self.config.overlay.link_scale, lambda self, v: self.update(link_scale=v))
 
     # --- processing ------------------------------------------------------------
     def infer(self, image: np.ndarray, color: str = "bgr") -> PoseFrame:
         """The poses of one image as a ``PoseFrame`` (nothing drawn)."""
-        frame = self.model.infer(as_bgr(image, color), self._threshold, self._pose_threshold)
+        frame = self.model.infer(as_bgr(image, color), self.detection.threshold, self.detection.pose_threshold)
         self.timings = frame.timings
         self.last_frame = frame
         return frame
@@ -103,7 +112,7 @@ class PoseNet:
         if color.lower() == "rgb":
             topo = type(topo)(topo.name, topo.keypoints, topo.skeleton,
                               [(b, g, r, a) for r, g, b, a in topo.colors])
-        return _overlay.draw(image, poses, topo, flags, self._keypoint_scale, self._link_scale)
+        return _overlay.draw(image, poses, topo, flags, self.keypoint_scale, self.link_scale)
 
     # --- jetson-inference-style queries -----------------------------------------
     def get_num_keypoints(self) -> int:

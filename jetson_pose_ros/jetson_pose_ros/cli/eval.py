@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..evaluation import accuracy as evaluation
 from ..core import options, registry
+from ..core.config import Config
 from ..core.errors import PoseNetError
-from ..core.presets import apply_preset
 from ..pipeline.pipeline import Pipeline
 from . import run_main
 
@@ -43,10 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_pipeline(args, kind: str):
     given = options.given(args, ("network", "detection", "decoder"))
-    network, given = apply_preset(given.pop("preset", None), args.network, given)   # presets.py
-    name = network or registry.aliases().get(kind, registry.default_network())
-    spec = registry.get_network(name)          # unknown names fail here, before any model load
-    return Pipeline(spec.name, **given)
+    by_kind = None if given.get("preset") else registry.aliases().get(kind, registry.default_network())
+    # every option checked, the preset applied and the network named before any model is loaded
+    return Pipeline(config=Config.from_options(args.network or by_kind, **given))
 
 
 def format_summary(summary: dict) -> str:

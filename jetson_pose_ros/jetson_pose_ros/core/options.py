@@ -5,7 +5,8 @@ default, allowed range, whether it can change while running, and its help text.
 (``add_arguments``) and the node's ROS parameters (``ros/parameters.py``) are all made from
 ``OPTIONS`` and checked by ``validate`` / ``check_options``: numbers must be finite and in range,
 names must exist (an unknown name is an error listing the valid ones).  Decoder options apply to
-the network families listed in ``families`` (``None``: every family).
+the network families listed in ``families`` (``None``: every family).  ``core/config.py`` turns the
+checked values into one typed dataclass per ``group`` (the stages take those, not this table).
 """
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .errors import PoseNetError
+from .errors import ModelError, PoseNetError
 from .parsing import parse_bool, parse_flags, parse_scales, parse_size
 
 PAF, MEDIAPIPE, SINGLE = ("paf",), ("mediapipe",), ("movenet", "yolo-pose")
+
+# the inference backends (the keys of ``runtime.backends.BACKENDS``, which test_config.py compares) and
+# precisions: named here so that a value is checked before anything is installed or loaded
+BACKEND_NAMES = ("onnxruntime", "cpu", "cuda", "tensorrt", "openvino", "opencv", "litert")
+PRECISIONS = ("auto", "f32", "bf16", "int8")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,18 @@ def _overlay_text(value: Any, name: str) -> str:
     return str(value)
 
 
+def _known(kind: str):
+    """Parser of a name from the option's ``choices``; an unknown one is a ``ModelError`` (the
+    runtime's ``create_backend`` checks its arguments with the same option)."""
+    def parse(value: Any, name: str) -> str:
+        key = str(value).strip().lower()
+        choices = OPTIONS[name].choices
+        if key not in choices:
+            raise ModelError(f"option {name} must be one of {', '.join(choices)}: unknown {kind} '{key}'")
+        return key
+    return parse
+
+
 def _o(*args, **kw) -> Option:
     return Option(*args, **kw)
 
@@ -119,11 +137,12 @@ OPTIONS: dict[str, Option] = {o.name: o for o in [
     _o("backend", str, "auto", "inference backend: onnxruntime, openvino, auto (the accuracy-verified "
        "backend/precision pairs of models/candidates.json timed on this machine on first use, the fastest cached; "
        "posenet-models tune re-times), cuda, tensorrt (ONNX files); opencv (TensorFlow .pb, OpenCV 4), "
-       "litert (.tflite): the original files, installed from their packages when missing"),
+       "litert (.tflite): the original files, installed from their packages when missing",
+       choices=("auto",) + BACKEND_NAMES, parse=_known("backend")),
     _o("precision", str, "auto", "inference precision: auto (with backend auto: the timed verified pair; with "
        "openvino: its fastest verified precision; else f32), f32, bf16 (openvino), int8 (shipped int8 variants, "
        "built on first use)",
-       choices=("auto", "f32", "bf16", "int8")),
+       choices=PRECISIONS, parse=_known("precision")),
     _o("num_threads", int, 0, "inference threads; 0 = the backend's default", min=0, max=256, cli="--threads"),
     # ---- what counts as found (the same meaning for every family)
     _o("threshold", float, 0.15, "minimum keypoint confidence: PAF confidence-map peak, single-stage "
@@ -261,17 +280,19 @@ def check_options(values: dict, groups: Iterable[str] | None = None, family: str
         opt = OPTIONS.get(name)
         if opt is None or name not in valid:
             raise PoseNetError(f"unknown option '{name}'{suggest(name, valid)} (valid: {', '.join(valid)})")
-        checked = opt.check(value)
-        if family and opt.families and family not in opt.families and checked is not None:
-            raise PoseNetError(f"option {name} does not apply to {family} networks "
-                               f"(only to: {', '.join(opt.families)})")
-        out[name] = checked
+        out[name] = opt.check(value)
+    if family:
+        check_family(out, family)
     return out
 
 
-def defaults(groups: Iterable[str]) -> dict:
-    groups = tuple(groups)
-    return {n: o.default for n, o in OPTIONS.items() if o.group in groups}
+def check_family(values: dict, family: str) -> None:
+    """A decoder option set (not None) for a network of another family is a one-line ``PoseNetError``."""
+    for name, value in values.items():
+        opt = OPTIONS[name]
+        if opt.families and family not in opt.families and value is not None:
+            raise PoseNetError(f"option {name} does not apply to {family} networks "
+                               f"(only to: {', '.join(opt.families)})")
 
 
 def validate(name: str, value: Any) -> Any:

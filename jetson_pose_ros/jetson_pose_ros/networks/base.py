@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ..runtime.loading import create_backend
+from ..core.config import DecoderConfig, NetworkConfig
 from ..core.errors import ModelError
 from ..core.pose import PoseFrame
 from ..preprocess import InputSpec
@@ -70,26 +72,35 @@ class KeypointMap:
 class PoseModel:
     """Base class of a network family (PAF, detector+landmark, single-stage).
 
-    Subclasses implement ``_infer(image_bgr, threshold) -> PoseFrame`` (the frame made by
-    ``make_poses`` from the decoded arrays) and wrap their stages in ``self.stage("preprocess" |
-    "inference" | "decode")`` so that ``timings`` (ms, last call) is filled for the benchmark and
-    the node's logs.  ``pose_score_param`` names the family's parameter whose registry value is
-    the default minimum pose score; ``self.pose_threshold`` is the value in force during a
-    call (families that cut candidates early read it), and ``make_poses`` drops every pose below it.
+    Built from the checked options of its stages (``core.config``): ``network`` (backend,
+    precision, threads, tensor names, input size) and ``decoder`` (the family's knobs, test-time
+    augmentation).  Subclasses implement ``_infer(image_bgr, threshold, pose_threshold) ->
+    PoseFrame`` (the frame made by ``make_poses`` from the decoded arrays) and wrap their stages in
+    ``self.stage("preprocess" | "inference" | "decode")`` so that ``timings`` (ms, last call) is
+    filled for the benchmark and the node's logs.  ``pose_score_param`` names the family's parameter
+    whose registry value is the default minimum pose score; ``infer`` passes the value in force down
+    (families that cut candidates early use it) and ``make_poses`` drops every pose below it.
     """
 
     pose_score_param: str | None = None
 
     def __init__(self, spec: NetworkSpec, topology: Topology, files: dict[str, Path],
-                 backend: str = "onnxruntime", num_threads: int | None = None, **options):
+                 network: NetworkConfig | None = None, decoder: DecoderConfig | None = None):
         self.spec = spec
         self.topology = topology
         self.files = files
-        self.backend_name = backend
-        self.num_threads = num_threads
-        self.options = {k: v for k, v in options.items() if v is not None}
+        self.config = network or NetworkConfig(backend="onnxruntime")
+        self.decoder_config = decoder or DecoderConfig()
         self.timings: dict[str, float] = {}
-        self.pose_threshold = 0.0
+
+    @property
+    def backend_name(self) -> str:
+        """The backend asked for (``auto``: see ``backend_used``)."""
+        return self.config.backend
+
+    @property
+    def num_threads(self) -> int | None:
+        return self.config.num_threads or None
 
     @property
     def default_pose_threshold(self) -> float:
@@ -101,18 +112,20 @@ class PoseModel:
         """(backend, input spec to feed it): the backend of model file ``role``, given the input
         ``spec`` so that it may take over its float conversion (then the spec to feed is the 8-bit
         image's)."""
-        backend = create_backend(self.files[role], self.backend_name, self.num_threads,
-                                 self.options.get("precision"), self.spec.name, input_spec=spec)
+        backend = create_backend(self.files[role], self.config.backend, self.num_threads,
+                                 self.config.precision, self.spec.name, input_spec=spec)
         self.backend_used = f"{backend.backend_name} {backend.precision}"
         return backend, backend.fed_input or spec
 
-    def input_spec(self, key: str | None = None, blob_option: str = "input_blob") -> InputSpec:
+    def input_spec(self, key: str | None = None, blob: str = "") -> InputSpec:
+        """The registry's input spec (``key``: another entry than ``input``) with the options'
+        tensor name ``blob``, ``interpolation`` and (the main input only) ``input_size``."""
         d = dict(self.spec.entry[key] if key else self.spec.input)
-        if self.options.get(blob_option):
-            d["name"] = self.options[blob_option]
-        if self.options.get("interpolation"):
-            d["interpolation"] = self.options["interpolation"]
-        size = self.options.get("input_size") if key is None else None
+        if blob:
+            d["name"] = blob
+        if self.decoder_config.interpolation:
+            d["interpolation"] = self.decoder_config.interpolation
+        size = self.config.input_size if key is None else None
         return InputSpec.from_dict(d, size=tuple(size) if size else None)
 
     def fit_to_model(self, spec: InputSpec, backend) -> InputSpec:
@@ -130,40 +143,27 @@ class PoseModel:
                              f"(input '{spec.name}' shape {shape})")
         if not (isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0):
             return spec
-        asked = self.options.get("input_size")
+        asked = self.config.input_size
         if asked and tuple(asked) != (w, h):
             raise ModelError(f"network '{self.spec.name}': model {model} has a fixed input size {w}x{h}; "
                              f"input_size {asked[0]}x{asked[1]} does not fit it")
         if (spec.resize, spec.size, spec.multiple) == ("stretch", (w, h), 1) or \
                 (spec.resize == "letterbox" and spec.size == (w, h)):
             return spec
-        from dataclasses import replace
         return replace(spec, size=(w, h), multiple=1,
                        resize="letterbox" if spec.resize == "fit" else spec.resize)
-
-    def make_params(self, cls, cfg: dict, defaults: dict | None = None):
-        """A family's parameter dataclass: its defaults < ``defaults`` < the registry's
-        ``decoder`` entry < the user's options (cast to the field's type)."""
-        fields = cls.__dataclass_fields__
-        values = {**(defaults or {}), **{k: v for k, v in cfg.items() if k in fields}}
-        for k, v in self.options.items():
-            if k in fields:
-                kind = type(values.get(k, fields[k].default))
-                values[k] = kind(v) if kind in (int, float) else v
-        return cls(**values)
 
     def setup_passes(self, backend, spec: InputSpec) -> None:
         """Test-time augmentation: ``self.passes`` asked for by the ``scales`` / ``flip`` options
         (scales other than 1 need a model of dynamic input size) and ``self.flip_perm``, the
         keypoints' order on a mirrored image."""
-        self.passes = tta.passes(self.options)
+        self.passes = tta.passes(self.decoder_config.scales, self.decoder_config.flip)
         if any(p.scale != 1.0 for p in self.passes):
             tta.require_dynamic_input(backend, spec, self.spec.name)
         self.flip_perm = tta.flip_permutation(self.topology.keypoints)
 
     def make_keypoint_map(self, cfg: dict) -> KeypointMap:
-        return KeypointMap.from_config(cfg, self.topology, self.spec.name,
-                                       bool(self.options.get("derive_keypoints", True)))
+        return KeypointMap.from_config(cfg, self.topology, self.spec.name, self.decoder_config.derive_keypoints)
 
     @contextmanager
     def stage(self, name: str):
@@ -174,14 +174,15 @@ class PoseModel:
             self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - t0) * 1e3
 
     def make_poses(self, image_shape, points: np.ndarray, scores: np.ndarray, threshold: float,
-                   scores_of_poses=None, boxes=None, derived=(), attributes=None) -> PoseFrame:
+                   scores_of_poses=None, boxes=None, derived=(), attributes=None, *,
+                   pose_threshold: float) -> PoseFrame:
         """The ``PoseFrame`` of an image of ``image_shape`` (HxW[xC]) from N decoded poses in topology
         order: ``points`` [N,K,2] image pixels, ``scores`` [N,K], optional pose scores [N] (default:
         the mean score of the found keypoints), boxes [N,4] (default: the found keypoints' extent)
         and attribute dicts [N], in one pass of array operations.  Keypoints below ``threshold`` (or
         NaN) are marked not found; found keypoints named in ``derived`` are listed in
-        ``attributes["derived_keypoints"]``; poses below the pose threshold in force
-        (``self.pose_threshold``) or left without any keypoint are dropped (the order is kept)."""
+        ``attributes["derived_keypoints"]``; poses below ``pose_threshold`` (the value in force
+        for this call) or left without any keypoint are dropped (the order is kept)."""
         topo = self.topology
         k = len(topo.keypoints)
         pts = np.array(points, dtype=np.float64).reshape(len(points), k, 2)
@@ -198,7 +199,7 @@ class PoseModel:
             scores_of_poses = scs.sum(axis=1) / np.maximum(count, 1)
         boxes = np.asarray(boxes, dtype=np.float64).reshape(len(pts), 4)
         pose_scores = np.asarray(scores_of_poses, dtype=np.float64).reshape(len(pts))
-        keep = np.flatnonzero((pose_scores >= self.pose_threshold) & np.isfinite(pts[:, :, 0]).any(axis=1))
+        keep = np.flatnonzero((pose_scores >= pose_threshold) & np.isfinite(pts[:, :, 0]).any(axis=1))
         names = topo.keypoints
         kept_attributes = []
         for n in keep:
@@ -217,8 +218,8 @@ class PoseModel:
         """Poses with keypoints of confidence >= ``threshold`` and pose score >= ``pose_threshold``
         (None: the network's default); poses left without any keypoint are dropped."""
         self.timings = {}
-        self.pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
-        return self._infer(image_bgr, threshold)
+        pose_threshold = self.default_pose_threshold if pose_threshold is None else float(pose_threshold)
+        return self._infer(image_bgr, threshold, pose_threshold)
 
-    def _infer(self, image_bgr: np.ndarray, threshold: float) -> PoseFrame:
+    def _infer(self, image_bgr: np.ndarray, threshold: float, pose_threshold: float) -> PoseFrame:
         raise NotImplementedError

@@ -51,6 +51,7 @@ frame-to-frame ROI tracking as in MediaPipe's video graphs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -142,9 +143,8 @@ class MediaPipeModel(PoseModel):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         cfg = self.spec.decoder
-        self.detector, self.det_input = self.load("detector", self.input_spec("input"))
-        self.landmark, self.lm_input = self.load("landmark", self.input_spec("landmark_input",
-                                                                              blob_option="landmark_blob"))
+        self.detector, self.det_input = self.load("detector", self.input_spec("input", blob=self.config.input_blob))
+        self.landmark, self.lm_input = self.load("landmark", self.input_spec("landmark_input"))
         det, lm = cfg["detector"], cfg["landmark"]
         self.det_out = (det["boxes"], det["scores"])
         self.lm_out = {k: lm[k] for k in ("landmarks", "presence", "handedness", "heatmap") if lm.get(k)}
@@ -161,7 +161,7 @@ class MediaPipeModel(PoseModel):
         self.has_visibility = self.values_per_landmark >= 4
         self.handedness_labels = lm.get("handedness_labels", ["left", "right"])
         self.roi_rule = dict(cfg["roi"])
-        self.params = self.make_params(MediaPipeParams, cfg)
+        self.params = self.decoder_config.params(MediaPipeParams, cfg)
         self.logit_cut = logit_cut(self.params.detector_threshold, self.score_clip)   # once, not per frame
         self.keypoint_map = self.make_keypoint_map(cfg)
         self.setup_passes(self.detector, self.det_input)
@@ -230,16 +230,17 @@ class MediaPipeModel(PoseModel):
             return result
 
     # ------------------------------------------------------------ both
-    def _infer(self, image_bgr, threshold):
-        found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas,
-                           self.mirror_attributes)
+    def _infer(self, image_bgr, threshold, pose_threshold):
+        found = run_passes(image_bgr, self.passes, partial(self.run_pass, pose_threshold=pose_threshold),
+                           self.flip_perm, self.sigmas, self.mirror_attributes)
         with self.stage("decode"):
             return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
                                    [c.score for c in found], derived=self.keypoint_map.derived,
-                                   attributes=[c.attributes for c in found])
+                                   attributes=[c.attributes for c in found], pose_threshold=pose_threshold)
 
-    def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
-        """Detector + landmarks on one image -> poses in image pixels, topology order."""
+    def run_pass(self, image_bgr, scale: float = 1.0, pose_threshold: float = 0.0) -> list[Candidate]:
+        """Detector + landmarks on one image -> poses of presence >= ``pose_threshold`` in image
+        pixels, topology order."""
         found, kept_boxes = [], []
         rois = self.detect(image_bgr)
         # every crop before the first landmark inference: the image is still in the CPU's caches
@@ -248,7 +249,7 @@ class MediaPipeModel(PoseModel):
         for roi, crop in zip(rois, crops):
             res = self.landmarks(*crop)
             with self.stage("decode"):
-                if res["presence"] < self.pose_threshold:
+                if res["presence"] < pose_threshold:
                     continue
                 box = np.array([*res["points"].min(axis=0), *res["points"].max(axis=0)])
                 if kept_boxes and (iou(box, np.asarray(kept_boxes)) > self.params.dedup_iou).any():

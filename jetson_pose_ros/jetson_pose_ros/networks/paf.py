@@ -339,16 +339,16 @@ class PafModel(PoseModel):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         cfg = dict(self.spec.decoder)
-        if self.options.get("output_cmap"):
-            cfg["cmap"] = self.options["output_cmap"]
-        if self.options.get("output_paf"):
-            cfg["paf"] = self.options["output_paf"]
-        self.backend, spec = self.load(spec=self.input_spec())
+        if self.config.output_cmap:
+            cfg["cmap"] = self.config.output_cmap
+        if self.config.output_paf:
+            cfg["paf"] = self.config.output_paf
+        self.backend, spec = self.load(spec=self.input_spec(blob=self.config.input_blob))
         self.input = self.fit_to_model(spec, self.backend)
         require_tensors(self.backend, self.spec.name, [self.input.name], [cfg["cmap"], cfg["paf"]],
                         {self.input.name: "--input-blob", cfg["cmap"]: "--output-cmap", cfg["paf"]: "--output-paf"})
         self.layout = PafLayout(cfg, self.topology.skeleton, self.topology.num_keypoints)
-        self.params = self.make_params(PafParams, cfg)
+        self.params = self.decoder_config.params(PafParams, cfg)
         self.outputs = list(dict.fromkeys([cfg["cmap"], cfg["paf"]]))
         self.setup_passes(self.backend, self.input)
         self.flip_link_index, self.flip_link_sign = tta.flip_links(
@@ -395,7 +395,7 @@ class PafModel(PoseModel):
         n = np.float32(len(self.passes))
         return total[0] / n, total[1] / n, ref_affine, ref_stride
 
-    def _infer(self, image_bgr, threshold):
+    def _infer(self, image_bgr, threshold, pose_threshold):
         if len(self.passes) == 1 and not self.passes[0].flip:
             cmap, paf, affine, stride = self.maps(image_bgr, self.input)
         else:
@@ -407,4 +407,4 @@ class PafModel(PoseModel):
             objects = decode(cmap, paf, self.layout.links, self.params, threshold)
             xy = affine.to_image(objects.parts[:, :, :2].astype(np.float64) * stride)    # NaN stays NaN
             return self.make_poses(image_bgr.shape, xy, objects.parts[:, :, 2], -np.inf,
-                                   scores_of_poses=objects.scores)
+                                   scores_of_poses=objects.scores, pose_threshold=pose_threshold)

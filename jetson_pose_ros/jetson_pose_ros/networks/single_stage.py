@@ -22,6 +22,7 @@ shoulders, score = the smaller shoulder score, listed in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -68,14 +69,14 @@ class SingleStageModel(PoseModel):
         super().__init__(*args, **kw)
         cfg = dict(self.spec.decoder)
         # the one output tensor; ``--output-cmap`` (jetson-inference's option) overrides it
-        if self.options.get("output_cmap"):
-            cfg["output"] = self.options["output_cmap"]
-        self.backend, spec = self.load(spec=self.input_spec())
+        if self.config.output_cmap:
+            cfg["output"] = self.config.output_cmap
+        self.backend, spec = self.load(spec=self.input_spec(blob=self.config.input_blob))
         self.input = self.fit_to_model(spec, self.backend)
         self.output = cfg.get("output") or next(iter(self.backend.outputs))
         require_tensors(self.backend, self.spec.name, [self.input.name], [self.output],
                         {self.input.name: "--input-blob", self.output: "--output-cmap"})
-        self.params = self.make_params(SingleStageParams, cfg, self.params_defaults)
+        self.params = self.decoder_config.params(SingleStageParams, cfg, self.params_defaults)
         cfg.setdefault("keypoints", list(keypoints.COCO_KEYPOINTS))
         self.keypoint_map = self.make_keypoint_map(cfg)
         self.setup_passes(self.backend, self.input)
@@ -86,17 +87,20 @@ class SingleStageModel(PoseModel):
         h, w = tensor.shape[1:3] if self.input.layout == "NHWC" else tensor.shape[2:4]
         return int(w), int(h)
 
-    def candidates(self, output: np.ndarray, tensor_size: tuple[int, int]) -> Candidates:
+    def candidates(self, output: np.ndarray, tensor_size: tuple[int, int], pose_threshold: float) -> Candidates:
         raise NotImplementedError
 
-    def _infer(self, image_bgr, threshold):
-        found = run_passes(image_bgr, self.passes, self.run_pass, self.flip_perm, self.sigmas)
+    def _infer(self, image_bgr, threshold, pose_threshold):
+        found = run_passes(image_bgr, self.passes, partial(self.run_pass, pose_threshold=pose_threshold),
+                           self.flip_perm, self.sigmas)
         with self.stage("decode"):
             return self.make_poses(image_bgr.shape, [c.points for c in found], [c.scores for c in found], threshold,
-                                   [c.score for c in found], [c.box for c in found], self.keypoint_map.derived)
+                                   [c.score for c in found], [c.box for c in found], self.keypoint_map.derived,
+                                   pose_threshold=pose_threshold)
 
-    def run_pass(self, image_bgr, scale: float = 1.0) -> list[Candidate]:
-        """One pass at ``scale`` x the input size -> poses in image pixels, topology order."""
+    def run_pass(self, image_bgr, scale: float = 1.0, pose_threshold: float = 0.0) -> list[Candidate]:
+        """One pass at ``scale`` x the input size -> poses of score >= ``pose_threshold`` in image
+        pixels, topology order."""
         spec = self.input if scale == 1.0 else replace(
             self.input, size=tuple(max(1, round(v * scale)) for v in self.input.size))
         with self.stage("preprocess"):
@@ -104,9 +108,9 @@ class SingleStageModel(PoseModel):
         with self.stage("inference"):
             output = self.backend.run({spec.name: tensor}, [self.output])[self.output]
         with self.stage("decode"):
-            c = self.candidates(output, self.tensor_size(tensor))
+            c = self.candidates(output, self.tensor_size(tensor), pose_threshold)
             order = np.argsort(-c.scores, kind="stable")
-            c = c.take(order[c.scores[order] >= self.pose_threshold][:max(0, int(self.params.max_objects))])
+            c = c.take(order[c.scores[order] >= pose_threshold][:max(0, int(self.params.max_objects))])
             return [self._candidate(affine, c.boxes[n], c.scores[n], c.keypoints[n]) for n in range(len(c.scores))]
 
     def _candidate(self, affine, box, score, kps) -> Candidate:
@@ -122,7 +126,7 @@ class MoveNetModel(SingleStageModel):
 
     params_defaults = {"score_threshold": 0.2}
 
-    def candidates(self, output, tensor_size):
+    def candidates(self, output, tensor_size, pose_threshold):
         w, h = tensor_size
         out = np.asarray(output, np.float64).reshape(-1, output.shape[-1])
         nk = (out.shape[1] - 5) // 3
@@ -139,13 +143,13 @@ class YoloPoseModel(SingleStageModel):
 
     params_defaults = {"score_threshold": 0.25}
 
-    def candidates(self, output, tensor_size):
+    def candidates(self, output, tensor_size, pose_threshold):
         out = np.asarray(output[0], np.float32).T                     # [N, 5 + 3K]
-        out = out[out[:, 4] >= self.pose_threshold]
+        out = out[out[:, 4] >= pose_threshold]
         cx, cy, bw, bh, score = out[:, :5].T
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
         keep = cv2.dnn.NMSBoxes(np.stack([boxes[:, 0], boxes[:, 1], bw, bh], axis=1).tolist(), score.tolist(),
-                                float(self.pose_threshold), float(self.params.nms_threshold))
+                                float(pose_threshold), float(self.params.nms_threshold))
         keep = np.asarray(keep, dtype=np.int64).reshape(-1)
         out = out[keep]
         return Candidates(boxes[keep].astype(np.float64), out[:, 4].astype(np.float64),

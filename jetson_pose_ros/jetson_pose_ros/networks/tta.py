@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 
 from ..core.errors import ModelError
-from ..core.parsing import parse_bool, parse_scales
 from ..preprocess import Affine
 
 @dataclass(frozen=True)
@@ -29,12 +28,12 @@ class Pass:
     flip: bool
 
 
-def passes(options: dict) -> list[Pass]:
-    """The passes asked for by the ``scales`` / ``flip`` options; the unflipped pass at
-    the largest scale first (its grid is the common one)."""
-    scales = parse_scales(options.get("scales"))
-    flips = (False, True) if parse_bool(options.get("flip", False), "flip") else (False,)
-    return [Pass(s, f) for s in sorted(scales, reverse=True) for f in flips]
+def passes(scales: Sequence[float] | None = None, flip: bool = False) -> list[Pass]:
+    """The passes asked for by the ``scales`` (None: 1.0) and ``flip`` options (``DecoderConfig``,
+    checked by the options table); the unflipped pass at the largest scale first (its grid is the
+    common one)."""
+    flips = (False, True) if flip else (False,)
+    return [Pass(s, f) for s in sorted(set(scales or (1.0,)), reverse=True) for f in flips]
 
 
 def mirror_name(name: str) -> str:

@@ -7,7 +7,8 @@
           -> sinks (``sinks.Sink``: JSON/CSV here; images, video, browser view, recordings in ``io/``)
 
 configured by the options table (``options.OPTIONS``: the network, detection, decoder,
-pipeline and overlay groups).  Runtime-changeable options change through ``set``.
+pipeline and overlay groups), checked once into one typed config per stage (``core.config``).
+Runtime-changeable options change through ``set``.
 """
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ import time
 import numpy as np
 
 from ..core.capture import Capture
+from ..core.config import STAGE_GROUPS, Config
 from ..core.errors import PoseNetError
-from ..core.options import MODEL_GROUPS, OPTIONS, check_options, defaults, validate
-from ..core.parsing import parse_flags
+from ..core.options import OPTIONS
 from ..core.pose import PoseFrame
-from ..posenet import PoseNet
+from ..posenet import RUNTIME_GROUPS, PoseNet
 
-GROUPS = MODEL_GROUPS + ("pipeline", "overlay")
-_NET_ATTRS = ("threshold", "pose_threshold", "keypoint_scale", "link_scale")
+GROUPS = STAGE_GROUPS
 
 
 class Pipeline:
@@ -34,33 +34,37 @@ class Pipeline:
     every sink (``sinks.Sink``); ``pipeline(image, ...)`` does all three.  Usable as a context
     manager (closes the sinks)."""
 
-    def __init__(self, network: str | None = None, *, net: PoseNet | None = None, sinks=(), **options):
-        opts = check_options(options, GROUPS)
-        model_opts = {k: v for k, v in opts.items() if OPTIONS[k].group in MODEL_GROUPS or k in _NET_ATTRS}
-        if net is not None and model_opts.keys() - set(_NET_ATTRS):
-            raise PoseNetError(f"options {', '.join(sorted(model_opts.keys() - set(_NET_ATTRS)))} "
-                               "configure the network: pass them to PoseNet, not with net=")
-        self.net = net if net is not None else PoseNet(network, **model_opts)
-        for name in _NET_ATTRS:
-            if name in opts and net is not None:
-                setattr(self.net, name, opts[name])
-        p = {**defaults(("pipeline", "overlay")), **{k: v for k, v in opts.items() if k in OPTIONS
-                                                    and OPTIONS[k].group in ("pipeline", "overlay")}}
-        self.options = p
+    def __init__(self, network: str | None = None, *, net: PoseNet | None = None, sinks=(),
+                 config: Config | None = None, **options):
+        """``config``: the checked options (``Config.from_options``) instead of ``network`` and
+        ``**options``; with ``net`` only its pipeline and overlay stages are used (the network's are
+        the net's own)."""
+        if config is not None and (options or network):
+            raise PoseNetError("Pipeline(config=...) takes no network and no other options")
+        if config is None:
+            fixed = sorted(n for n in options if n in OPTIONS and OPTIONS[n].group in ("network", "decoder"))
+            if net is not None and fixed:
+                raise PoseNetError(f"options {', '.join(fixed)} configure the network: pass them to PoseNet, "
+                                   "not with net=")
+            config = Config.from_options(net.network if net is not None else network, **options)
+            if net is not None:     # the net holds the detection and overlay values in force
+                net.update(**config.given_in(*RUNTIME_GROUPS))
+        self.net = net if net is not None else PoseNet(config=config)
+        self.config = config
+        p = config.pipeline
         hands = self.net.topology.num_keypoints == 21
-        tracking = p["track"] or p["smooth"] or (p["gestures"] and hands)  # hand motion needs tracked hands
+        tracking = p.tracking(hands)
         if tracking:        # imported only when used: scipy.optimize alone costs ~35 MB of RSS
             from .smoothing import PoseSmoother
             from .tracking import PoseTracker
-        self.tracker = PoseTracker(max_lost=p["track_max_lost"], min_similarity=p["track_min_similarity"],
-                                   min_hits=p["track_min_hits"]) if tracking else None
-        self.smoother = PoseSmoother(p["smooth_min_cutoff"], p["smooth_beta"]) if p["smooth"] else None
+        self.tracker = PoseTracker(max_lost=p.track_max_lost, min_similarity=p.track_min_similarity,
+                                   min_hits=p.track_min_hits) if tracking else None
+        self.smoother = PoseSmoother(p.smooth_min_cutoff, p.smooth_beta) if p.smooth else None
         self.gestures = None
-        if p["gestures"]:   # lazy: the gestures modules are imported only when used
+        if p.gestures:   # lazy: the gestures modules are imported only when used
             from ..gestures import FrameGestures
-            self.gestures = FrameGestures(debounce=p["gesture_debounce"])
+            self.gestures = FrameGestures(debounce=p.gesture_debounce)
         self._gesture_tracks: set[int] = set()     # track IDs the gestures stage holds state for
-        self.overlay_flags = parse_flags(p["overlay"])
         self.sinks = list(sinks)
 
     # --- configuration -----------------------------------------------------------
@@ -68,19 +72,21 @@ class Pipeline:
     def topology(self):
         return self.net.topology
 
+    @property
+    def overlay_flags(self) -> frozenset[str]:
+        return self.config.overlay.flags
+
     def set(self, name: str, value) -> None:
-        """Change a runtime-changeable option (validated)."""
+        """Change a runtime-changeable option (validated): the overlay's here, the network's
+        detection and overlay sizes on the net."""
         opt = OPTIONS.get(name)
         if opt is None or opt.group not in GROUPS:
             raise PoseNetError(f"unknown pipeline option '{name}'")
         if not opt.runtime:
             raise PoseNetError(f"option {name} cannot change while running")
-        value = validate(name, value)
-        if name in _NET_ATTRS:
-            setattr(self.net, name, value)
-        elif name == "overlay":
-            self.overlay_flags = parse_flags(value)
-        self.options[name] = value
+        self.config = self.config.changed(name, value)
+        if opt.group in RUNTIME_GROUPS:         # the net holds the values in force (PoseNet.update)
+            self.net.update(**{name: getattr(getattr(self.config, opt.group), name)})
 
     # --- frames -------------------------------------------------------------------
     def process(self, image: np.ndarray, timestamp: float | None = None, color: str = "bgr") -> PoseFrame:

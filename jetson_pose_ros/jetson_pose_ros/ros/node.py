@@ -70,8 +70,8 @@ from visualization_msgs.msg import MarkerArray  # noqa: E402
 
 from jetson_pose_msgs.msg import Pose2DArray  # noqa: E402
 
+from ..core.config import Config, stage_options  # noqa: E402
 from ..core.errors import PoseNetError  # noqa: E402
-from ..pipeline.pipeline import GROUPS  # noqa: E402
 from ..msgs import detections as det  # noqa: E402
 from ..msgs import image_conversion as conv  # noqa: E402
 from . import parameters  # noqa: E402
@@ -87,7 +87,7 @@ from .throttled_log import ThrottledLog  # noqa: E402
 
 NODE_NAME = "posenet"
 RUNTIME = parameters.RUNTIME
-NODE_ONLY = ("publish_overlay", "publish_markers", "marker_scale")
+NODE_ONLY = tuple(n for n in RUNTIME if parameters.OPTIONS[n].group == "node")   # attributes of the node
 LAZY_CHECK_S = 0.2           # how often a lazy node looks for subscribers of its result topics
 # after activation a lazy node takes its input at once for this long, so that the discovery of a
 # waiting subscriber and of the camera run side by side instead of one after the other (measured:
@@ -168,16 +168,15 @@ class PoseNetNode(LifecycleNode):
         try:
             # a preset chooses the network (the network parameter always has a value)
             implied = {"track": True, "gestures": True} if p.get("hri") else {}   # REP-155 bodies (ros/hri.py)
-            self.pipeline = Pipeline(None if p.get("preset") else p["network"] or None,
-                                     **{**{k: v for k, v in p.items() if k != "network" and k in parameters.OPTIONS
-                                           and parameters.OPTIONS[k].group in GROUPS and v not in ("", None)},
-                                        **implied})
+            values = {k: v for k, v in stage_options(p).items() if k != "network"}
+            config = Config.from_options(None if p.get("preset") else p["network"] or None, **{**values, **implied})
+            self.pipeline = Pipeline(config=config)
         except PoseNetError as err:
             self.get_logger().error(str(err).replace("\n", " "))
             return TransitionCallbackReturn.FAILURE
         self.net = self.pipeline.net
         self.start["model_load"] = time.monotonic() - t_configure
-        self._report_backend(p)
+        self._report_backend()
         self.object_class = det.object_class(self.net.network)
         out_qos = _qos(p["output_reliability"], 5)
         overlay_qos = _qos(p["overlay_reliability"], 5 if p["overlay_reliability"] == "reliable" else 1)
@@ -196,9 +195,7 @@ class PoseNetNode(LifecycleNode):
                 target.detections_pub = self.outputs.create(Detection2DArray, topic("detections"), out_qos)
 
         # several cameras: each its own Pipeline (tracker, smoother) around the one network
-        camera_options = {k: v for k, v in p.items() if k in parameters.OPTIONS
-                          and parameters.OPTIONS[k].group in ("pipeline", "overlay")}
-        self.cameras = [Camera(spec, Pipeline(net=self.net, **camera_options)) for spec in self.camera_specs]
+        self.cameras = [Camera(spec, Pipeline(net=self.net, config=config)) for spec in self.camera_specs]
         for cam in self.cameras:
             create_publishers(cam, cam.spec.output)
         if not self.cameras:
@@ -228,13 +225,14 @@ class PoseNetNode(LifecycleNode):
             return
         self.get_logger().debug(f"warm-up frame {(time.perf_counter() - t0) * 1e3:.0f} ms")
 
-    def _report_backend(self, p) -> None:
+    def _report_backend(self) -> None:
         """The backend/precision in use (``auto``: timed here during this configure, or the cached
         choice) in the log and on /diagnostics."""
         from ..runtime.choice import describe
 
         used = getattr(self.net.model, "backend_used", "")
-        auto = "auto" in (p.get("backend"), p.get("precision"))
+        asked = self.net.config.network
+        auto = "auto" in (asked.backend, asked.precision)
         how = (describe(self.net.network) or used) if auto else "set by parameters"
         self.health.diagnostics.extra = {"backend": used, "backend_choice": how}
         self.get_logger().info(f"backend {used} ({how})")

@@ -9,7 +9,8 @@ import logging
 from pathlib import Path
 
 from ..core.errors import ModelError
-from .backends import BACKENDS, PRECISIONS
+from ..core.options import OPTIONS
+from .backends import BACKENDS
 from .choice import has_openvino, resolve
 from .formats import NATIVE_FORMATS, ORIGINAL_FORMATS
 from .variants import int8_file
@@ -20,12 +21,8 @@ def create_backend(path: Path, name: str = "onnxruntime", num_threads: int | Non
     """Backend ``name`` (or ``auto``) running ``path`` at ``precision``; ``int8`` runs the
     file's int8 variant (``variants.py``) when the registry has one.  An original file (``.pb``,
     ``.tflite``: only it is installed) runs in the backend made for its format."""
-    name = (name or "onnxruntime").lower()
-    if name != "auto" and name not in BACKENDS:
-        raise ModelError(f"unknown backend '{name}' (known: auto, {', '.join(BACKENDS)})")
-    precision = (precision or "auto").lower()
-    if precision not in PRECISIONS:
-        raise ModelError(f"unknown precision '{precision}' (known: {', '.join(PRECISIONS)})")
+    name = OPTIONS["backend"].check(name or "onnxruntime")      # the options table's check (ModelError)
+    precision = OPTIONS["precision"].check(precision or "auto")
     suffix = Path(path).suffix.lower()
     runners = ORIGINAL_FORMATS.get(suffix)
     if runners:

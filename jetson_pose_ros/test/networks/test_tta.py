@@ -7,6 +7,7 @@ import pytest
 
 from jetson_pose_ros import ModelError, PoseNet, PoseNetError
 from jetson_pose_ros.core import parsing
+from jetson_pose_ros.core.config import Config
 from jetson_pose_ros.networks import tta
 from jetson_pose_ros.core.keypoints import sigmas
 from jetson_pose_ros.networks.merge import Candidate, merge, oks
@@ -89,10 +90,12 @@ def test_parse_options():
     for bad in ("abc", "0", "1,9", [float("nan")]):
         with pytest.raises(PoseNetError, match="scales"):
             parsing.parse_scales(bad)
-    assert [(p.scale, p.flip) for p in tta.passes({"scales": "0.5,1", "flip": "true"})] == \
+    # the options are checked once into the decoder's config; the passes take its typed values
+    decoder = Config.from_options("movenet-body", scales="0.5,1", flip="true").decoder
+    assert [(p.scale, p.flip) for p in tta.passes(decoder.scales, decoder.flip)] == \
         [(1.0, False), (1.0, True), (0.5, False), (0.5, True)]
     with pytest.raises(PoseNetError, match="flip"):
-        tta.passes({"flip": "maybe"})
+        Config.from_options("movenet-body", flip="maybe")
 
 
 def test_oks_merge_averages_agreeing_passes_and_keeps_the_rest():

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from ...core.errors import ModelError
 
-PRECISIONS = ("auto", "f32", "bf16", "int8")
-
 
 def _onnxruntime(providers=None):
     def factory(path, threads, precision="f32", input_spec=None):
@@ -46,7 +44,7 @@ def _native(module: str, cls: str):
     return factory
 
 
-BACKENDS = {
+BACKENDS = {     # the same names as core.options.BACKEND_NAMES (the options table checks them)
     "onnxruntime": _onnxruntime(),
     "cpu": _onnxruntime(),
     "cuda": _onnxruntime(["CUDAExecutionProvider", "CPUExecutionProvider"]),
