@@ -183,9 +183,10 @@ def media_frames(shared: Path, hand: bool):
 
 # ------------------------------------------------------------------ one variant
 def run_variant(network: str, backend: str, precision: str, threads: int, shared: Path, sets: dict) -> dict:
+    # on demand: each variant runs in a worker process of its own, which imports the package (heavy) here
     from jetson_pose_ros.runtime.backends import openvino as ovb
-    from jetson_pose_ros.runtime.model_files import resolve_files
-    from jetson_pose_ros.posenet import PoseNet
+    from jetson_pose_ros.runtime.model_files import resolve_files  # on demand (above)
+    from jetson_pose_ros.posenet import PoseNet  # on demand (above)
 
     t0 = time.time()
     precision, _, label = precision.partition("[")      # bf16[LABEL]: an experiment (--bf16-keep)

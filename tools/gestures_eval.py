@@ -118,9 +118,9 @@ def more_hands(data: Path) -> None:
 
 
 def photos(data: Path) -> None:
+    # heavy, on demand: OpenCV and the networks only for the photos part
     import cv2
-
-    from jetson_pose_ros.posenet import PoseNet
+    from jetson_pose_ros.posenet import PoseNet  # on demand (above)
     net = PoseNet("mediapipe-hand")
     print("== photos end to end: mediapipe-hand (PoseNet('mediapipe-hand').infer) + classify_hand_gestures, "
           "the best-scoring hand per photo")

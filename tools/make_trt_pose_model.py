@@ -131,10 +131,10 @@ def build(source_path: Path, size: tuple[int, int]):
 def verify(source_path: Path, target_path: Path, image_path: Path | None, size: tuple[int, int]) -> float:
     """Max |difference| between the built model's outputs and the source's, re-ordered
     by the same plan, on one image prepared each network's own way."""
+    # heavy, on demand: only the output check needs OpenCV, the runtime and the package
     import cv2
     import onnxruntime as ort
-
-    from jetson_pose_ros.preprocess import InputSpec, prepare
+    from jetson_pose_ros.preprocess import InputSpec, prepare  # on demand (above)
 
     src, dst = get_network(SOURCE), get_network(TARGET)
     topo = dst.topology()

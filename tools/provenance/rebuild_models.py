@@ -314,6 +314,7 @@ def fold_tflite(src: str, dst: str) -> None:
     evaluated by the TFLite interpreter (all tensors preserved), its output is
     stored as a constant buffer, and the operator is removed.
     """
+    # on demand: runs in the conversion environment (optional tensorflow), not the tool's
     import numpy as np
     import tensorflow as tf
     from tensorflow.lite.python import schema_py_generated as schema
@@ -386,8 +387,9 @@ def yolo_export(pt: str, dst: str) -> None:
 
 def _prepare(image_path: str, spec: dict, size):
     """Turn one photo into the network input described by ``spec``."""
+    # on demand: runs in the check environment (optional onnxruntime, OpenCV)
     import cv2
-    import numpy as np
+    import numpy as np  # on demand (above)
 
     image = cv2.imread(image_path, cv2.IMREAD_COLOR)
     if image is None:
@@ -415,6 +417,7 @@ def _prepare(image_path: str, spec: dict, size):
 
 def check_outputs(rebuilt: str, mirror: str, spec_json: str) -> None:
     """Run both files on the same inputs; print one JSON line with the figures."""
+    # on demand: runs in the check environment (optional onnxruntime)
     import numpy as np
     import onnxruntime as ort
 
@@ -452,8 +455,6 @@ def compare_structure(rebuilt: str, mirror: str) -> dict:
     ``same_ops``: identical sequence of node operator types; ``same_weights``:
     identical multiset of initializer tensors (type, shape and bytes).
     """
-    import hashlib as _hashlib
-
     import onnx
     from onnx import numpy_helper
 
@@ -466,7 +467,7 @@ def compare_structure(rebuilt: str, mirror: str) -> dict:
     def signature(path):
         graph = onnx.load(path).graph
         weights = sorted(
-            _hashlib.sha256(repr((t.data_type, tuple(t.dims))).encode()
+            hashlib.sha256(repr((t.data_type, tuple(t.dims))).encode()
                             + numpy_helper.to_array(t).tobytes()).hexdigest()
             for t in graph.initializer)
         return [n.op_type for n in graph.node], weights, len(graph.node)

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+from tqdm import tqdm
 
 from ..core.errors import InputError, PoseNetError
 from ..core.pose import PoseFrame
+from ..io.sources import read_image
 
 COCO_METRICS = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
 HAND_KEYPOINTS = 21
@@ -213,10 +215,6 @@ def predict(pipeline, ds: KeypointSet, image_ids: Sequence[int], progress: bool 
             on_image: Callable | None = None) -> dict[int, PoseFrame]:
     """Run ``pipeline`` (a ``Pipeline``, or anything with ``process(image) -> PoseFrame`` such as
     ``PoseNet.infer``'s owner) on every image; returns image id -> frame."""
-    from tqdm import tqdm
-
-    from ..io.sources import read_image
-
     run = pipeline.process if hasattr(pipeline, "sinks") else pipeline.infer
     name = getattr(getattr(pipeline, "net", pipeline), "network", "")
     out = {}

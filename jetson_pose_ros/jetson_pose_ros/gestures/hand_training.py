@@ -67,7 +67,7 @@ def synthetic_other(xy: np.ndarray, labels: np.ndarray, n: int, rng) -> np.ndarr
 
 
 def _fit(x: np.ndarray, y: np.ndarray, k: int, hidden: int, l2: float, rng):
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize   # heavy, for training only: lazy
 
     mean, scale = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / scale

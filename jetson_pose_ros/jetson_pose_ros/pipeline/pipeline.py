@@ -22,6 +22,8 @@ from ..core.errors import PoseNetError
 from ..core.options import OPTIONS
 from ..core.pose import PoseFrame
 from ..posenet import RUNTIME_GROUPS, PoseNet
+from .smoothing import PoseSmoother
+from .tracking import PoseTracker
 
 GROUPS = STAGE_GROUPS
 
@@ -54,9 +56,6 @@ class Pipeline:
         p = config.pipeline
         hands = self.net.topology.num_keypoints == 21
         tracking = p.tracking(hands)
-        if tracking:        # imported only when used: scipy.optimize alone costs ~35 MB of RSS
-            from .smoothing import PoseSmoother
-            from .tracking import PoseTracker
         self.tracker = PoseTracker(max_lost=p.track_max_lost, min_similarity=p.track_min_similarity,
                                    min_hits=p.track_min_hits) if tracking else None
         self.smoother = PoseSmoother(p.smooth_min_cutoff, p.smooth_beta) if p.smooth else None

@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from ..core.pose import LABEL_KEYS, SCORE_DECIMALS, XY_DECIMALS, PoseFrame, pose_dict  # noqa: F401
+from ..depth.position import person_positions
 
 GESTURE_COLUMNS = ("gesture", "gesture_score", "direction_x", "direction_y", "posture", "posture_score",
                    "motion", "motion_score")
@@ -60,8 +61,6 @@ def add_xyz(poses: list[dict], frame: PoseFrame) -> None:
     ``"xyz"`` per keypoint, [x, y, z] metres, ``null`` where no valid depth; nothing without."""
     if frame.xyz is None:
         return
-    from ..depth.position import person_positions
-
     positions = person_positions(frame.xyz, frame.keypoint_names)
     for pose in poses:
         i = pose["id"]

@@ -107,7 +107,7 @@ def make_extensions(params: dict) -> list[NodeExtension]:
         from .hri import HriBodies
         extensions.append(HriBodies())
     if params.get("depth_topic"):                 # people in 3D (depth3d.py)
-        from .depth3d import Depth3D
+        from .depth3d import Depth3D   # on demand (lazy): tf2 and the depth library only with a depth topic
         extensions.append(Depth3D(params))
     return extensions
      # the blank frame run once at configure, so the first real frame is not slow
@@ -161,7 +161,8 @@ class PoseNetNode(LifecycleNode):
     # ------------------------------------------------------------------ lifecycle
     def on_configure(self, state) -> TransitionCallbackReturn:
         """Load the network and create the publishers."""
-        from ..pipeline.pipeline import Pipeline  # onnxruntime etc. are imported here
+        # heavy, kept off the start path (lazy): the pipeline imports the networks and onnxruntime/openvino
+        from ..pipeline.pipeline import Pipeline
 
         p = self.params
         t_configure = time.monotonic()
@@ -215,7 +216,7 @@ class PoseNetNode(LifecycleNode):
     def _warm_up(self) -> None:
         """One blank frame through the network now, so that the first real frame does not pay for the
         backend's first run (allocations, OpenVINO's lazy kernels)."""
-        import numpy as np
+        import numpy as np   # lazy: kept off the node's start path until the network is loaded
 
         t0 = time.perf_counter()
         try:
@@ -228,7 +229,7 @@ class PoseNetNode(LifecycleNode):
     def _report_backend(self) -> None:
         """The backend/precision in use (``auto``: timed here during this configure, or the cached
         choice) in the log and on /diagnostics."""
-        from ..runtime.choice import describe
+        from ..runtime.choice import describe   # lazy: the runtime loads with the network (start path)
 
         used = getattr(self.net.model, "backend_used", "")
         asked = self.net.config.network
@@ -518,7 +519,7 @@ PRELOAD = ("scipy.optimize",)
 
 def _preload() -> threading.Thread:
     def run():
-        import importlib
+        import importlib   # lazy: in the preload thread, off the start path
 
         for name in PRELOAD:
             try:
