@@ -83,12 +83,12 @@ def test_depth_inputs_follow_the_lazy_rule(node):
         # after the node's start-up grace (it takes its inputs at once for LAZY_GRACE_S) nothing is subscribed
         assert spin_until(lambda: "idle: no subscribers; input unsubscribed" in node.log(), LAZY_GRACE_S + 15.0), \
             node.log()[-2000:]
-        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), 5.0), node.log()[-2000:]
+        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), 30.0), node.log()[-2000:]
         assert not spin_until(lambda: any(p.get_subscription_count() for p in pubs), 1.0), node.log()[-2000:]
         sub = n.create_subscription(Pose3DArray, node.topic("poses_3d"), lambda m: None, RELIABLE)
-        assert spin_until(lambda: all(p.get_subscription_count() for p in pubs), 10.0), node.log()[-2000:]
+        assert spin_until(lambda: all(p.get_subscription_count() for p in pubs), 60.0), node.log()[-2000:]
         n.destroy_subscription(sub)
-        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), 10.0), node.log()[-2000:]
+        assert spin_until(lambda: not any(p.get_subscription_count() for p in pubs), 30.0), node.log()[-2000:]
     finally:
         n.destroy_node()
 
