@@ -233,11 +233,11 @@ def test_node_publishes_diagnostics(raw, humans):
 
     try:
         client.send(client.image_msg(humans))
-        assert client.spin_until(lambda: bool(seen), 10), "no /diagnostics from the node"
+        assert client.spin_until(lambda: bool(seen), 30), "no /diagnostics from the node"
         bad_before = int(report(seen[-1])["bad"])      # the module's node has seen other bad frames
         client.publish(raw_msg(client, **bad.BAD_RAW["huge header"]))
         assert client.spin_until(lambda: int(report(seen[-1])["bad"]) > bad_before
-                                 and "max_image_pixels" in report(seen[-1])["last_error"], 10), seen[-1]
+                                 and "max_image_pixels" in report(seen[-1])["last_error"], 30), seen[-1]
     finally:
         client.node.destroy_subscription(sub)
     values = report(seen[-1])

@@ -104,7 +104,10 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
     n.create_subscription(tf2_msgs.TFMessage, "/tf", tfs.append, RELIABLE)
     markers = []
     n.create_subscription(MarkerArray, node.topic("markers_3d"), markers.append, RELIABLE)
-    client.spin(LAZY_GRACE_S + 1.0)     # depth is sent once per frame: the node's inputs are stable by now
+    # depth is sent once per frame: wait until the node keeps its inputs and our frames reach them
+    # (past its start-up grace, see Client.wait_connected; the depth and camera_info inputs are taken
+    # together with the image input)
+    client.wait_connected()
     n.create_subscription(DiagnosticArray, "/diagnostics", diags.append, RELIABLE)
 
     bgr = ros_helpers.load_bgr("humans_1.jpg")
@@ -141,8 +144,14 @@ def test_poses_3d_for_every_frame_with_depth_and_tf_and_diagnostics(node):
         client.publish(colour)
         assert client.spin_until(lambda: colour_keys[-1] in client.poses, 30.0), \
             f"no poses for frame {i}:\n{node.log()[-3000:]}"
-    client.spin_until(lambda: all(colour_keys[i] in got3d for i in range(FRAMES) if i not in DROPPED), 10.0)
-    client.spin(2.5)                                            # one more /diagnostics period
+    client.spin_until(lambda: all(colour_keys[i] in got3d for i in range(FRAMES) if i not in DROPPED), 30.0)
+    # every checked frame is decided by now (a dropped frame when the next depth image came): a
+    # /diagnostics message stamped later counts them all (the node publishes it once a second, later
+    # on a loaded machine)
+    decided = time.time()
+    assert client.spin_until(lambda: any(a.header.stamp.sec + a.header.stamp.nanosec * 1e-9 > decided
+                                         and any(node.fqn in s.hardware_id for s in a.status)
+                                         for a in diags), 30.0), node.log()[-2000:]
 
     k_colour = k_depth.scaled(w, h)
     found_3d = 0
@@ -230,10 +239,10 @@ def test_without_tf2_ros_and_tf2_msgs_the_camera_frame_outputs_flow(ros, tmp_pat
         n.create_subscription(tf2_msgs.TFMessage, "/tf", tfs.append, RELIABLE)
         depth_pub = n.create_publisher(Image, proc.topic("depth/image_raw"), RELIABLE)
         info_pub = n.create_publisher(CameraInfo, proc.topic("depth/camera_info"), RELIABLE)
-        # each depth image is sent once: wait past the node's start-up grace, after which its inputs stay
-        # subscribed because this client listens (a listener discovered after the grace on a loaded
-        # machine makes the node drop and re-take them once)
-        client.spin(LAZY_GRACE_S + 1.0)
+        # each depth image is sent once: wait until the node keeps its inputs because this client
+        # listens (a listener discovered after the start-up grace on a loaded machine makes the node
+        # drop and re-take them once) and our frames reach them (Client.wait_connected)
+        client.wait_connected()
         assert client.spin_until(lambda: depth_pub.get_subscription_count() and info_pub.get_subscription_count(),
                                  30.0), proc.log()[-2000:]
         bgr = ros_helpers.load_bgr("humans_1.jpg")
@@ -251,13 +260,13 @@ def test_without_tf2_ros_and_tf2_msgs_the_camera_frame_outputs_flow(ros, tmp_pat
             client.publish(colour)
             keys.append(key(colour.header))
             assert client.spin_until(lambda: keys[-1] in client.poses, 30.0), proc.log()[-3000:]
-        assert client.spin_until(lambda: all(k in got3d for k in keys[:4]), 10.0), proc.log()[-3000:]
+        assert client.spin_until(lambda: all(k in got3d for k in keys[:4]), 30.0), proc.log()[-3000:]
         assert got3d[keys[0]].header.frame_id == "depth_optical"       # the optical frame, not base_link
         assert got3d[keys[0]].poses[0].position.z == pytest.approx(2.0, abs=0.005)
 
         def depth_status():
             return [s for a in seen for s in a.status if s.name.endswith(": depth") and proc.fqn in s.hardware_id]
-        assert client.spin_until(depth_status, 10.0), proc.log()[-2000:]
+        assert client.spin_until(depth_status, 30.0), proc.log()[-2000:]
         st = depth_status()[-1]
         notes = {kv.key: kv.value for kv in st.values}["notes"]
         assert "target_frame 'base_link' needs tf2_ros" in notes and "tf2_msgs is not installed" in notes
