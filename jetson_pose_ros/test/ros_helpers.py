@@ -99,7 +99,8 @@ class LoggedProcess:
         self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT, **popen)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:        # after stop() the file is closed (and complete)
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def alive(self) -> bool:

@@ -396,6 +396,7 @@ def test_node_stops_promptly_on_signal_while_busy(ros, tmp_path, humans, sig):
         t0 = time.monotonic()
         rc = proc.stop(timeout=10.0, sig=getattr(_signal, sig))
         elapsed = time.monotonic() - t0
+        print(f"{sig} attempt {attempt}: node stopped in {elapsed:.2f} s")
         c.destroy()
         assert rc == 0 and elapsed < 2.0, (rc, elapsed, proc.log()[-1500:])
 
