@@ -99,7 +99,8 @@ class LoggedProcess:
         self.proc = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT, **popen)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:        # after stop() the file is closed (and complete)
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def alive(self) -> bool:
@@ -144,7 +145,7 @@ class NodeProcess(LoggedProcess):
     def topic(self, name: str) -> str:
         return f"{self.namespace.rstrip('/')}/{name}" if self.namespace else f"/{name}"
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 120.0) -> None:
         self.wait_log(r"\[(?:[\w.]+\.)?posenet\]: network '.*' .*ready", timeout)
 
     def stop(self, timeout: float = 10.0, sig: int = signal.SIGINT) -> int:
@@ -162,6 +163,13 @@ class NodeProcess(LoggedProcess):
 def run_node_to_exit(args: list[str], timeout: float = 60.0) -> subprocess.CompletedProcess:
     return subprocess.run(node_command() + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=timeout, cwd=str(REPO))
+
+
+# Client.send's re-send period for a node whose state moves with every frame (tracking, debounced
+# gestures): a frame re-sent while the node is still working on it (seconds per frame on a loaded
+# machine) would be taken twice and move that state twice, so only a frame lost on the way (a
+# best-effort input) is re-sent, after this long.
+STATEFUL_RESEND_S = 30.0
 
 
 class Client:
@@ -238,11 +246,65 @@ class Client:
             rclpy.spin_once(self.node, timeout_sec=0.05)
         return bool(predicate())
 
-    def wait_connected(self, timeout: float = 30.0) -> None:
+    def wait_connected(self, timeout: float = 60.0) -> None:
+        """Wait until frames sent now reach the node and its results reach this client, by what the
+        node shows, not by time (a loaded 2-core machine takes seconds for what takes milliseconds
+        on an idle one):
+
+        1. the graph: the node's input, its ``poses`` publisher and its parameter services are seen;
+        2. the node keeps its input: a lazy node takes its input at once for ``LAZY_GRACE_S`` after
+           start and then only while a result topic has a subscriber.  When the grace ends before the
+           node has discovered this client, it drops its input and takes it again (a new reader:
+           frames sent meanwhile are lost).  A /diagnostics status of the node stamped after the
+           grace that is not "idle" says that it has a listener and keeps its input from now on;
+        3. this client's frames reach that input: a frame the node refuses at once (an unsupported
+           encoding or format, unique to this call, so the log line is not throttled) is re-sent
+           until the node logs it (a best-effort input loses what arrives before it matched this
+           publisher).  The node counts it as bad and logs a warning; nothing else changes.
+        """
+        from diagnostic_msgs.msg import DiagnosticArray
+        from sensor_msgs.msg import CompressedImage, Image
+
+        from jetson_pose_ros.ros.node import LAZY_GRACE_S
+
+        end = time.monotonic() + timeout
+
+        def left() -> float:
+            return max(0.0, end - time.monotonic())
+
         ok = self.spin_until(lambda: self.image_pub.get_subscription_count() > 0
                              and self.poses_sub.get_publisher_count() > 0
-                             and self.set_cli.service_is_ready(), timeout)
+                             and self.set_cli.service_is_ready(), left())
         assert ok, f"posenet node not discovered within {timeout}s:\n{self.target.log()[-2000:]}"
+
+        ready = re.findall(r"\[(\d+\.\d+)\] \[(?:[\w.]+\.)?posenet\]: network '.*' .*ready", self.target.log())
+        assert ready, f"no 'ready' line with a time stamp in the node's log:\n{self.target.log()[-2000:]}"
+        grace_end = float(ready[-1]) + LAZY_GRACE_S
+        kept: list = []
+
+        def on_diagnostics(msg) -> None:
+            stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+            kept.extend(st for st in msg.status if st.hardware_id == self.target.fqn
+                        and st.name.endswith(": frames") and stamp > grace_end and not st.message.startswith("idle"))
+
+        sub = self.node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
+        try:
+            ok = self.spin_until(lambda: bool(kept), left())
+        finally:
+            self.node.destroy_subscription(sub)
+        assert ok, f"the node did not keep its input after its start-up grace:\n{self.target.log()[-2000:]}"
+
+        tokens: list[str] = []
+        while not any(t in self.target.log() for t in tokens):
+            assert left() > 0, f"no hand-shake frame reached the node within {timeout}s:\n{self.target.log()[-2000:]}"
+            tokens.append(f"{self.node.get_name()}_handshake{len(tokens)}")
+            if self.compressed:
+                msg = CompressedImage(header=self.next_header("handshake"), format=f"compressedDepth {tokens[-1]}")
+            else:
+                msg = Image(header=self.next_header("handshake"), height=1, width=1, encoding=tokens[-1], step=3,
+                            data=[0, 0, 0])
+            self.image_pub.publish(msg)
+            self.spin_until(lambda: tokens[-1] in self.target.log(), min(2.0, left()))
 
     # -- frames ----------------------------------------------------------------
     def next_header(self, frame_id: str = "camera"):
@@ -258,10 +320,10 @@ class Client:
         self.image_pub.publish(msg)
         return self.key(msg.header)
 
-    def send(self, msg, timeout: float = 20.0, resend_every: float = 3.0, want_overlay: bool = False,
+    def send(self, msg, timeout: float = 60.0, resend_every: float = 3.0, want_overlay: bool = False,
              want_markers: bool = False):
-        """Publish ``msg`` (re-publish every ``resend_every`` s: best-effort input may lose the very
-        first frames after discovery) until its Pose2DArray (and overlay/markers) arrive."""
+        """Publish ``msg`` (re-publish every ``resend_every`` s: a best-effort input may lose a frame;
+        see ``STATEFUL_RESEND_S``) until its Pose2DArray (and overlay/markers) arrive."""
         key = self.key(msg.header)
         end = time.monotonic() + timeout
 
@@ -287,7 +349,7 @@ class Client:
         return bgr_to_compressed(bgr, fmt, header=self.next_header(frame_id))
 
     # -- parameters ---------------------------------------------------------------
-    def _call(self, client, request, timeout: float = 10.0):
+    def _call(self, client, request, timeout: float = 30.0):
         assert client.wait_for_service(timeout_sec=timeout), f"service {client.srv_name} not available"
         future = client.call_async(request)
         assert self.spin_until(future.done, timeout), f"service {client.srv_name} did not answer"

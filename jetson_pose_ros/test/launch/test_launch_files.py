@@ -55,7 +55,7 @@ def node_names() -> list[str]:
     return lh.ros2("node", "list").stdout.split()
 
 
-def wait_for_nodes(names: set[str], timeout: float = 30.0) -> list[str]:
+def wait_for_nodes(names: set[str], timeout: float = 90.0) -> list[str]:
     end = time.monotonic() + timeout
     found: list[str] = []
     while time.monotonic() < end:
@@ -66,19 +66,29 @@ def wait_for_nodes(names: set[str], timeout: float = 30.0) -> list[str]:
     raise AssertionError(f"nodes {sorted(names - set(found))} not in `ros2 node list`: {found}")
 
 
-def topic_hz(topic: str, seconds: float = 8.0) -> float:
-    """`ros2 topic hz TOPIC` for a few seconds; the last average rate it printed."""
+def topic_hz(topic: str, windows: int = 4, timeout: float = 90.0) -> float:
+    """`ros2 topic hz TOPIC` until it printed ``windows`` average rates (it prints one a second once
+    messages come; its own start-up takes seconds on a loaded machine); the last rate printed."""
+    import selectors
     import subprocess
 
     proc = subprocess.Popen(["ros2", "topic", "hz", topic], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
+    out, rates = "", []
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    end = time.monotonic() + timeout
     try:
-        out, _ = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
+        while len(rates) < windows and time.monotonic() < end and proc.poll() is None:
+            if sel.select(timeout=0.5):
+                line = proc.stdout.readline()
+                out += line
+                rates += re.findall(r"average rate: ([\d.]+)", line)
+    finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=10)
-    rates = re.findall(r"average rate: ([\d.]+)", out)
+        out += proc.communicate(timeout=10)[0]
     assert rates, f"`ros2 topic hz {topic}` printed no rate:\n{out[-2000:]}"
+    print(f"ros2 topic hz {topic}: {rates}")
     return float(rates[-1])
 
 
@@ -128,12 +138,12 @@ def test_posenet_launch_defaults_cli_and_lifecycle(ros, tmp_path):
             assert "success=True" in res.stdout and "disabled" in res.stdout, res.stdout
             silent = lh.ros2("topic", "echo", "--once", "--timeout", "4", "/poses", check=False, timeout=60)
             assert "header" not in silent.stdout, "a disabled node published poses"
-            # ... true resumes with the next frame (the publisher sends one every 0.2 s)
+            # ... true resumes with the next frame (the publisher sends one every 0.2 s); how soon
+            # `ros2 topic echo` shows it is mostly its own start-up and discovery (seconds on a loaded
+            # machine), so it is not timed here
             res = lh.ros2("service", "call", "/posenet/enable", "std_srvs/srv/SetBool", "{data: true}")
             assert "success=True" in res.stdout, res.stdout
-            t0 = time.monotonic()
-            assert_image_header(lh.yaml_messages(lh.echo_once("/poses", timeout=10)), "launch_cam")
-            assert time.monotonic() - t0 < 10
+            assert_image_header(lh.yaml_messages(lh.echo_once("/poses")), "launch_cam")
     finally:
         run.stop()
 

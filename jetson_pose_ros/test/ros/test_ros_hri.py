@@ -35,7 +35,8 @@ def key(header) -> tuple[int, int]:
 
 
 class Bodies:
-    """Subscribes /humans/bodies/tracked and, for every ID it lists, the body's topics."""
+    """Subscribes /humans/bodies/tracked and, for every ID it lists (or that is known in advance), the
+    body's topics."""
 
     def __init__(self, node):
         self.node = node
@@ -54,8 +55,8 @@ class Bodies:
                                           RELIABLE)
             for name, t in PER_BODY.items()]
 
-    def connected(self) -> bool:
-        return all(s.get_publisher_count() > 0 for subs in self.subs.values() for s in subs)
+    def connected(self, ids) -> bool:
+        return all(s.get_publisher_count() > 0 for body_id in ids for s in self.subs[body_id])
 
 
 def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
@@ -97,22 +98,30 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
                                  lambda m: gestures.__setitem__(key(m.header), m), RELIABLE)
         c = Client(proc, name="hri_client")
         c.wait_connected()
+        # the bodies' topics are subscribed before the first frame: the node creates a body's
+        # publishers in the frame that confirms its track and publishes at once, and later frames
+        # follow within a frame time.  A reader created only after /humans/bodies/tracked named the
+        # body is matched by the node's publishers whenever its discovery gets there (seconds, on a
+        # loaded machine), and what they send before is lost (volatile).  The IDs are known: the
+        # node's tracks must be the library's (checked below); an unexpected ID is still followed.
+        for body_id in sorted({rep155.body_id(t) for _, live in expected for t in live}):
+            bodies.follow(body_id)
         c.spin_until(lambda: c.node.count_subscribers(proc.topic("gestures")) > 0, 10.0)
         stamps, poses = [], []
         for f in frames:
-            msg = c.send(c.image_msg(f))
+            msg = c.send(c.image_msg(f), resend_every=ros_helpers.STATEFUL_RESEND_S)   # tracked
             stamps.append(key(msg.header))
             poses.append(msg)
             done = lambda: bodies.tracked and key(bodies.tracked[-1].header) == stamps[-1] \
                 and stamps[-1] in gestures  # noqa: E731
-            end = node.get_clock().now().nanoseconds + 10e9
+            end = node.get_clock().now().nanoseconds + 30e9
             while not done() and node.get_clock().now().nanoseconds < end:
                 rclpy.spin_once(node, timeout_sec=0.05)
             assert done(), f"no tracked/gestures for frame {len(stamps)}:\n{proc.log()[-2000:]}"
             for body_id in bodies.tracked[-1].ids:      # follow each new body before the next frame
                 bodies.follow(body_id)
-            end = node.get_clock().now().nanoseconds + 10e9
-            while not bodies.connected() and node.get_clock().now().nanoseconds < end:
+            end = node.get_clock().now().nanoseconds + 30e9
+            while not bodies.connected(bodies.tracked[-1].ids) and node.get_clock().now().nanoseconds < end:
                 rclpy.spin_once(node, timeout_sec=0.05)
             if bodies.tracked[-1].ids:   # people present: /diagnostics (1 Hz) names the bodies with topics
                 want = f"{len(bodies.tracked[-1].ids)} bodies"
@@ -128,7 +137,8 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
             assert lists[stamp] == [rep155.body_id(t) for t in sorted(live)], (stamp, lists[stamp], live)
         assert lists[stamps[2]], "tracks are confirmed in the 3rd frame"
         assert lists[stamps[-1]] == [] and lists[stamps[1]] == []
-        assert len(bodies.subs) >= 2, bodies.tracked
+        listed = {i for m in bodies.tracked for i in m.ids}
+        assert len(listed) >= 2, bodies.tracked
 
         changed = 0
         for body_id, topics in bodies.msgs.items():
@@ -140,8 +150,9 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
                     assert stamp not in topics["skeleton2d"]
                     continue
                 j = fr.track_ids.tolist().index(tid)
-                if stamp not in topics["skeleton2d"]:     # before this test followed the body
-                    assert i == 2, (body_id, i)
+                missing = [name for name in PER_BODY if stamp not in topics[name]]
+                if missing:   # the frame that created the body's topics: sent before our readers matched
+                    assert i == 2, (body_id, i, missing)
                     continue
                 # skeleton2d: 18 points in [0, 1], in the REP's order (checked against `poses`)
                 sk = topics["skeleton2d"][stamp].skeleton
@@ -163,7 +174,8 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
                 label = fr.attributes[j]["gesture"]["label"]
                 assert topics["gesture"][stamp].gesture == rep155.gesture_code(label), (body_id, i, label)
                 assert topics["posture"][stamp].posture == rep155.posture_code(fr.attributes[j]["posture"]["label"])
-                got.append(topics["gesture"][stamp].gesture)
+                if i > 2:      # the sequence starts in the frame after the confirming one (frame 2)
+                    got.append(topics["gesture"][stamp].gesture)
             # debounced: OTHER in the frame after confirmation, the raw label from the DEBOUNCE-th frame
             if len(set(got)) > 1:
                 assert got[0] == 0 and got[1] != 0 and len(set(got[1:])) == 1, (body_id, got)
@@ -181,15 +193,15 @@ def test_hri_bodies_follow_the_tracks_and_carry_debounced_labels(ros, tmp_path):
                 assert g.has_direction == ("direction" in attrs["gesture"]) and g.motion == ""
 
         # /diagnostics named the bodies that had topics while the people were there (once a second)
-        assert any(st.message == f"{len(bodies.subs)} bodies" for st in diagnostics), [st.message for st in diagnostics]
+        assert any(st.message == f"{len(listed)} bodies" for st in diagnostics), [st.message for st in diagnostics]
         # the people left: every body's topics are gone from the graph (no publisher left)
         topics = [f"/humans/bodies/{b}/{t}" for b in bodies.subs for t in rep155_topics()]
-        end = node.get_clock().now().nanoseconds + 10e9
+        end = node.get_clock().now().nanoseconds + 30e9
         while any(node.count_publishers(t) for t in topics) and node.get_clock().now().nanoseconds < end:
             rclpy.spin_once(node, timeout_sec=0.05)
         assert not [t for t in topics if node.count_publishers(t)], proc.log()[-2000:]
         assert node.count_publishers("/humans/bodies/tracked") == 1
-        end = node.get_clock().now().nanoseconds + 5e9
+        end = node.get_clock().now().nanoseconds + 30e9
         while not any(st.message == "0 bodies" for st in diagnostics) and node.get_clock().now().nanoseconds < end:
             rclpy.spin_once(node, timeout_sec=0.05)
         assert diagnostics and diagnostics[-1].message == "0 bodies", [st.message for st in diagnostics]
@@ -243,8 +255,8 @@ def test_hand_gestures_topic_names_tracked_hands(ros, tmp_path):
         c.wait_connected()
         seq = []
         for _ in range(5):
-            msg = c.send(c.image_msg(image))
-            assert c.spin_until(lambda: key(msg.header) in got, 10.0), proc.log()[-2000:]
+            msg = c.send(c.image_msg(image), resend_every=ros_helpers.STATEFUL_RESEND_S)   # tracked
+            assert c.spin_until(lambda: key(msg.header) in got, 30.0), proc.log()[-2000:]
             g = got[key(msg.header)].gestures
             assert len(g) == len(msg.poses) >= 1
             seq.append((g[0].id, g[0].label, g[0].motion))

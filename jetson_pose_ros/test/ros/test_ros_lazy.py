@@ -43,7 +43,7 @@ class Camera:
         self.poses_sub = None
         self.n = 0
 
-    def _tick(self) -> None:
+    def _tick(self) -> None:      # frame n has the stamp 100 + n / 10 s (frame_number reads it back)
         self.n += 1
         self.msg.header.stamp.sec, self.msg.header.stamp.nanosec = 100 + self.n // 10, (self.n % 10) * 100_000_000
         self.pub.publish(self.msg)
@@ -72,6 +72,11 @@ class Camera:
         self.spin_until(lambda: False, seconds)
 
 
+def frame_number(header) -> int:
+    """The camera's frame count ``n`` of a result's header (the stamp of ``Camera._tick``)."""
+    return (header.stamp.sec - 100) * 10 + header.stamp.nanosec // 100_000_000
+
+
 @pytest.fixture(scope="module")
 def lazy_node(ros, tmp_path_factory):
     proc = NodeProcess(tmp_path_factory.mktemp("lazy") / "posenet_node.log", namespace="/lazy")
@@ -90,22 +95,22 @@ def test_no_listener_no_input_then_listener_then_idle_again(lazy_node):
     proc, cam = lazy_node
     # images flow at 10 Hz, nobody listens to a result: when the start-up grace ends the input is dropped
     idle_line = "idle: no subscribers; input unsubscribed"
-    assert cam.spin_until(lambda: idle_line in proc.log(), node_mod.LAZY_GRACE_S + 15.0) is not None, \
+    assert cam.spin_until(lambda: idle_line in proc.log(), node_mod.LAZY_GRACE_S + 60.0) is not None, \
         proc.log()[-2000:]
-    assert cam.spin_until(lambda: not cam.input_subscribed(), 5.0) is not None, proc.log()[-2000:]
+    assert cam.spin_until(lambda: not cam.input_subscribed(), 30.0) is not None, proc.log()[-2000:]
     cam.spin(1.0)
     assert not cam.input_subscribed(), proc.log()[-2000:]
     drops = proc.log().count(idle_line)
 
     cam.listen()
-    took = cam.spin_until(lambda: len(cam.poses) > 0, 15.0)
+    took = cam.spin_until(lambda: len(cam.poses) > 0, 60.0)
     assert took is not None, proc.log()[-3000:]
     assert cam.input_subscribed()
     assert len(cam.poses[-1].poses) >= 3               # real poses of humans_1
 
     cam.leave()
-    assert cam.spin_until(lambda: not cam.input_subscribed(), 10.0) is not None, proc.log()[-2000:]
-    assert cam.spin_until(lambda: proc.log().count(idle_line) > drops, 5.0) is not None, proc.log()[-2000:]
+    assert cam.spin_until(lambda: not cam.input_subscribed(), 30.0) is not None, proc.log()[-2000:]
+    assert cam.spin_until(lambda: proc.log().count(idle_line) > drops, 30.0) is not None, proc.log()[-2000:]
 
 
 def test_enable_service_stops_and_resumes(lazy_node):
@@ -117,21 +122,28 @@ def test_enable_service_stops_and_resumes(lazy_node):
 
     def call(value: bool):
         future = cli.call_async(SetBool.Request(data=value))
-        assert cam.spin_until(future.done, 10.0) is not None
+        assert cam.spin_until(future.done, 30.0) is not None
         return future.result()
 
     cam.listen()
     try:
-        assert cam.spin_until(lambda: len(cam.poses) > 0, 15.0) is not None, proc.log()[-2000:]
+        assert cam.spin_until(lambda: len(cam.poses) > 0, 60.0) is not None, proc.log()[-2000:]
         res = call(False)
+        last_before = cam.n          # the node unsubscribed before it answered: no later frame is processed
         assert res.success and "disabled" in res.message
-        cam.spin(0.5)                                   # a message already in flight may still land
-        cam.poses.clear()
-        cam.spin(2.0)
-        assert cam.poses == [] and not cam.input_subscribed(), proc.log()[-2000:]
+        # results of frames taken before the answer may still be in flight (for any time on a loaded
+        # machine), so the check is by stamp: no result for a frame sent after the answer, while the
+        # camera sends at least 20 more frames and the input is seen unsubscribed
+        assert cam.spin_until(lambda: not cam.input_subscribed() and cam.n >= last_before + 20, 30.0) is not None, \
+            proc.log()[-2000:]
+        cam.spin(1.0)
+        late = [frame_number(m.header) for m in cam.poses if frame_number(m.header) > last_before]
+        assert late == [] and not cam.input_subscribed(), (late, last_before, proc.log()[-2000:])
         res = call(True)
         assert res.success and res.message == "enabled"
-        assert cam.spin_until(lambda: len(cam.poses) > 0, 10.0) is not None, proc.log()[-2000:]
+        after = cam.n
+        assert cam.spin_until(lambda: any(frame_number(m.header) > after for m in cam.poses), 60.0) is not None, \
+            proc.log()[-2000:]
     finally:
         call(True)
         cam.leave()
@@ -145,7 +157,7 @@ def test_late_subscriber_gets_vision_info_once(lazy_node):
     qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
     sub = cam.node.create_subscription(VisionInfo, f"{proc.fqn}/vision_info", got.append, qos)
     try:
-        assert cam.spin_until(lambda: got, 15.0) is not None, proc.log()[-2000:]
+        assert cam.spin_until(lambda: got, 30.0) is not None, proc.log()[-2000:]
         cam.spin(1.0)
         assert len(got) == 1
         info = got[0]
@@ -169,7 +181,7 @@ def test_diagnostics_say_idle(lazy_node):
         def idle_status():
             return [s for a in seen for s in a.status if proc.fqn in s.hardware_id
                     and s.message == "idle: no subscribers"]
-        assert cam.spin_until(idle_status, 10.0) is not None, [s.message for a in seen for s in a.status]
+        assert cam.spin_until(idle_status, 30.0) is not None, [s.message for a in seen for s in a.status]
     finally:
         cam.node.destroy_subscription(sub)
 

@@ -144,7 +144,7 @@ def test_overlay_and_markers_have_the_input_header(client, humans):
     client.subscribe_overlay()
     client.subscribe_markers()
     assert client.spin_until(lambda: client.overlay_sub.get_publisher_count() > 0
-                             and client.markers_sub.get_publisher_count() > 0, 10)
+                             and client.markers_sub.get_publisher_count() > 0, 30)
     bgr = humans["humans_1.jpg"]
     sent = client.image_msg(bgr, "rgb8", frame_id="overlay_cam")
     msg = client.send(sent, want_overlay=True, want_markers=True)
@@ -222,7 +222,7 @@ def _bad_image(kind: str, header) -> Image:
 def test_bad_message_warns_and_node_goes_on(node, client, humans, kind, expected):
     bad = _bad_image(kind, client.next_header("bad"))
     before = node.log().count(expected)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while node.log().count(expected) == before and time.monotonic() < deadline:
         client.publish(bad)
         client.spin(0.5)
@@ -240,17 +240,17 @@ def test_bad_message_warns_and_node_goes_on(node, client, humans, kind, expected
 def test_only_the_newest_frame_is_processed(client, humans):
     bgr = humans["humans_4.jpg"]
     burst = [client.image_msg(bgr, frame_id="burst") for _ in range(12)]
-    t0 = time.monotonic()
     for m in burst:  # much faster than the node can process them
         client.publish(m)
     last = client.key(burst[-1].header)
-    # the last frame gets processed soon, without working through a backlog first
-    msg = client.send(burst[-1], timeout=20)
-    elapsed = time.monotonic() - t0
+    # the last frame gets processed without working through a backlog first.  Counted in frames, not
+    # seconds (a loaded machine may take seconds per frame): the node works on at most the frame in
+    # hand and the newest ones that arrived while the burst was still coming, never the whole queue
+    msg = client.send(burst[-1], timeout=60)
+    client.spin(1.0)             # a backlog would go on answering older frames now
     got = [k for k in (client.key(m.header) for m in burst) if k in client.poses]
     assert last in got and people(msg) == 5
-    assert len(got) < len(burst), f"all {len(burst)} frames were processed: there is a backlog"
-    assert elapsed < 10
+    assert len(got) <= len(burst) // 2, f"{len(got)} of {len(burst)} frames were processed: there is a backlog"
 
 
 def test_declared_parameters_and_config_defaults(client):
@@ -280,7 +280,10 @@ def test_demo_publisher_node_echo(node, client, tmp_path):
     echo = subprocess.Popen(exe("pose_echo") + ["--json", str(out), "--count", "3", "--timeout", "60"] + ns,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        time.sleep(1.0)
+        # the echo's subscription is in the graph (its start-up takes seconds on a loaded machine)
+        # before the 12 frames are sent; our own client is the first subscriber of poses
+        assert client.spin_until(lambda: client.node.count_subscribers(node.topic("poses")) >= 2, 60.0), \
+            echo.stdout.read() if echo.poll() is not None else "pose_echo did not subscribe"
         pub = subprocess.run(exe("image_publisher") + [str(ros_helpers.image_path("humans_1.jpg")), "--loop",
                                                        "--count", "12", "--rate", "3", "--frame-id", "demo_cam",
                                                        "--quiet"] + ns,
@@ -335,7 +338,7 @@ def test_compressed_input(ros, tmp_path, humans):
         # corrupt bytes: warning, nothing published, next frame fine
         bad = CompressedImage(header=c.next_header("bad"), format="jpeg")
         bad.data = array.array("B", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while "could not be decoded" not in proc.log() and time.monotonic() < deadline:
             c.publish(bad)
             c.spin(0.5)
@@ -359,7 +362,7 @@ def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
         c.wait_connected()
         ids = []
         for _ in range(4):
-            msg = c.send(c.image_msg(humans["humans_1.jpg"]))
+            msg = c.send(c.image_msg(humans["humans_1.jpg"]), resend_every=ros_helpers.STATEFUL_RESEND_S)
             assert [p.index for p in msg.poses] == list(range(len(msg.poses)))  # per-frame index, separate
             ids.append(sorted(p.track_id for p in msg.poses if len(found(p)) >= 8))
         assert ids[0] == ids[1] == [-1] * 5, ids                  # tentative tracks: NO_TRACK (-1)
@@ -367,7 +370,7 @@ def test_tracking_gives_persistent_ids(ros, tmp_path, humans):
         assert ids[2] == ids[3], ids
         # another scene: its people get new IDs, none of the earlier ones is reused for them
         for _ in range(3):
-            msg = c.send(c.image_msg(humans["humans_4.jpg"]))
+            msg = c.send(c.image_msg(humans["humans_4.jpg"]), resend_every=ros_helpers.STATEFUL_RESEND_S)
         new = [p.track_id for p in msg.poses if len(found(p)) >= 8]
         assert len(new) == 5 and min(new) >= 1 and not set(new) & set(ids[2]), (new, ids[2])
         c.destroy()
@@ -393,6 +396,7 @@ def test_node_stops_promptly_on_signal_while_busy(ros, tmp_path, humans, sig):
         t0 = time.monotonic()
         rc = proc.stop(timeout=10.0, sig=getattr(_signal, sig))
         elapsed = time.monotonic() - t0
+        print(f"{sig} attempt {attempt}: node stopped in {elapsed:.2f} s")
         c.destroy()
         assert rc == 0 and elapsed < 2.0, (rc, elapsed, proc.log()[-1500:])
 
