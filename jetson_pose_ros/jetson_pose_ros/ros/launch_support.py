@@ -11,40 +11,25 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..core.errors import PoseNetError
+from ..core.options import OPTIONS
+from ..core.parsing import parse_bool
+
 PACKAGE = "jetson_pose_ros"
 NODE_NAME = "posenet"
 
-# launch argument -> (node parameter, type).  An empty value (the default) keeps the parameters
-# file's value; anything else overrides it.  The launch tests check every row against the live
-# parameters of the started node.
+# the node parameters that a launch argument of the same name sets.  An empty value (the default)
+# keeps the parameters file's value; anything else overrides it.  Types come from the options table;
+# the launch tests check every row against the live parameters of the started node.
+LAUNCH_PARAMETERS = ("network", "lazy", "threshold", "pose_threshold", "overlay", "input_compressed",
+                     "qos_reliability", "output_reliability", "overlay_reliability", "track", "smooth",
+                     "gestures", "gesture_debounce", "hri", "autostart",
+                     # people in 3D (ros/depth3d.py)
+                     "depth_topic", "camera_info_topic", "depth_window", "min_depth", "max_depth",
+                     "sync_slop", "target_frame")
+# launch argument -> (node parameter, type name)
 PARAMETER_ARGUMENTS: dict[str, tuple[str, str]] = {
-    "network": ("network", "str"),
-    "lazy": ("lazy", "bool"),
-    "threshold": ("threshold", "float"),
-    "pose_threshold": ("pose_threshold", "float"),
-    "overlay": ("overlay", "str"),
-    "input_compressed": ("input_compressed", "bool"),
-    "qos_reliability": ("qos_reliability", "str"),
-    "output_reliability": ("output_reliability", "str"),
-    "overlay_reliability": ("overlay_reliability", "str"),
-    "track": ("track", "bool"),
-    "smooth": ("smooth", "bool"),
-    "gestures": ("gestures", "bool"),
-    "gesture_debounce": ("gesture_debounce", "int"),
-    "hri": ("hri", "bool"),
-    "autostart": ("autostart", "bool"),
-    # people in 3D (ros/depth3d.py)
-    "depth_topic": ("depth_topic", "str"),
-    "camera_info_topic": ("camera_info_topic", "str"),
-    "depth_window": ("depth_window", "int"),
-    "min_depth": ("min_depth", "float"),
-    "max_depth": ("max_depth", "float"),
-    "sync_slop": ("sync_slop", "float"),
-    "target_frame": ("target_frame", "str"),
-}
-
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
+    name: (name, OPTIONS[name].type.__name__) for name in LAUNCH_PARAMETERS}
 
 
 def cast(value: str, kind: str):
@@ -52,10 +37,12 @@ def cast(value: str, kind: str):
     if kind == "str":
         return value
     if kind == "bool":
-        low = value.strip().lower()
-        if low in _TRUE or low in _FALSE:
-            return low in _TRUE
-        raise ValueError(f"expected true or false, got {value!r}")
+        try:
+            if not value.strip():
+                raise PoseNetError("empty")
+            return parse_bool(value, "value")
+        except PoseNetError:
+            raise ValueError(f"expected true or false, got {value!r}") from None
     if kind == "float":
         return float(value)
     if kind == "int":
