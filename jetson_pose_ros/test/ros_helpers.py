@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,20 @@ class LoggedProcess:
             time.sleep(self.poll_s)
         raise AssertionError(f"{pattern!r} not in the output of {' '.join(self.cmd)} "
                              f"(rc={self.proc.poll()}):\n{self.log()[-4000:]}")
+
+
+@contextmanager
+def running(proc: "NodeProcess"):
+    """``proc`` ready (stopped again if it never gets there); stopped afterwards, which must be a clean
+    exit (code 0)."""
+    try:
+        proc.wait_ready()
+    except BaseException:
+        proc.stop()
+        raise
+    yield proc
+    rc = proc.stop()
+    assert rc == 0, f"node exit code {rc}:\n{proc.log()[-2000:]}"
 
 
 class NodeProcess(LoggedProcess):

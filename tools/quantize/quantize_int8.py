@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "jetson_pose_ros"))
 
-from jetson_pose_ros.optimize import int8_build
+from jetson_pose_ros.core.checksums import sha256sum  # noqa: E402
+from jetson_pose_ros.optimize import int8_build  # noqa: E402
 from jetson_pose_ros.runtime import variants  # noqa: E402
 from jetson_pose_ros.runtime.model_files import resolve_files  # noqa: E402
 from jetson_pose_ros.core.registry import get_network  # noqa: E402
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
                     continue
                 done.add((src.name, backend))
                 entry = entries.get(src.name, {})
-                if entry.get("source_sha256") and int8_build.sha256(src) != entry["source_sha256"]:
+                if entry.get("source_sha256") and sha256sum(src) != entry["source_sha256"]:
                     raise SystemExit(f"quantize_int8: {src} is not the registry's file (sha256 differs)")
                 folder = Path(args.out) if args.out else variants.model_dir() / entry.get("dir", "")
                 targets[src], ignore[src.name] = folder / v["filename"], entry.get("ignore")

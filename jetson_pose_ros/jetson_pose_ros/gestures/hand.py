@@ -30,6 +30,8 @@ Image axes: x to the right, y down (pixels or any units; only ratios are used).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..core.errors import InputError
@@ -152,6 +154,12 @@ _COUNT = _NEED.sum(0) + np.array([name in ("ok", "open_palm") for name in _ORDER
 _GATED = [_T["pointing_up"], _T["thumb_up"], _T["thumb_down"]]
 
 
+@lru_cache(maxsize=None)
+def _order_index(classes: tuple[str, ...]) -> np.ndarray:
+    """Each model class's index in ``_ORDER`` (-1: a class the rules do not name, ``other``)."""
+    return np.array([_ORDER.index(c) if c in _ORDER else -1 for c in classes])
+
+
 def classify_hand_gestures(xy, min_score: float = 0.5, up_tolerance: float = 90.0,
                            pointing_tolerance: float = POINTING_TOLERANCE):
     """Classify a batch of hands: ``xy`` (N, 21, 2) in topology order, NaN = missing.
@@ -202,7 +210,7 @@ def classify_with_model(xy, model, min_score: float = 0.5, up_tolerance: float =
                 with np.errstate(invalid="ignore"):
                     sc = np.where(is_point, sc * sigmoid((pointing_tolerance - feats["index_up"][rows]) / 1.5), sc)
             sure = sc >= min_score
-            mine = np.where(sure, np.array([_ORDER.index(c) if c in _ORDER else -1 for c in model.classes])[k], -1)
+            mine = np.where(sure, _order_index(model.classes)[k], -1)
             sub_names, sub_out = names[rows], out[rows]
             names[rows] = np.where(use, mine, sub_names)
             out[rows] = np.where(use, np.where(sure, sc, 1.0 - sc), sub_out)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ..core.checksums import sha256sum
 from ..core.errors import ModelError
 from ..core.registry import get_network
 from ..posenet import PoseNet
@@ -184,14 +184,6 @@ def save(model, target: Path, backend: str) -> list[Path]:
     return [target.parent / f.name for f in reversed(written)]
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _versions(backend: str) -> dict:
     names = ["nncf", "openvino" if backend == "openvino" else "onnx", "onnxruntime", "numpy",
              "opencv-python-headless"]
@@ -253,11 +245,11 @@ def build(network: str, backend: str, targets: dict[Path, Path], progress: bool 
                              f"its int8 variant")
         q = quantize(src, rec, backend, (ignore or {}).get(src.name), keep_heads)
         written = save(q, target, backend)
-        digests = {f.name: sha256(f) for f in written}
+        digests = {f.name: sha256sum(f) for f in written}
         weights = digests[written[-1].name]   # the weights: an IR's .bin (its .xml's node names vary)
         ref = (variants.int8_entry(src.name, backend) or {}).get("sha256")
         target.with_name(target.name + ".provenance.json").write_text(json.dumps({
-            "source": src.name, "source_sha256": sha256(src), "backend": backend, "network": network,
+            "source": src.name, "source_sha256": sha256sum(src), "backend": backend, "network": network,
             "made_by": "jetson_pose_ros.optimize.int8_build (NNCF post-training quantization, preset MIXED, "
                        f"heads kept in float: {keep_heads})",
             "calibration": {"data": str(data), "images": n_images, "inputs": len(rec),
@@ -287,7 +279,7 @@ def ensure(source: Path, backend: str, progress: bool | None = None) -> None:
     network = e["network"]
     require_nncf(f"the int8 variant of {source.name} for {backend}")
     want = variants._variants()["int8"][source.name].get("source_sha256")
-    if want and sha256(source) != want:
+    if want and sha256sum(source) != want:
         raise ModelError(f"{source} is not the registry's {source.name} (sha256 differs): int8 variants are made "
                          f"from the registry's files only (run a model quantized elsewhere with --model FILE "
                          f"--precision f32)")
@@ -311,7 +303,8 @@ def ensure(source: Path, backend: str, progress: bool | None = None) -> None:
 
 def main(argv=None) -> int:
     """``python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND``: run by ``runtime/variants.py``
-    on first use of an int8 variant; a failure is one line on stderr and exit status 2."""
+    on first use of an int8 variant; progress and warnings on stderr, a failure as one line on stdout
+    (for the parent, which raises it) and exit status 2."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: python -m jetson_pose_ros.optimize.int8_build SOURCE BACKEND", file=sys.stderr)
@@ -319,7 +312,7 @@ def main(argv=None) -> int:
     try:
         ensure(Path(args[0]), args[1])
     except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc)
         return 2
     return 0
 

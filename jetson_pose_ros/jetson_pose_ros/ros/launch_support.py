@@ -38,11 +38,11 @@ def cast(value: str, kind: str):
         return value
     if kind == "bool":
         try:
-            if not value.strip():
-                raise PoseNetError("empty")
-            return parse_bool(value, "value")
+            if value.strip():
+                return parse_bool(value, "value")
         except PoseNetError:
-            raise ValueError(f"expected true or false, got {value!r}") from None
+            pass
+        raise ValueError(f"expected true or false, got {value!r}")
     if kind == "float":
         return float(value)
     if kind == "int":

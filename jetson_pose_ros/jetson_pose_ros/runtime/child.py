@@ -17,8 +17,8 @@ def child_env() -> dict:
     return env
 
 
-def run_module(module: str, *args: str, capture: bool = True, timeout: float | None = None):
-    """``python -m module args``; returns the ``CompletedProcess`` (text; stdout/stderr captured
-    unless ``capture`` is false, when only stderr is)."""
+def run_module(module: str, *args: str, stderr: bool = True, timeout: float | None = None):
+    """``python -m module args``; returns the ``CompletedProcess`` (text, stdout captured; stderr too,
+    unless ``stderr`` is false: then it goes where this process's goes, progress bars included)."""
     return subprocess.run([sys.executable, "-m", module, *args], env=child_env(), text=True, timeout=timeout,
-                          stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE if stderr else None)

@@ -11,7 +11,6 @@ choose is ``candidates.json`` (``tools/accuracy_guard.py``).
 from __future__ import annotations
 
 import json
-import sys
 from importlib.util import find_spec
 from functools import lru_cache
 from pathlib import Path
@@ -72,8 +71,7 @@ def int8_available(source: Path, backend: str) -> bool:
 def require_nncf(what: str) -> None:
     """One line where NNCF, which builds the int8 variants, is not installed (checked here, before a
     child process is started for the build)."""
-    missing = sys.modules["nncf"] is None if "nncf" in sys.modules else find_spec("nncf") is None
-    if missing:
+    if find_spec("nncf") is None:
         raise ModelError(f"{what} is not installed, and NNCF, which builds it on first use, is not: "
                          f"{INSTALL_HINT}")
 
@@ -81,15 +79,14 @@ def require_nncf(what: str) -> None:
 def _build(source: Path, backend: str) -> None:
     """Build the int8 variants of ``source``'s network in a child process (``optimize/int8_build.py``
     records its calibration inputs by running the network, which this layer does not import);
-    its progress and warnings pass through, its one-line error becomes this ``ModelError``."""
+    its progress and warnings pass through (stderr), its one-line error (stdout) becomes this
+    ``ModelError``."""
     require_nncf(f"the int8 variant of {source.name} for {backend}")
-    r = run_module("jetson_pose_ros.optimize.int8_build", str(source), backend, capture=False)
+    r = run_module("jetson_pose_ros.optimize.int8_build", str(source), backend, stderr=False)
     if r.returncode != 0:
-        lines = r.stderr.strip().splitlines()
-        sys.stderr.write("".join(line + "\n" for line in lines[:-1]))
-        raise ModelError(lines[-1].removeprefix("error: ") if lines else
+        lines = r.stdout.strip().splitlines()
+        raise ModelError(lines[-1] if lines else
                          f"building the int8 variant of {source.name} for {backend} failed (exit {r.returncode})")
-    sys.stderr.write(r.stderr)
 
 
 def int8_file(source: Path, backend: str, build: bool = True) -> Path:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import ros_helpers
-from ros_helpers import Client, NodeProcess
+from ros_helpers import Client, NodeProcess, running
 
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
@@ -44,16 +44,10 @@ RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=Re
 
 @pytest.fixture(scope="module")
 def node(ros, tmp_path_factory):
-    proc = NodeProcess(tmp_path_factory.mktemp("depth3d") / "posenet_node.log", namespace="/d3",
-                       params={"depth_topic": "depth/image_raw", "track": True, "sync_slop": SLOP,
-                               "qos_reliability": "reliable"})
-    try:
-        proc.wait_ready()
-    except BaseException:
-        proc.stop()
-        raise
-    yield proc
-    assert proc.stop() == 0, proc.log()[-2000:]
+    with running(NodeProcess(tmp_path_factory.mktemp("depth3d") / "posenet_node.log", namespace="/d3",
+                             params={"depth_topic": "depth/image_raw", "track": True, "sync_slop": SLOP,
+                                     "qos_reliability": "reliable"})) as proc:
+        yield proc
 
 
 def key(header) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ros_helpers
-from ros_helpers import NodeProcess
+from ros_helpers import NodeProcess, running
 
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
@@ -79,16 +79,10 @@ def frame_number(header) -> int:
 
 @pytest.fixture(scope="module")
 def lazy_node(ros, tmp_path_factory):
-    proc = NodeProcess(tmp_path_factory.mktemp("lazy") / "posenet_node.log", namespace="/lazy")
-    try:
-        proc.wait_ready()
-    except BaseException:
-        proc.stop()
-        raise
-    cam = Camera(proc)
-    yield proc, cam
-    cam.node.destroy_node()
-    assert proc.stop() == 0, proc.log()[-2000:]
+    with running(NodeProcess(tmp_path_factory.mktemp("lazy") / "posenet_node.log", namespace="/lazy")) as proc:
+        cam = Camera(proc)
+        yield proc, cam
+        cam.node.destroy_node()
 
 
 def test_no_listener_no_input_then_listener_then_idle_again(lazy_node):

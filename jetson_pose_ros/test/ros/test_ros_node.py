@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ros_helpers
-from ros_helpers import Client, NodeProcess
+from ros_helpers import Client, NodeProcess, running
 
 ros_helpers.require_ros()
 ros_helpers.setup_environment()
@@ -28,15 +28,8 @@ EXPECTED_PARAMETERS = {"network", "model", "topology", "colors", "threshold", "o
 
 @pytest.fixture(scope="module")
 def node(ros, tmp_path_factory):
-    proc = NodeProcess(tmp_path_factory.mktemp("node") / "posenet_node.log", namespace="/main")
-    try:
-        proc.wait_ready()
-    except BaseException:
-        proc.stop()
-        raise
-    yield proc
-    rc = proc.stop()
-    assert rc == 0, f"node exit code {rc}:\n{proc.log()[-2000:]}"
+    with running(NodeProcess(tmp_path_factory.mktemp("node") / "posenet_node.log", namespace="/main")) as proc:
+        yield proc
 
 
 @pytest.fixture(scope="module")
